@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * One manifest per model folder: everything the classifier needs to feed the network and read its answer.
+ * Preprocessing lives here, not in code, so a new ONNX classifier is a new folder.
+ */
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+const resizeSchema = z.discriminatedUnion('policy', [
+  // Resize so the shorter side is `shorterSide`, then cut the centre `width` x `height` (ImageNet evaluation style).
+  z.object({ policy: z.literal('shorter-side-center-crop'), shorterSide: z.number().int().positive() }),
+  // Squash the whole image to `width` x `height`, ignoring aspect ratio.
+  z.object({ policy: z.literal('stretch') }),
+]);
+
+export const manifestSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lowercase letters, digits, dots and dashes'),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  architecture: z.string().min(1),
+  labelSet: z.string().min(1),
+  file: z.string().min(1),
+  size: z.number().int().positive(),
+  sha256,
+  /** Where users' machines fetch the weights; absent for models embedded in the app. */
+  download: z.object({ url: z.url() }).optional(),
+  input: z.object({
+    /** Omitted: the model's only input. */
+    name: z.string().min(1).optional(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    layout: z.enum(['NCHW', 'NHWC']),
+    colorOrder: z.enum(['RGB', 'BGR']),
+    resize: resizeSchema,
+    /** Each 0..255 channel value is multiplied by `scale`, then normalised as (x - mean) / std. */
+    scale: z.number().positive(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  }),
+  output: z.object({
+    /** Omitted: the model's only output. */
+    name: z.string().min(1).optional(),
+    kind: z.enum(['logits', 'probabilities']),
+    /** Index 0 of the output is a "background" class that precedes the label set (TFLite ImageNet models). */
+    backgroundClass: z.boolean(),
+    /** Output holding the pooled feature vector, the input of the final classifier layer. */
+    features: z.string().min(1).optional(),
+  }),
+  /** The installed model with the highest priority is the default; downloads outrank the embedded fallback. */
+  defaultPriority: z.number().int().default(0),
+  license: z.object({ name: z.string().min(1), attribution: z.string().min(1) }),
+  source: z.string().min(1),
+});
+
+export type ModelManifest = z.infer<typeof manifestSchema>;

@@ -1,0 +1,90 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { embeddedModelsDir, userModelsDir } from '../app-paths.js';
+import { manifestSchema, type ModelManifest } from './manifest.js';
+
+export interface ModelEntry {
+  manifest: ModelManifest;
+  /** Folder holding manifest.json (and model.onnx once installed). */
+  dir: string;
+  modelPath: string;
+  installed: boolean;
+  /** Shipped inside the app rather than downloaded into the per-user models folder. */
+  embedded: boolean;
+}
+
+export interface ModelDirs {
+  embedded: string;
+  user: string;
+}
+
+export function defaultModelDirs(env: NodeJS.ProcessEnv = process.env): ModelDirs {
+  return { embedded: embeddedModelsDir(env), user: userModelsDir(env) };
+}
+
+export function readManifest(dir: string): ModelManifest {
+  const file = join(dir, 'manifest.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read the model manifest ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`The model manifest ${file} is invalid: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function entriesIn(root: string, embedded: boolean): ModelEntry[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((dirent) => dirent.isDirectory() && existsSync(join(root, dirent.name, 'manifest.json')))
+    .map((dirent) => {
+      const dir = join(root, dirent.name);
+      const manifest = readManifest(dir);
+      const modelPath = join(dir, manifest.file);
+      return { manifest, dir, modelPath, installed: existsSync(modelPath), embedded };
+    });
+}
+
+/**
+ * Every model Phototag knows: those shipped in the app (installed, or only described for download) and those
+ * installed in the per-user folder. An installed download replaces the shipped description of the same id.
+ */
+export function listModels(dirs: ModelDirs = defaultModelDirs()): ModelEntry[] {
+  const byId = new Map<string, ModelEntry>();
+  for (const entry of entriesIn(dirs.embedded, true)) byId.set(entry.manifest.id, entry);
+  for (const entry of entriesIn(dirs.user, false)) {
+    if (entry.installed || !byId.has(entry.manifest.id)) byId.set(entry.manifest.id, entry);
+  }
+  return [...byId.values()].sort((a, b) => a.manifest.id.localeCompare(b.manifest.id));
+}
+
+export function findModel(models: ModelEntry[], id: string): ModelEntry {
+  const entry = models.find((model) => model.manifest.id === id);
+  if (!entry) {
+    throw new Error(`Unknown model "${id}". Known models: ${models.map((model) => model.manifest.id).join(', ')}.`);
+  }
+  return entry;
+}
+
+/**
+ * The model to tag with: `preferredId` when given (it must be installed), else the installed model with the
+ * highest default priority (a downloaded ImageNet ResNet before the embedded MobileNetV2).
+ */
+export function chooseModel(models: ModelEntry[], preferredId?: string): ModelEntry {
+  if (preferredId) {
+    const entry = findModel(models, preferredId);
+    if (!entry.installed) {
+      throw new Error(`The model "${preferredId}" is not installed yet. Download it with: phototag models pull ${preferredId}`);
+    }
+    return entry;
+  }
+  const installed = models.filter((model) => model.installed);
+  const best = installed.sort((a, b) => b.manifest.defaultPriority - a.manifest.defaultPriority)[0];
+  if (!best) throw new Error('No model is installed: the app folder is missing its embedded models.');
+  return best;
+}

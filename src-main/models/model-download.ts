@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ModelEntry } from './model-catalog.js';
+import { readManifest } from './model-catalog.js';
+
+export interface DownloadProgress {
+  modelId: string;
+  received: number;
+  total: number;
+}
+
+export interface PullOptions {
+  /** The per-user models folder to install into. */
+  userDir: string;
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+  /** Connection drops to recover from by resuming, within this one call. */
+  retries?: number;
+  /** A transfer that sends nothing for this long is dropped and resumed. */
+  stallMs?: number;
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+async function sizeOf(file: string): Promise<number> {
+  return existsSync(file) ? (await stat(file)).size : 0;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** The server said no: resuming cannot help. */
+class RefusedError extends Error {}
+
+/** Appends the rest of the file to `partFile`, resuming from what an earlier attempt left there. */
+async function transfer(url: string, partFile: string, total: number, options: PullOptions, modelId: string) {
+  let received = await sizeOf(partFile);
+  if (received >= total) return;
+  const stall = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+  let timer = setTimeout(() => stall.abort(), options.stallMs ?? 30_000);
+  try {
+    const response = await fetch(url, { headers: received ? { Range: `bytes=${received}-` } : {}, signal });
+    if (response.status === 416) return;
+    if (!response.ok || !response.body) throw new RefusedError(`the server answered HTTP ${response.status} for ${url}`);
+    // A server that ignores Range sends the whole file again: start over rather than append a second copy.
+    if (response.status !== 206) received = 0;
+    const out = createWriteStream(partFile, { flags: received ? 'a' : 'w' });
+    let lastReport = 0;
+    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      clearTimeout(timer);
+      timer = setTimeout(() => stall.abort(), options.stallMs ?? 30_000);
+      if (Date.now() - lastReport > 100 || received >= total) {
+        lastReport = Date.now();
+        options.onProgress?.({ modelId, received, total });
+      }
+    });
+    await pipeline(body, out);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Downloads a model described by a manifest into the per-user models folder: shows progress, resumes an
+ * interrupted transfer (within this call and across calls), checks the size and sha256, and installs atomically,
+ * so a failed or corrupt download never leaves a model folder behind.
+ */
+export async function pullModel(entry: ModelEntry, options: PullOptions): Promise<ModelEntry> {
+  const { manifest } = entry;
+  if (!manifest.download) {
+    throw new Error(`The model "${manifest.id}" ships with Phototag; there is nothing to download.`);
+  }
+  const downloads = join(options.userDir, '.downloads');
+  await mkdir(downloads, { recursive: true });
+  const partFile = join(downloads, `${manifest.id}-${manifest.sha256.slice(0, 16)}.part`);
+  if ((await sizeOf(partFile)) > manifest.size) await rm(partFile);
+
+  const retries = options.retries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await transfer(manifest.download.url, partFile, manifest.size, options, manifest.id);
+      break;
+    } catch (error) {
+      if (error instanceof RefusedError) throw new Error(`Cannot download ${manifest.id}: ${error.message}.`);
+      if (options.signal?.aborted || attempt >= retries) {
+        const have = await sizeOf(partFile);
+        throw new Error(
+          `The download of ${manifest.id} was interrupted at ${megabytes(have)} of ${megabytes(manifest.size)} ` +
+            `(${(error as Error).message}). Run the same command again to resume.`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  const size = await sizeOf(partFile);
+  const digest = size === manifest.size ? await sha256Of(partFile) : undefined;
+  if (digest !== manifest.sha256) {
+    await rm(partFile, { force: true });
+    const got = digest ? `its sha256 is ${digest}` : `it has ${size} bytes`;
+    throw new Error(
+      `The download of ${manifest.id} is corrupt: ${got}, expected ${digest ? manifest.sha256 : manifest.size + ' bytes'}. ` +
+        'Nothing was installed; run the command again to download it afresh.',
+    );
+  }
+
+  const target = join(options.userDir, manifest.id);
+  const staging = join(options.userDir, `.staging-${manifest.id}-${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  await rename(partFile, join(staging, manifest.file));
+  const previous = `${target}.old-${process.pid}`;
+  if (existsSync(target)) await rename(target, previous);
+  await rename(staging, target);
+  await rm(previous, { recursive: true, force: true });
+  return { manifest: readManifest(target), dir: target, modelPath: join(target, manifest.file), installed: true, embedded: false };
+}

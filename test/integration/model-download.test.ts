@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chooseModel, listModels, readManifest, type ModelEntry } from '../../src-main/models/model-catalog.js';
+import { pullModel, type DownloadProgress } from '../../src-main/models/model-download.js';
+import { MODELS_DIR, tempDir } from '../helpers.js';
+
+// The file served is a real model made by the project (ResNet-20), described by a manifest of its own.
+const payload = readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'model.onnx'));
+const sha256 = createHash('sha256').update(payload).digest('hex');
+
+type Behaviour = 'normal' | 'drop-first' | 'corrupt' | 'ignore-range';
+let behaviour: Behaviour = 'normal';
+let ranges: (string | undefined)[] = [];
+let requests = 0;
+
+function serve(request: IncomingMessage, response: ServerResponse) {
+  requests++;
+  ranges.push(request.headers.range);
+  if (request.url === '/missing') {
+    response.writeHead(404).end();
+    return;
+  }
+  const match = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
+  const start = match && behaviour !== 'ignore-range' ? Number(match[1]) : 0;
+  let body = payload.subarray(start);
+  if (behaviour === 'corrupt') {
+    body = Buffer.from(body);
+    body[body.length >> 1] = 0xff - body[body.length >> 1]!;
+  }
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length) };
+  if (start) response.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${payload.length - 1}/${payload.length}` });
+  else response.writeHead(200, headers);
+  if (behaviour === 'drop-first' && requests === 1) {
+    // Send a third of the file, then cut the connection as a flaky network would.
+    response.write(body.subarray(0, body.length / 3), () => response.socket?.destroy());
+    return;
+  }
+  response.end(body);
+}
+
+const server = createServer(serve);
+let baseUrl = '';
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => server.close());
+
+function testEntry(): ModelEntry {
+  const manifest = {
+    ...readManifest(join(MODELS_DIR, 'resnet20-cifar10')),
+    id: 'test-download',
+    size: payload.length,
+    sha256,
+    defaultPriority: 100,
+    download: { url: `${baseUrl}/test-download.onnx` },
+  };
+  return { manifest, dir: '', modelPath: '', installed: false, embedded: true };
+}
+
+function reset(next: Behaviour) {
+  behaviour = next;
+  ranges = [];
+  requests = 0;
+}
+
+describe('pulling a model', () => {
+  it('downloads with progress, verifies and installs atomically into the per-user folder', async () => {
+    reset('normal');
+    const userDir = tempDir();
+    const progress: DownloadProgress[] = [];
+    const entry = await pullModel(testEntry(), { userDir, onProgress: (p) => progress.push(p) });
+    assert.equal(entry.installed, true);
+    assert.equal(createHash('sha256').update(readFileSync(entry.modelPath)).digest('hex'), sha256);
+    assert.ok(progress.length >= 1);
+    assert.equal(progress.at(-1)!.received, payload.length);
+    assert.ok(progress.every((p, i) => i === 0 || p.received >= progress[i - 1]!.received));
+    assert.deepEqual(readdirSync(userDir).sort(), ['.downloads', 'test-download']);
+    assert.deepEqual(readdirSync(join(userDir, '.downloads')), []);
+    const models = listModels({ embedded: MODELS_DIR, user: userDir });
+    assert.equal(chooseModel(models).manifest.id, 'test-download', 'an installed download becomes the default');
+  });
+
+  it('resumes a transfer cut off mid-way, within the same call', async () => {
+    reset('drop-first');
+    const userDir = tempDir();
+    const entry = await pullModel(testEntry(), { userDir, retries: 2 });
+    assert.equal(requests, 2);
+    assert.equal(ranges[0], undefined);
+    assert.match(ranges[1] ?? '', /^bytes=[1-9]\d*-$/, 'the second request asks only for the rest');
+    assert.deepEqual(readFileSync(entry.modelPath), payload);
+  });
+
+  it('keeps an interrupted download and resumes it on the next run', async () => {
+    reset('drop-first');
+    const userDir = tempDir();
+    await assert.rejects(pullModel(testEntry(), { userDir, retries: 0 }), /interrupted at .* Run the same command again/);
+    assert.equal(existsSync(join(userDir, 'test-download')), false, 'nothing installed yet');
+    const [part] = readdirSync(join(userDir, '.downloads'));
+    const kept = readFileSync(join(userDir, '.downloads', part!)).length;
+    assert.ok(kept > 0 && kept < payload.length);
+    const entry = await pullModel(testEntry(), { userDir });
+    assert.equal(ranges.at(-1), `bytes=${kept}-`);
+    assert.deepEqual(readFileSync(entry.modelPath), payload);
+  });
+
+  it('starts over when the server ignores the range', async () => {
+    reset('drop-first');
+    const userDir = tempDir();
+    await assert.rejects(pullModel(testEntry(), { userDir, retries: 0 }));
+    behaviour = 'ignore-range';
+    const entry = await pullModel(testEntry(), { userDir });
+    assert.deepEqual(readFileSync(entry.modelPath), payload);
+  });
+
+  it('refuses a corrupted transfer and installs nothing', async () => {
+    reset('corrupt');
+    const userDir = tempDir();
+    await assert.rejects(pullModel(testEntry(), { userDir }), (error: Error) => {
+      assert.match(error.message, /download of test-download is corrupt: its sha256 is [0-9a-f]{64}, expected/);
+      assert.match(error.message, /Nothing was installed/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(userDir), ['.downloads']);
+    assert.deepEqual(readdirSync(join(userDir, '.downloads')), []);
+    const models = listModels({ embedded: MODELS_DIR, user: userDir });
+    assert.notEqual(chooseModel(models).manifest.id, 'test-download');
+  });
+
+  it('says plainly when the server refuses or cannot be reached', async () => {
+    reset('normal');
+    const userDir = tempDir();
+    const at = (url: string) => {
+      const entry = testEntry();
+      return { ...entry, manifest: { ...entry.manifest, download: { url } } };
+    };
+    await assert.rejects(pullModel(at(`${baseUrl}/missing`), { userDir, retries: 0 }), /server answered HTTP 404/);
+    await assert.rejects(pullModel(at('http://127.0.0.1:1/x'), { userDir, retries: 0 }), /interrupted at 0\.0 MB of/);
+    assert.deepEqual(readdirSync(userDir), ['.downloads']);
+  });
+});
