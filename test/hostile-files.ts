@@ -29,7 +29,7 @@ export function hugePng(width: number, height: number): Buffer {
 /** A real JPEG whose frame header is rewritten to declare `width` x `height` pixels. */
 export function hugeJpeg(width: number, height: number): Buffer {
   const jpeg = Buffer.from(readFileSync(photo('hot_dog.jpg')));
-  for (let i = 2; i < jpeg.length - 9; ) {
+  for (let i = 2; i < jpeg.length - 9;) {
     const marker = jpeg[i + 1]!;
     const length = jpeg.readUInt16BE(i + 2);
     if (marker >= 0xc0 && marker <= 0xc2) {
@@ -49,7 +49,10 @@ export function writeHostileFiles(dir: string): Record<string, RegExp> {
     'empty.jpg': [Buffer.alloc(0), /empty/],
     'notes.jpg': [Buffer.from('These are my holiday notes, not a photo.\n'.repeat(20)), /not an image/],
     'truncated.jpg': [jpeg.subarray(0, jpeg.length >> 1), /truncated|corrupt/],
-    'corrupt.jpg': [Buffer.concat([jpeg.subarray(0, 620), Buffer.alloc(4000, 0x5a), jpeg.subarray(4620)]), /corrupt|truncated/],
+    'corrupt.jpg': [
+      Buffer.concat([jpeg.subarray(0, 620), Buffer.alloc(4000, 0x5a), jpeg.subarray(4620)]),
+      /corrupt|truncated/,
+    ],
     'huge.png': [hugePng(30000, 30000), /too large/],
     'huge.jpg': [hugeJpeg(30000, 30000), /too large/],
   };

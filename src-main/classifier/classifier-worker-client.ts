@@ -17,7 +17,17 @@ export type WorkerReply =
   | { type: 'error'; id: number; message: string };
 
 // The worker entry sits beside this module, as .ts under tsx and as .js once compiled.
-const workerUrl = new URL(`./classifier-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const sourceExtension = extname(fileURLToPath(import.meta.url));
+const workerUrl = new URL(`./classifier-worker${sourceExtension}`, import.meta.url);
+
+function spawn(workerData: unknown): Worker {
+  if (sourceExtension !== '.ts') return new Worker(workerUrl, { workerData });
+  // Running from sources (tests, development): Node 20 does not hand tsx's --import hooks to workers, so the
+  // worker registers tsx itself before loading its entry.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
 
 /** A Classifier running in a worker thread: same interface, and the calling thread's event loop stays free. */
 export class ClassifierWorker implements ImageClassifier {
@@ -40,9 +50,10 @@ export class ClassifierWorker implements ImageClassifier {
   }
 
   static start(entry: ModelEntry, options: ClassifierOptions): Promise<ClassifierWorker> {
-    const worker = new Worker(workerUrl, { workerData: { entry, options } });
+    const worker = spawn({ entry, options });
     return new Promise((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`The classifier worker stopped while loading (exit code ${code}).`));
+      const onExit = (code: number) =>
+        reject(new Error(`The classifier worker stopped while loading (exit code ${code}).`));
       worker.once('error', reject);
       worker.once('exit', onExit);
       worker.once('message', (message: WorkerReply) => {
@@ -50,7 +61,9 @@ export class ClassifierWorker implements ImageClassifier {
         worker.off('exit', onExit);
         if (message.type === 'loaded') resolve(new ClassifierWorker(worker, message.info));
         else {
-          reject(new Error(message.type === 'failed' ? message.message : 'The classifier worker answered out of turn.'));
+          reject(
+            new Error(message.type === 'failed' ? message.message : 'The classifier worker answered out of turn.'),
+          );
           void worker.terminate();
         }
       });
@@ -62,7 +75,10 @@ export class ClassifierWorker implements ImageClassifier {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const request: WorkerRequest = { id, inputs };
-      this.worker.postMessage(request, inputs.map((input) => input.buffer as ArrayBuffer));
+      this.worker.postMessage(
+        request,
+        inputs.map((input) => input.buffer as ArrayBuffer),
+      );
     });
   }
 

@@ -32,7 +32,9 @@ export interface ClassifierOptions extends Partial<SessionOptions> {
 function resolveName(modelId: string, kind: string, wanted: string | undefined, names: readonly string[]): string {
   if (wanted ? names.includes(wanted) : names.length === 1) return wanted ?? names[0]!;
   const found = `the model has ${kind}s ${names.map((name) => `"${name}"`).join(', ')}`;
-  throw new Error(`Model ${modelId}: ${wanted ? `the manifest names ${kind} "${wanted}", but ${found}` : `${found}; the manifest must name one`}.`);
+  throw new Error(
+    `Model ${modelId}: ${wanted ? `the manifest names ${kind} "${wanted}", but ${found}` : `${found}; the manifest must name one`}.`,
+  );
 }
 
 /** Loads `entry` with onnxruntime-node. Inference blocks the calling thread: UIs use ClassifierWorker instead. */
@@ -86,7 +88,10 @@ export class Classifier implements ImageClassifier {
     inputs.forEach((input, i) => data.set(input, i * size));
     const { output } = this.manifest;
     const fetches = [this.outputName, ...(output.features ? [output.features] : [])];
-    const results = await this.session.run({ [this.inputName]: new ort.Tensor('float32', data, this.inputShape(inputs.length)) }, fetches);
+    const results = await this.session.run(
+      { [this.inputName]: new ort.Tensor('float32', data, this.inputShape(inputs.length)) },
+      fetches,
+    );
     const scores = scoreBatch(results[this.outputName]!.data as Float32Array, inputs.length, output, this.labelSet);
     const features = output.features ? (results[output.features]!.data as Float32Array) : undefined;
     const width = features ? features.length / inputs.length : 0;

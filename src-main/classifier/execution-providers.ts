@@ -41,10 +41,24 @@ function providerLibraryPresent(name: string): boolean {
   return walk(binDir);
 }
 
+const VULKAN_LOADER_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib64',
+];
+
 /** Why a provider cannot even be tried here, or undefined when it can. */
 function unavailableReason(name: string): string | undefined {
   const backend = ort.listSupportedBackends().find((candidate) => candidate.name === name);
   if (!backend) return `not built into onnxruntime-node for ${process.platform}/${process.arch}`;
+  // On Linux, WebGPU runs over Vulkan: without its loader the attempt can only fail, noisily.
+  if (name === 'webgpu' && process.platform === 'linux') {
+    if (!VULKAN_LOADER_DIRS.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) {
+      return 'no Vulkan loader (libvulkan.so.1) is installed, so there is no GPU adapter for WebGPU';
+    }
+  }
   if (!backend.bundled && !providerLibraryPresent(name)) {
     return 'its libraries are not installed (see the README: ONNXRUNTIME_NODE_INSTALL=cuda12)';
   }
@@ -84,7 +98,9 @@ export async function createSession(
       attempts.push({ name });
       return { session, report: { used: name, attempts } };
     } catch (error) {
-      attempts.push({ name, reason: (error as Error).message.split('\n')[0]!.slice(0, 300) });
+      // onnxruntime prefixes its messages with a source location; the sentence after it is the reason.
+      const message = (error as Error).message.split('\n')[0]!;
+      attempts.push({ name, reason: message.split(' was false. ').at(-1)!.slice(0, 300) });
     }
   }
   const tried = attempts.map((attempt) => `${attempt.name} (${attempt.reason})`).join('; ');

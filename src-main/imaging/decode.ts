@@ -33,22 +33,36 @@ function describe(error: unknown, what: string): PhotoError {
     [/EISDIR/i, 'it is a folder, not a photo'],
     [/empty|zero.?length/i, 'the file is empty (0 bytes)'],
     [/pixel limit|too large|dimensions/i, `the image is too large (the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels)`],
-    [/unsupported image format|bad seek|not a known file format/i, 'it is not an image, or its format is not supported'],
-    [/premature end|truncated|unexpected end|short read|end of file|EOF/i, 'the image is truncated (the file ends too early)'],
+    [
+      /unsupported image format|bad seek|not a known file format/i,
+      'it is not an image, or its format is not supported',
+    ],
+    [
+      /premature end|truncated|unexpected end|short read|end of file|EOF/i,
+      'the image is truncated (the file ends too early)',
+    ],
   ];
   const reason = reasons.find(([pattern]) => pattern.test(message))?.[1] ?? `the image is corrupt (${message.trim()})`;
   return new PhotoError(`Cannot read ${what}: ${reason}.`, { cause: error });
 }
 
+/** A photo file's bytes; a missing, unreadable or vanished file gets its own reason. */
+export async function readPhotoFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw describe(error, path);
+  }
+}
+
 /**
  * Decodes a photo once, shrunk so its shorter side is at least `minShorterSide` (JPEG and WebP shrink on load, so
  * a 12-megapixel photo never exists at full size in memory). The result feeds both the model input and the thumbnail.
- * A path is read here rather than by libvips, so a missing, unreadable or vanished file gets its own reason.
  */
 export async function decodePhoto(input: string | Buffer, minShorterSide: number): Promise<DecodedPhoto> {
   const what = typeof input === 'string' ? input : 'the image';
   try {
-    const bytes = typeof input === 'string' ? await readFile(input) : input;
+    const bytes = typeof input === 'string' ? await readPhotoFile(input) : input;
     if (bytes.length === 0) throw new Error('empty');
     const foreign = await decodeForeign(bytes);
     const image = foreign
@@ -77,7 +91,7 @@ export async function decodePhoto(input: string | Buffer, minShorterSide: number
       metadata,
     };
   } catch (error) {
-    throw describe(error, what);
+    throw error instanceof PhotoError ? error : describe(error, what);
   }
 }
 

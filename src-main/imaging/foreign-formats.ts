@@ -45,7 +45,9 @@ export function decodeBmp(bytes: Buffer): RawImage {
   let masks = bpp === 16 ? [0x7c00, 0x03e0, 0x001f, 0] : [0xff0000, 0xff00, 0xff, 0];
   if (compression !== 0) {
     const at = headerSize === 40 ? paletteStart : 54;
-    masks = [0, 1, 2, 3].map((i) => (i < 3 || compression === 6 || headerSize > 40 ? bytes.readUInt32LE(at + i * 4) : 0));
+    masks = [0, 1, 2, 3].map((i) =>
+      i < 3 || compression === 6 || headerSize > 40 ? bytes.readUInt32LE(at + i * 4) : 0,
+    );
   }
   const fields = masks.map(maskShift);
   const hasAlpha = bpp === 32 && masks[3] !== 0;
@@ -88,7 +90,13 @@ let heicDecode: HeicDecode | undefined;
 export async function decodeHeic(bytes: Buffer): Promise<RawImage> {
   heicDecode ??= createRequire(import.meta.url)('heic-decode') as HeicDecode;
   const { width, height, data } = await heicDecode({ buffer: bytes });
-  return { format: 'heic', data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height, channels: 4 };
+  return {
+    format: 'heic',
+    data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    width,
+    height,
+    channels: 4,
+  };
 }
 
 /** Decodes the formats libvips cannot read itself; undefined for everything sharp handles directly. */

@@ -36,7 +36,10 @@ describe('decoding photos', () => {
     const decoded = await decodePhoto(file, 16);
     assert.deepEqual([...decoded.data.subarray(0, 3)], [255, 255, 255]);
     const grey = join(dir, 'grey.png');
-    await sharp({ create: { width: 20, height: 20, channels: 3, background: '#808080' } }).greyscale().png().toFile(grey);
+    await sharp({ create: { width: 20, height: 20, channels: 3, background: '#808080' } })
+      .greyscale()
+      .png()
+      .toFile(grey);
     assert.equal((await decodePhoto(grey, 16)).data.length, 16 * 16 * 3);
   });
 

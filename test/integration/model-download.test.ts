@@ -33,7 +33,8 @@ function serve(request: IncomingMessage, response: ServerResponse) {
     body[body.length >> 1] = 0xff - body[body.length >> 1]!;
   }
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length) };
-  if (start) response.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${payload.length - 1}/${payload.length}` });
+  if (start)
+    response.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${payload.length - 1}/${payload.length}` });
   else response.writeHead(200, headers);
   if (behaviour === 'drop-first' && requests === 1) {
     // Send a third of the file, then cut the connection as a flaky network would.
@@ -99,7 +100,10 @@ describe('pulling a model', () => {
   it('keeps an interrupted download and resumes it on the next run', async () => {
     reset('drop-first');
     const userDir = tempDir();
-    await assert.rejects(pullModel(testEntry(), { userDir, retries: 0 }), /interrupted at .* Run the same command again/);
+    await assert.rejects(
+      pullModel(testEntry(), { userDir, retries: 0 }),
+      /interrupted at .* Run the same command again/,
+    );
     assert.equal(existsSync(join(userDir, 'test-download')), false, 'nothing installed yet');
     const [part] = readdirSync(join(userDir, '.downloads'));
     const kept = readFileSync(join(userDir, '.downloads', part!)).length;

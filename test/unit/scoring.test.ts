@@ -43,7 +43,10 @@ describe('scoreBatch', () => {
     assert.equal(results.length, 2);
     assert.equal(results[0]!.labels[0]!.id, 'hotdog');
     assert.equal(results[0]!.labels[0]!.score, probabilities[4]);
-    assert.deepEqual(results[0]!.categories.map((c) => c.id), ['food', 'cat']);
+    assert.deepEqual(
+      results[0]!.categories.map((c) => c.id),
+      ['food', 'cat'],
+    );
     assert.equal(results[1]!.labels[0]!.id, 'beagle');
     assert.ok(Math.abs(results[1]!.categories[0]!.score - 0.5) < 1e-6);
   });
