@@ -59,8 +59,12 @@ export async function readPhotoFile(path: string): Promise<Buffer> {
  * Decodes a photo once, shrunk so its shorter side is at least `minShorterSide` (JPEG and WebP shrink on load, so
  * a 12-megapixel photo never exists at full size in memory). The result feeds both the model input and the thumbnail.
  */
-export async function decodePhoto(input: string | Buffer, minShorterSide: number): Promise<DecodedPhoto> {
-  const what = typeof input === 'string' ? input : 'the image';
+export async function decodePhoto(
+  input: string | Buffer,
+  minShorterSide: number,
+  /** How errors name the photo when `input` is its bytes. */
+  name = typeof input === 'string' ? input : 'the image',
+): Promise<DecodedPhoto> {
   try {
     const bytes = typeof input === 'string' ? await readPhotoFile(input) : input;
     if (bytes.length === 0) throw new Error('empty');
@@ -91,7 +95,7 @@ export async function decodePhoto(input: string | Buffer, minShorterSide: number
       metadata,
     };
   } catch (error) {
-    throw error instanceof PhotoError ? error : describe(error, what);
+    throw error instanceof PhotoError ? error : describe(error, name);
   }
 }
 

@@ -1,0 +1,263 @@
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import type { TaggedPhoto } from '../db/photo-repository.js';
+import { Library } from '../library/library.js';
+import { pullModel } from '../models/model-download.js';
+import { findModel } from '../models/model-catalog.js';
+import { versionInfo } from '../version.js';
+import { UsageError } from './usage-error.js';
+import { byteSize, duration, percent, progressText, StatusLine } from './terminal.js';
+
+export interface CommandContext {
+  args: string[];
+  dbPath?: string;
+  modelId?: string;
+  json: boolean;
+  minScore: number;
+  /** serve: where to listen. */
+  port?: number;
+  host?: string;
+}
+
+type Command = (context: CommandContext) => Promise<number>;
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+async function withLibrary<T>(context: CommandContext, use: (library: Library) => Promise<T>): Promise<T> {
+  const library = Library.open({ dbPath: context.dbPath, modelId: context.modelId });
+  try {
+    return await use(library);
+  } finally {
+    await library.close();
+  }
+}
+
+/** The JSON contract of `show --json` and `search --json`, one element per photo. */
+export function photoJson(photo: TaggedPhoto) {
+  return {
+    path: photo.path,
+    model: photo.modelId,
+    labels: photo.labels.map(({ id, name, score }) => ({ id, name, score })),
+    categories: photo.categories.map(({ id, name, score }) => ({ id, name, score })),
+    ...(photo.error ? { error: photo.error } : {}),
+  };
+}
+
+function photoLine(photo: TaggedPhoto): string {
+  if (photo.status === 'failed') return `${photo.path}\n  failed: ${photo.error}`;
+  if (photo.status !== 'done') return `${photo.path}\n  not tagged yet (${photo.status})`;
+  const categories = photo.categories.slice(0, 3).map((c) => `${c.name} ${percent(c.score)}`);
+  const labels = photo.labels.map((l) => `${l.name} ${percent(l.score)}`);
+  return `${photo.path}\n  ${[categories.join(', '), labels.join(', ')].filter(Boolean).join('  |  ')}`;
+}
+
+/** Adds, scans and tags; the photos of these folders that failed decide the exit code. */
+async function tagFolders(library: Library, folders: string[]): Promise<number> {
+  if (folders.length === 0) throw new UsageError('Name at least one folder to tag.');
+  const added = folders.map((folder) => library.addFolder(folder));
+  const status = new StatusLine();
+  status.show('Scanning...');
+  let found = 0;
+  for (const folder of added) {
+    const scan = await library.scan(folder);
+    found += scan.found;
+    for (const problem of scan.problems) {
+      status.clear();
+      err(`warning: ${problem.message}`);
+    }
+  }
+  const info = await library.classifierInfo();
+  const onProgress = (progress: Parameters<typeof progressText>[0]) => status.show(progressText(progress));
+  library.on('progress', onProgress);
+  const interrupt = () => library.tagging?.cancel();
+  process.once('SIGINT', interrupt);
+  const summary = await library.tag().finally(() => {
+    process.off('SIGINT', interrupt);
+    library.off('progress', onProgress);
+    status.clear();
+  });
+  if (!summary.cancelled) library.purgeMissingNow();
+  const failed = added.flatMap((folder) => library.repo.photosUnder(folder.path)).filter((p) => p.status === 'failed');
+  for (const photo of failed) err(`failed: ${photo.error}`);
+  out(
+    `${summary.cancelled ? 'Interrupted' : 'Done'}: ${found} photos found, ${summary.tagged} tagged, ` +
+      `${summary.failed} failed this run in ${duration(summary.seconds)} ` +
+      `(${summary.photosPerSecond.toFixed(1)} photos/s), model ${info.modelId}, execution provider ${info.provider.used}.`,
+  );
+  if (summary.cancelled) return 1;
+  return failed.length > 0 ? 1 : 0;
+}
+
+export const commands: Record<string, Command> = {
+  tag: (context) => withLibrary(context, (library) => tagFolders(library, context.args)),
+
+  watch: (context) =>
+    withLibrary(context, async (library) => {
+      await tagFolders(library, context.args);
+      library.on('warning', (message) => err(`warning: ${message}`));
+      const status = new StatusLine();
+      library.on('progress', (progress) => {
+        if (progress.state === 'idle') status.clear();
+        else status.show(progressText(progress));
+      });
+      await library.watch();
+      out(`Watching ${context.args.length} folder(s) (${library.watchMode}); press Ctrl+C to stop.`);
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+      status.clear();
+      return 0;
+    }),
+
+  show: (context) =>
+    withLibrary(context, async (library) => {
+      if (context.args.length === 0) throw new UsageError('Name at least one photo or folder to show.');
+      const photos = new Map<string, TaggedPhoto>();
+      const unknown: string[] = [];
+      for (const arg of context.args) {
+        const found = library.repo.photosUnder(resolve(arg));
+        if (found.length === 0) unknown.push(resolve(arg));
+        for (const photo of found) photos.set(photo.path, library.repo.withTags(photo));
+      }
+      const sorted = [...photos.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      if (context.json) out(JSON.stringify(sorted.map(photoJson), null, 2));
+      else for (const photo of sorted) out(photoLine(photo));
+      for (const path of unknown) err(`phototag: ${path} is not in the library; add its folder with "phototag tag".`);
+      return unknown.length > 0 || sorted.some((photo) => photo.status === 'failed') ? 1 : 0;
+    }),
+
+  search: (context) =>
+    withLibrary(context, async (library) => {
+      const [tag, ...extra] = context.args;
+      if (!tag || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
+      const hits = library.repo.searchTag(tag, context.minScore);
+      if (context.json) {
+        out(
+          JSON.stringify(
+            hits.map((hit) => ({ ...photoJson(library.repo.withTags(hit.photo)), score: hit.score })),
+            null,
+            2,
+          ),
+        );
+      } else {
+        for (const hit of hits) out(`${percent(hit.score).padStart(4)}  ${hit.photo.path}`);
+        if (hits.length === 0) err(`No photo carries "${tag}" with a score of at least ${percent(context.minScore)}.`);
+      }
+      return 0;
+    }),
+
+  models: (context) =>
+    withLibrary(context, async (library) => {
+      const [action, id, ...extra] = context.args;
+      if (extra.length) throw new UsageError(`Too many arguments for models ${action}.`);
+      switch (action) {
+        case 'list': {
+          const models = library.models();
+          const active = (() => {
+            try {
+              return library.activeModel().manifest.id;
+            } catch {
+              return undefined;
+            }
+          })();
+          const rows = models.map((model) => ({
+            id: model.manifest.id,
+            name: model.manifest.name,
+            labelSet: model.manifest.labelSet,
+            size: model.manifest.size,
+            status: model.installed ? (model.embedded ? 'embedded' : 'installed') : 'available',
+            active: model.manifest.id === active,
+          }));
+          if (context.json) out(JSON.stringify(rows, null, 2));
+          else {
+            for (const row of rows) {
+              out(
+                `${row.active ? '*' : ' '} ${row.id.padEnd(28)} ${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}`,
+              );
+            }
+            out(
+              '\n* tags this library. Download one with "phototag models pull <id>", choose with "phototag models use <id>".',
+            );
+          }
+          return 0;
+        }
+        case 'pull': {
+          if (!id) throw new UsageError('models pull takes a model id (see "phototag models list").');
+          const entry = findModel(library.models(), id);
+          if (entry.installed && !entry.embedded) {
+            out(`${id} is already installed in ${entry.dir}.`);
+            return 0;
+          }
+          const status = new StatusLine();
+          const installed = await pullModel(entry, {
+            userDir: library.modelDirs.user,
+            onProgress: (p) => status.show(`Downloading ${id}: ${byteSize(p.received)} of ${byteSize(p.total)}`),
+          }).finally(() => status.clear());
+          out(`Installed ${id} (${byteSize(installed.manifest.size)}, sha256 verified) in ${installed.dir}.`);
+          return 0;
+        }
+        case 'use': {
+          if (!id) throw new UsageError('models use takes a model id (see "phototag models list").');
+          const entry = library.useModel(id);
+          out(`This library now tags with ${entry.manifest.id}; the next "phototag tag" re-tags every photo with it.`);
+          return 0;
+        }
+        default:
+          throw new UsageError('models takes "list", "pull <id>" or "use <id>".');
+      }
+    }),
+
+  serve: (context) =>
+    withLibrary(context, async (library) => {
+      if (context.args.length) throw new UsageError('serve takes no arguments; add folders in the web interface.');
+      const { startWebServer } = await import('../web/web-server.js');
+      const server = await startWebServer({ library, host: context.host, port: context.port });
+      library.on('warning', (message) => err(`warning: ${message}`));
+      out(`Phototag is serving ${library.dbPath} at ${server.url}`);
+      if (server.token) {
+        out('Anyone who can reach this address needs the token in that link; it changes every time serve starts.');
+      }
+      out('Press Ctrl+C to stop.');
+      const signal = await new Promise<NodeJS.Signals>((stop) => {
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      err(`Stopping (${signal})...`);
+      await server.close();
+      return 0;
+    }),
+
+  doctor: (context) =>
+    withLibrary(context, async (library) => {
+      const backends = ort.listSupportedBackends();
+      const model = library.activeModel();
+      const info = await library.classifierInfo();
+      const report = {
+        phototag: versionInfo().version,
+        node: process.versions.node,
+        platform: `${process.platform}/${process.arch}`,
+        onnxruntime: ort.env.versions.common,
+        sharp: sharp.versions.sharp,
+        libvips: sharp.versions.vips,
+        database: library.dbPath,
+        modelsFolder: library.modelDirs.user,
+        model: `${model.manifest.id} (${model.manifest.name})`,
+        executionProviders: {
+          available: backends.map((backend) => `${backend.name}${backend.bundled ? '' : ' (separate install)'}`),
+          inUse: info.provider.used,
+          tried: info.provider.attempts.map((a) => (a.reason ? `${a.name}: ${a.reason}` : `${a.name}: ok`)),
+        },
+        threads: info.threads,
+        photos: library.repo.counts(),
+      };
+      if (context.json) out(JSON.stringify(report, null, 2));
+      else {
+        for (const [key, value] of Object.entries(report)) {
+          out(
+            `${key.padEnd(20)} ${typeof value === 'object' ? JSON.stringify(value, null, 2).replace(/\n/g, '\n' + ' '.repeat(21)) : value}`,
+          );
+        }
+      }
+      return 0;
+    }),
+};

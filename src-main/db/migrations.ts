@@ -1,0 +1,112 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction; `user_version` records the last one.
+ * Append new migrations; never edit one that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: library folders, photos with their metadata and tagging state, machine predictions, category scores,
+  // user corrections, settings.
+  `
+  CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    -- sha256 over the size and the first and last 256 KiB: finds a moved or renamed photo again.
+    fingerprint TEXT,
+    format TEXT,
+    width INTEGER,
+    height INTEGER,
+    taken_at TEXT,
+    camera TEXT,
+    orientation INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'processing', 'done', 'failed', 'missing')),
+    error TEXT,
+    -- The model whose predictions the photo holds now; predictions of no other model are kept.
+    model_id TEXT,
+    model_version TEXT,
+    tagged_at INTEGER,
+    missing_since INTEGER
+  );
+  CREATE INDEX photos_folder ON photos(folder_id);
+  CREATE INDEX photos_status ON photos(status);
+  CREATE INDEX photos_fingerprint ON photos(fingerprint);
+
+  CREATE TABLE predictions (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    label_id TEXT NOT NULL,
+    label_name TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (photo_id, rank)
+  ) WITHOUT ROWID;
+  CREATE INDEX predictions_label ON predictions(label_id, score);
+
+  CREATE TABLE category_scores (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    category_id TEXT NOT NULL,
+    category_name TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (photo_id, category_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX category_scores_category ON category_scores(category_id, score);
+
+  CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('confirm', 'reject', 'add')),
+    label_id TEXT NOT NULL,
+    label_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    -- The machine prediction this correction overrides, when there was one.
+    model_id TEXT,
+    model_version TEXT,
+    model_score REAL
+  );
+  CREATE INDEX corrections_photo ON corrections(photo_id);
+
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+  // 2: browsing a large library. photos.best_score is the photo's highest category or top-label score, kept by
+  // triggers so the "untagged at this threshold" filter reads one column instead of two tables. Narrow covering
+  // indexes walk photos in library order (id) with what every filter checks, overall and per folder.
+  `
+  ALTER TABLE photos ADD COLUMN best_score REAL;
+  UPDATE photos SET best_score = (SELECT MAX(score) FROM (
+    SELECT score FROM predictions WHERE photo_id = photos.id AND rank = 0
+    UNION ALL SELECT score FROM category_scores WHERE photo_id = photos.id));
+
+  CREATE TRIGGER predictions_best_insert AFTER INSERT ON predictions WHEN NEW.rank = 0 BEGIN
+    UPDATE photos SET best_score = MAX(COALESCE(best_score, 0), NEW.score) WHERE id = NEW.photo_id;
+  END;
+  CREATE TRIGGER category_scores_best_insert AFTER INSERT ON category_scores BEGIN
+    UPDATE photos SET best_score = MAX(COALESCE(best_score, 0), NEW.score) WHERE id = NEW.photo_id;
+  END;
+  CREATE TRIGGER predictions_best_delete AFTER DELETE ON predictions WHEN OLD.rank = 0 BEGIN
+    UPDATE photos SET best_score = (SELECT MAX(score) FROM (
+      SELECT score FROM predictions WHERE photo_id = OLD.photo_id AND rank = 0
+      UNION ALL SELECT score FROM category_scores WHERE photo_id = OLD.photo_id)) WHERE id = OLD.photo_id;
+  END;
+  CREATE TRIGGER category_scores_best_delete AFTER DELETE ON category_scores BEGIN
+    UPDATE photos SET best_score = (SELECT MAX(score) FROM (
+      SELECT score FROM predictions WHERE photo_id = OLD.photo_id AND rank = 0
+      UNION ALL SELECT score FROM category_scores WHERE photo_id = OLD.photo_id)) WHERE id = OLD.photo_id;
+  END;
+
+  CREATE INDEX photos_browse ON photos(id, status, best_score);
+  CREATE INDEX photos_folder_browse ON photos(folder_id, id, status, best_score);
+  `,
+];

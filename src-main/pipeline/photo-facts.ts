@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import exifr from 'exifr';
+
+const SAMPLE = 256 * 1024;
+
+/**
+ * A content fingerprint that finds a moved or renamed photo again: sha256 over the size and the first and last
+ * 256 KiB. Camera files differ in their headers (EXIF time, thumbnail) and tails, so sampling is enough and keeps
+ * the main thread free of hashing whole files.
+ */
+export function fingerprint(bytes: Buffer): string {
+  const hash = createHash('sha256').update(String(bytes.length)).update(bytes.subarray(0, SAMPLE));
+  if (bytes.length > SAMPLE) hash.update(bytes.subarray(Math.max(SAMPLE, bytes.length - SAMPLE)));
+  return hash.digest('hex');
+}
+
+export interface ExifFacts {
+  /** Local time as the camera wrote it, "2021-07-04T18:22:05" (EXIF stores no time zone). */
+  takenAt: string | null;
+  camera: string | null;
+}
+
+/** Date taken and camera from EXIF; a photo without EXIF, or with a broken block, simply has none. */
+export async function readExif(bytes: Buffer): Promise<ExifFacts> {
+  try {
+    const tags = (await exifr.parse(bytes, {
+      pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model'],
+      reviveValues: false,
+    })) as Record<string, unknown> | undefined;
+    const when = String(tags?.DateTimeOriginal ?? tags?.CreateDate ?? '');
+    const date = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(when);
+    const make = typeof tags?.Make === 'string' ? tags.Make.trim() : '';
+    const model = typeof tags?.Model === 'string' ? tags.Model.trim() : '';
+    return {
+      takenAt: date ? `${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}` : null,
+      // Many cameras repeat the make in the model ("Canon" / "Canon EOS R5").
+      camera: (model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`).trim() || null,
+    };
+  } catch {
+    return { takenAt: null, camera: null };
+  }
+}

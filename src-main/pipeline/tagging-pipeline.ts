@@ -1,0 +1,272 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImageClassifier } from '../classifier/classifier.js';
+import type { ModelRef, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
+import {
+  decodePhoto,
+  makeThumbnail,
+  PhotoError,
+  readPhotoFile,
+  shorterSideFor,
+  toModelInput,
+} from '../imaging/decode.js';
+import type { ModelManifest } from '../models/manifest.js';
+import { fingerprint, readExif } from './photo-facts.js';
+
+export const THUMBNAIL_SIZE = 320;
+
+export interface Progress {
+  /** Photos in the library. */
+  found: number;
+  /** Photos waiting to be tagged, including those in flight. */
+  queued: number;
+  /** Tagged, and failed, in this run. */
+  done: number;
+  failed: number;
+  photosPerSecond: number;
+  /** Seconds left at the current rate; null until there is a rate. */
+  etaSeconds: number | null;
+  state: 'running' | 'paused' | 'idle';
+}
+
+export interface RunSummary {
+  tagged: number;
+  failed: number;
+  seconds: number;
+  photosPerSecond: number;
+  cancelled: boolean;
+}
+
+export interface PipelineOptions {
+  manifest: ModelManifest;
+  thumbnailsDir: string;
+  /** Photos decoded at the same time. */
+  decoders: number;
+  /** Photos per classifier run. */
+  batchSize: number;
+}
+
+interface Prepared {
+  photo: PhotoRow;
+  input: Float32Array;
+  metadata: Parameters<PhotoRepository['saveTagged']>[1];
+}
+
+interface PipelineEvents {
+  progress: [Progress];
+  /** One photo finished, tagged or failed. */
+  photo: [PhotoRow];
+}
+
+/**
+ * Tags pending photos: decode each once (the thumbnail and the model input come from the same pixels), batch
+ * them to the classifier, store each batch's results in transactions. State lives in the database, so a crash
+ * at any point loses nothing: claimed photos go back to pending on the next start.
+ */
+export class TaggingPipeline extends EventEmitter<PipelineEvents> {
+  private paused = false;
+  private resumeWaiters: (() => void)[] = [];
+  private cancelled = false;
+  private running: Promise<RunSummary> | undefined;
+  private started = 0;
+  private tagged = 0;
+  private failed = 0;
+  private lastProgress = 0;
+  private readonly model: ModelRef;
+
+  constructor(
+    private readonly repo: PhotoRepository,
+    private readonly classifier: ImageClassifier,
+    private readonly options: PipelineOptions,
+  ) {
+    super();
+    this.model = { id: classifier.info.modelId, version: classifier.info.modelVersion };
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.emitProgress(true);
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const wake of this.resumeWaiters.splice(0)) wake();
+    this.emitProgress(true);
+  }
+
+  /** Stops after the photos in flight; the rest stays pending for the next run. */
+  cancel(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Resolves when no run is going (without starting one). */
+  async whenIdle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Tags until nothing is pending (or cancelled). Calling it while a run is going joins that run. */
+  run(): Promise<RunSummary> {
+    this.running ??= this.runOnce().finally(() => {
+      this.running = undefined;
+      this.emitProgress(true);
+    });
+    return this.running;
+  }
+
+  progress(): Progress {
+    const counts = this.repo.counts();
+    const seconds = this.started ? (Date.now() - this.started) / 1000 : 0;
+    const rate = seconds > 0 ? (this.tagged + this.failed) / seconds : 0;
+    const queued = counts.pending + counts.processing;
+    return {
+      found: counts.total,
+      queued,
+      done: this.tagged,
+      failed: this.failed,
+      photosPerSecond: rate,
+      etaSeconds: rate > 0 ? queued / rate : null,
+      state: this.paused ? 'paused' : this.running ? 'running' : 'idle',
+    };
+  }
+
+  private emitProgress(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastProgress < 250) return;
+    this.lastProgress = now;
+    this.emit('progress', this.progress());
+  }
+
+  private async gate(): Promise<void> {
+    while (this.paused && !this.cancelled) await new Promise<void>((wake) => this.resumeWaiters.push(wake));
+  }
+
+  private async runOnce(): Promise<RunSummary> {
+    this.cancelled = false;
+    this.started = Date.now();
+    this.tagged = this.failed = 0;
+    this.repo.requeueOtherModels(this.model);
+    this.emitProgress(true);
+    try {
+      for (;;) {
+        await this.gate();
+        if (this.cancelled) break;
+        const photos = this.repo.claimPending(Math.max(32, this.options.batchSize * 4));
+        if (photos.length === 0) break;
+        await this.processChunk(photos);
+      }
+    } finally {
+      // Whatever was claimed but not finished (cancel, or a classifier failure) goes back to the queue.
+      this.repo.resetInFlight();
+    }
+    const seconds = (Date.now() - this.started) / 1000;
+    return {
+      tagged: this.tagged,
+      failed: this.failed,
+      seconds,
+      photosPerSecond: seconds > 0 ? (this.tagged + this.failed) / seconds : 0,
+      cancelled: this.cancelled,
+    };
+  }
+
+  /** Decodes with `decoders` in flight while the previous batch is classified; one classifier run at a time. */
+  private async processChunk(photos: PhotoRow[]): Promise<void> {
+    let batch: Prepared[] = [];
+    let inference: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      const items = batch;
+      batch = [];
+      await inference;
+      inference = items.length ? this.classifyAndSave(items) : Promise.resolve();
+    };
+    let next = 0;
+    const decoder = async () => {
+      while (next < photos.length) {
+        const photo = photos[next++]!;
+        if (this.cancelled) continue;
+        await this.gate();
+        const prepared = await this.prepare(photo);
+        if (!prepared) continue;
+        batch.push(prepared);
+        if (batch.length >= this.options.batchSize) await flush();
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.decoders }, decoder));
+    await flush();
+    await inference;
+  }
+
+  /** Reads, fingerprints and decodes one photo; a moved photo is relinked instead of decoded. */
+  private async prepare(claimed: PhotoRow): Promise<Prepared | undefined> {
+    let photo = claimed;
+    let print: string | undefined;
+    try {
+      const bytes = await readPhotoFile(photo.path);
+      print = fingerprint(bytes);
+      if (photo.fingerprint === null) {
+        const moved = this.repo.relinkMoved(photo, print);
+        if (moved) {
+          if (moved.modelId === this.model.id && moved.modelVersion === this.model.version) {
+            this.finish(moved, 'tagged');
+            return undefined;
+          }
+          photo = moved;
+        }
+      }
+      const decoded = await decodePhoto(bytes, shorterSideFor(this.options.manifest.input), photo.path);
+      const [input, thumbnail, exif] = await Promise.all([
+        toModelInput(decoded, this.options.manifest.input),
+        makeThumbnail(decoded, THUMBNAIL_SIZE),
+        readExif(bytes),
+      ]);
+      await this.writeThumbnail(print, thumbnail);
+      const metadata = {
+        fingerprint: print,
+        format: decoded.format,
+        width: decoded.originalWidth,
+        height: decoded.originalHeight,
+        orientation: decoded.metadata.orientation ?? null,
+        ...exif,
+      };
+      return { photo, input, metadata };
+    } catch (error) {
+      const reason =
+        error instanceof PhotoError ? error.message : `Cannot tag ${photo.path}: ${(error as Error).message}`;
+      this.repo.saveFailed(photo.id, reason, print);
+      this.finish(photo, 'failed');
+      return undefined;
+    }
+  }
+
+  private async writeThumbnail(print: string, jpeg: Buffer): Promise<void> {
+    const file = thumbnailPath(this.options.thumbnailsDir, print);
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(`${file}.tmp`, jpeg);
+    await rename(`${file}.tmp`, file);
+  }
+
+  private async classifyAndSave(items: Prepared[]): Promise<void> {
+    const results = await this.classifier.classify(items.map((item) => item.input));
+    items.forEach((item, i) => {
+      this.repo.saveTagged(item.photo.id, item.metadata, this.model, results[i]!);
+      this.finish(item.photo, 'tagged');
+    });
+  }
+
+  private finish(photo: PhotoRow, outcome: 'tagged' | 'failed'): void {
+    if (outcome === 'tagged') this.tagged++;
+    else this.failed++;
+    this.emit('photo', this.repo.photoById(photo.id) ?? photo);
+    this.emitProgress();
+  }
+}
+
+/** Thumbnails are named by content fingerprint, so a moved photo keeps its thumbnail. */
+export function thumbnailPath(thumbnailsDir: string, print: string): string {
+  return join(thumbnailsDir, print.slice(0, 2), `${print}.jpg`);
+}

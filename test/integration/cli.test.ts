@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { phototag } from '../cli.js';
+import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+import { writeHostileFiles } from '../hostile-files.js';
+
+interface ShownPhoto {
+  path: string;
+  model: string | null;
+  labels: { id: string; name: string; score: number }[];
+  categories: { id: string; name: string; score: number }[];
+  error?: string;
+}
+
+function setup(files: string[]) {
+  const home = tempDir();
+  const folder = join(home, 'Pictures');
+  mkdirSync(folder);
+  for (const file of files) copyFileSync(photo(file), join(folder, file));
+  return { home, folder, db: join(home, 'test.sqlite') };
+}
+
+describe('phototag tag and show', () => {
+  it('tags a folder, exits 0, and show --json follows the contract', () => {
+    const { home, folder, db } = setup(['parrot.jpg', 'hot_dog.jpg', 'cat.bmp']);
+    const tagged = phototag(home, ['tag', folder, '--db', db]);
+    assert.equal(tagged.status, 0, tagged.stderr);
+    assert.match(
+      tagged.stdout,
+      /3 photos found, 3 tagged, 0 failed .* photos\/s\), model mobilenet-v2-imagenet, execution provider cpu\./,
+    );
+
+    const shown = phototag(home, ['show', folder, '--json', '--db', db]);
+    assert.equal(shown.status, 0, shown.stderr);
+    const photos = JSON.parse(shown.stdout) as ShownPhoto[];
+    assert.deepEqual(
+      photos.map((p) => p.path),
+      ['cat.bmp', 'hot_dog.jpg', 'parrot.jpg'].map((file) => join(folder, file)),
+      'sorted by absolute path',
+    );
+    for (const p of photos) {
+      assert.deepEqual(Object.keys(p), ['path', 'model', 'labels', 'categories']);
+      assert.equal(p.model, 'mobilenet-v2-imagenet');
+      assert.equal(p.labels.length, 5);
+      assert.ok(p.labels.every((l, i) => i === 0 || l.score <= p.labels[i - 1]!.score));
+      for (const l of [...p.labels, ...p.categories]) assert.deepEqual(Object.keys(l), ['id', 'name', 'score']);
+    }
+    assert.deepEqual(photos[2]!.labels[0], { ...photos[2]!.labels[0], id: 'n01818515', name: 'Macaw' });
+    assert.equal(photos[1]!.categories[0]!.name, 'Food');
+
+    const single = JSON.parse(phototag(home, ['show', join(folder, 'parrot.jpg'), '--json', '--db', db]).stdout);
+    assert.equal(single.length, 1);
+    const human = phototag(home, ['show', join(folder, 'parrot.jpg'), '--db', db]);
+    assert.match(human.stdout, /Bird 100%.*Macaw 100%/);
+  });
+
+  it('exits 1 when photos fail, stores and shows the reason, and keeps tagging the rest', () => {
+    const { home, folder, db } = setup(['parrot.jpg']);
+    const reasons = writeHostileFiles(folder);
+    const tagged = phototag(home, ['tag', folder, '--db', db]);
+    assert.equal(tagged.status, 1);
+    assert.match(tagged.stdout, /7 photos found, 1 tagged, 6 failed/);
+    for (const file of Object.keys(reasons)) assert.ok(tagged.stderr.includes(`failed: Cannot read ${file}: `), file);
+
+    const photos = JSON.parse(phototag(home, ['show', folder, '--json', '--db', db]).stdout) as ShownPhoto[];
+    for (const [file, reason] of Object.entries(reasons)) {
+      const shown = photos.find((p) => p.path === file)!;
+      assert.match(shown.error!, reason);
+      assert.deepEqual(shown.labels, []);
+    }
+    assert.equal(photos.find((p) => p.path.endsWith('parrot.jpg'))!.error, undefined);
+  });
+
+  it('gives CIFAR-10 class names as ids with --model', () => {
+    const { home, folder, db } = setup(['cat.bmp', 'dog.jpg']);
+    assert.equal(phototag(home, ['tag', folder, '--db', db, '--model', 'resnet56-cifar10']).status, 0);
+    const photos = JSON.parse(phototag(home, ['show', folder, '--json', '--db', db]).stdout) as ShownPhoto[];
+    assert.deepEqual(
+      photos.map((p) => [p.model, p.labels[0]!.id, p.labels[0]!.name]),
+      [
+        ['resnet56-cifar10', 'cat', 'Cat'],
+        ['resnet56-cifar10', 'dog', 'Dog'],
+      ],
+    );
+  });
+});
+
+describe('phototag search', () => {
+  it('finds photos by category or label, by id or name, above a score', () => {
+    const { home, folder, db } = setup(['parrot.jpg', 'eagle.jpg', 'hot_dog.jpg', 'dog.jpg']);
+    phototag(home, ['tag', folder, '--db', db]);
+    const birds = JSON.parse(phototag(home, ['search', 'Bird', '--json', '--db', db]).stdout) as ShownPhoto[];
+    assert.deepEqual(birds.map((p) => p.path).sort(), [join(folder, 'eagle.jpg'), join(folder, 'parrot.jpg')]);
+    const macaws = JSON.parse(phototag(home, ['search', 'n01818515', '--json', '--db', db]).stdout) as ShownPhoto[];
+    assert.deepEqual(
+      macaws.map((p) => p.path),
+      [join(folder, 'parrot.jpg')],
+    );
+    const strict = JSON.parse(phototag(home, ['search', 'dog', '--min-score', '0.999', '--json', '--db', db]).stdout);
+    assert.deepEqual(strict, []);
+    assert.match(phototag(home, ['search', 'hotdog', '--db', db]).stdout, /\d+%\s+.*hot_dog\.jpg/);
+  });
+});
+
+describe('phototag usage', () => {
+  it('exits 2 with a clear sentence for usage errors', () => {
+    const home = tempDir();
+    for (const args of [
+      ['frobnicate'],
+      ['tag'],
+      ['search'],
+      ['models', 'dance'],
+      ['show', '--bogus'],
+      ['search', 'x', '--min-score', '7'],
+    ]) {
+      const result = phototag(home, args);
+      assert.equal(result.status, 2, args.join(' '));
+      assert.match(result.stderr, /^phototag: .+\nRun "phototag --help" for usage\.\n$/);
+    }
+    assert.equal(phototag(home, []).status, 2);
+    assert.match(phototag(home, ['--help']).stdout, /Usage: phototag <command>/);
+  });
+
+  it('reports errors as one sentence, with the stack only under --verbose', () => {
+    const home = tempDir();
+    const missing = join(home, 'nowhere');
+    const plain = phototag(home, ['tag', missing]);
+    assert.equal(plain.status, 1);
+    assert.equal(plain.stderr, `phototag: Cannot add ${missing}: it does not exist.\n`);
+    const verbose = phototag(home, ['tag', missing, '--verbose']);
+    assert.match(verbose.stderr, /it does not exist\.\n\s+at /);
+    const unknownModel = phototag(home, ['tag', home, '--model', 'nope']);
+    assert.match(unknownModel.stderr, /Unknown model "nope"\. Known models: .*mobilenet-v2-imagenet/);
+  });
+});
+
+describe('phototag models and doctor', () => {
+  it('lists, pulls from a server, and switches models', async () => {
+    const home = tempDir();
+    const payload = readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'model.onnx'));
+    const server = createServer((request, response) => response.end(payload));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const manifest = JSON.parse(readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'manifest.json'), 'utf8'));
+      const described = join(home, 'models', 'pulled-resnet20');
+      mkdirSync(described, { recursive: true });
+      const port = (server.address() as AddressInfo).port;
+      writeFileSync(
+        join(described, 'manifest.json'),
+        JSON.stringify({
+          ...manifest,
+          id: 'pulled-resnet20',
+          sha256: createHash('sha256').update(payload).digest('hex'),
+          download: { url: `http://127.0.0.1:${port}/model.onnx` },
+        }),
+      );
+      const before = phototag(home, ['models', 'list', '--json']);
+      const listed = JSON.parse(before.stdout) as { id: string; status: string; active: boolean }[];
+      assert.deepEqual(listed.find((m) => m.id === 'pulled-resnet20')!.status, 'available');
+      assert.equal(listed.find((m) => m.active)!.id, 'mobilenet-v2-imagenet');
+      assert.equal(listed.find((m) => m.id === 'resnet50-v1-int8-imagenet')!.status, 'available');
+
+      const pulled = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        // Run asynchronously: the server answering the download lives in this process.
+        import('../cli.js').then(({ phototagAsync }) => {
+          const child = phototagAsync(home, ['models', 'pull', 'pulled-resnet20']);
+          let stdout = '';
+          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+          child.on('close', (status) => resolve({ status, stdout }));
+        }, assert.fail);
+      });
+      assert.equal(pulled.status, 0);
+      assert.match(pulled.stdout, /Installed pulled-resnet20 \(1\.1 MB, sha256 verified\)/);
+      const after = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as { id: string; status: string }[];
+      assert.equal(after.find((m) => m.id === 'pulled-resnet20')!.status, 'installed');
+
+      const used = phototag(home, ['models', 'use', 'pulled-resnet20']);
+      assert.equal(used.status, 0);
+      const active = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as {
+        id: string;
+        active: boolean;
+      }[];
+      assert.equal(active.find((m) => m.active)!.id, 'pulled-resnet20');
+      const notInstalled = phototag(home, ['models', 'use', 'resnet18-v2-imagenet']);
+      assert.equal(notInstalled.status, 1);
+      assert.match(
+        notInstalled.stderr,
+        /not installed yet\. Download it with: phototag models pull resnet18-v2-imagenet/,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('doctor tells versions, execution providers, database and model', () => {
+    const home = tempDir();
+    const result = phototag(home, ['doctor', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.database, join(home, 'library.sqlite'));
+    assert.match(report.model, /^mobilenet-v2-imagenet/);
+    assert.ok(report.executionProviders.available.includes('cpu'));
+    assert.equal(report.executionProviders.inUse, 'cpu');
+    assert.ok(report.executionProviders.tried.some((line: string) => /^cuda: /.test(line)));
+    assert.match(report.onnxruntime, /^\d+\.\d+/);
+  });
+});
