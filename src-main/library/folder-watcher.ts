@@ -175,23 +175,20 @@ export class FolderWatcher {
     return this.#mode;
   }
 
-  /** Starts watching a folder and everything under it; resolves once the watches (or the first snapshot) are in place. */
+  /**
+   * Starts watching a folder and everything under it; resolves once the watches (or the first snapshot) are in place.
+   * A root that is missing or not a folder (a drive not plugged in) gets a warning, not an error, so the other roots
+   * are still watched; adding it again later retries.
+   */
   async add(folder: string): Promise<void> {
     if (this.#closed) throw new Error('The folder watcher is closed.');
     const path = resolve(folder);
     if (this.#roots.has(path)) return;
-    let stats: Stats;
-    try {
-      stats = await stat(path);
-    } catch (error) {
-      throw new Error(
-        `Cannot watch ${path}: ${isGone(error) ? 'the folder does not exist' : toError(error).message}.`,
-        {
-          cause: error,
-        },
-      );
+    const stats = await stat(path).catch(toError);
+    if (stats instanceof Error || !stats.isDirectory()) {
+      const why = stats instanceof Error ? (isGone(stats) ? 'it does not exist' : stats.message) : 'it is not a folder';
+      return this.#events.onWarning(`Cannot watch ${path} for changes: ${why}.`);
     }
-    if (!stats.isDirectory()) throw new Error(`Cannot watch ${path}: it is a file, not a folder.`);
     const root: Root = { path, folders: new Map(), ids: new Set(), gone: false };
     this.#roots.set(path, root);
     try {

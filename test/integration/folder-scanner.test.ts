@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, it } from 'node:test';
+import { scanFolder, type ScanEntry } from '../../src-main/library/folder-scanner.js';
+import { isPhotoPath } from '../../src-main/library/photo-formats.js';
+import { ROOT, tempDir } from '../helpers.js';
+
+async function scan(root: string): Promise<ScanEntry[]> {
+  const entries: ScanEntry[] = [];
+  for await (const entry of scanFolder(root)) entries.push(entry);
+  return entries;
+}
+
+const photoPaths = (entries: ScanEntry[]) =>
+  entries.filter((entry) => entry.type === 'photo').map((entry) => entry.path);
+const problems = (entries: ScanEntry[]) => entries.filter((entry) => entry.type === 'problem');
+
+function write(root: string, relative: string, content = 'x'): string {
+  const path = join(root, relative);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('scanning a folder', () => {
+  it('finds photos in nested folders with absolute paths, sizes and times, in the same order every time', async () => {
+    const root = tempDir();
+    write(root, 'b.jpg', '12345');
+    write(root, '2024/summer/beach.png');
+    write(root, '2024/summer/deep/er/still/deeper.heic');
+    write(root, '2024/a.webp');
+    write(root, '2023/z.gif');
+    const entries = await scan(root);
+    assert.deepEqual(problems(entries), []);
+    // Each folder's photos in name order, then its subfolders in name order.
+    assert.deepEqual(
+      photoPaths(entries),
+      ['b.jpg', '2023/z.gif', '2024/a.webp', '2024/summer/beach.png', '2024/summer/deep/er/still/deeper.heic'].map(
+        (p) => join(root, p),
+      ),
+    );
+    const first = entries[0];
+    assert.ok(first?.type === 'photo');
+    assert.equal(first.size, 5);
+    assert.ok(Math.abs(first.mtimeMs - Date.now()) < 60_000);
+    assert.deepEqual(await scan(root), entries);
+  });
+
+  it('skips hidden entries and system folders', async () => {
+    const root = tempDir();
+    const kept = write(root, 'albums/kept.jpg');
+    for (const junk of [
+      '.hidden/a.jpg',
+      '.dotfile.jpg',
+      'albums/._AppleDouble.jpg',
+      '$RECYCLE.BIN/S-1-5-21/b.jpg',
+      '$Recycle.Bin/c.jpg',
+      'System Volume Information/d.jpg',
+      'albums/@eaDir/kept.jpg/SYNOFILE_THUMB_XL.jpg',
+      '.Trashes/501/e.jpg',
+      'lost+found/#1234.jpg',
+      'node_modules/pkg/f.png',
+      '#recycle/g.jpg',
+    ]) {
+      write(root, junk);
+    }
+    const entries = await scan(root);
+    assert.deepEqual(problems(entries), []);
+    assert.deepEqual(photoPaths(entries), [kept]);
+  });
+
+  it('takes photo extensions in any case and ignores other files', async () => {
+    const root = tempDir();
+    const photos = [
+      'A.JPG',
+      'b.Jpeg',
+      'c.jpe',
+      'd.jfif',
+      'e.PNG',
+      'f.tif',
+      'g.TIFF',
+      'h.avif',
+      'i.bmp',
+      'j.dib',
+      'k.HEIC',
+    ];
+    const others = ['notes.txt', 'raw.CR2', 'clip.mp4', 'photo.jpg.part', 'jpg', 'no-extension'];
+    for (const name of [...photos, ...others]) write(root, name);
+    assert.deepEqual(photoPaths(await scan(root)).sort(), photos.map((name) => join(root, name)).sort());
+    assert.equal(isPhotoPath('/x/IMG_0001.HEIF'), true);
+    assert.equal(isPhotoPath('/x.jpg/readme'), false);
+  });
+
+  it('follows symbolic links to folders and files, and ends on a link loop', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    write(root, 'album/one.jpg');
+    write(outside, 'elsewhere/two.jpg');
+    symlinkSync(root, join(root, 'album', 'back-to-root'));
+    symlinkSync(join(root, 'album'), join(root, 'album', 'self'));
+    symlinkSync(join(outside, 'elsewhere'), join(root, 'linked-folder'));
+    symlinkSync(join(outside, 'elsewhere', 'two.jpg'), join(root, 'linked-photo.jpg'));
+    const entries = await scan(root);
+    assert.deepEqual(problems(entries), []);
+    assert.deepEqual(photoPaths(entries), [
+      join(root, 'linked-photo.jpg'),
+      join(root, 'album', 'one.jpg'),
+      join(root, 'linked-folder', 'two.jpg'),
+    ]);
+  });
+
+  it('skips dangling links silently', async () => {
+    const root = tempDir();
+    const kept = write(root, 'kept.jpg');
+    symlinkSync(join(root, 'gone.jpg'), join(root, 'dangling.jpg'));
+    symlinkSync(join(root, 'gone-folder'), join(root, 'dangling-folder'));
+    symlinkSync(join(root, 'loop-a.jpg'), join(root, 'loop-b.jpg'));
+    symlinkSync(join(root, 'loop-b.jpg'), join(root, 'loop-a.jpg'));
+    const entries = await scan(root);
+    assert.deepEqual(problems(entries), []);
+    assert.deepEqual(photoPaths(entries), [kept]);
+  });
+
+  it('skips a file deleted while the scan runs', async () => {
+    const root = tempDir();
+    const names = Array.from({ length: 300 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.jpg`);
+    for (const name of names) write(root, name);
+    const last = join(root, names.at(-1)!);
+    const seen: ScanEntry[] = [];
+    // Photos are stat'ed in small batches as the scan streams, so the last one is looked at after the first is out.
+    for await (const entry of scanFolder(root)) {
+      if (seen.length === 0) unlinkSync(last);
+      seen.push(entry);
+    }
+    assert.deepEqual(problems(seen), []);
+    assert.equal(seen.length, names.length - 1);
+    assert.ok(!photoPaths(seen).includes(last));
+  });
+
+  it('reports a missing root, or a root that is a file, as one problem', async () => {
+    const root = tempDir();
+    const missing = join(root, 'not-there');
+    assert.deepEqual(await scan(missing), [
+      { type: 'problem', path: missing, message: `Cannot read the folder ${missing}: it does not exist.` },
+    ]);
+    const file = write(root, 'photo.jpg');
+    assert.deepEqual(await scan(file), [
+      { type: 'problem', path: file, message: `Cannot scan ${file}: it is a file, not a folder.` },
+    ]);
+  });
+
+  it('reports an unreadable folder as a problem and goes on', async () => {
+    const root = tempDir();
+    chmodSync(root, 0o755);
+    const before = write(root, 'a/one.jpg');
+    write(root, 'locked/hidden-from-us.jpg');
+    const after = write(root, 'z/two.jpg');
+    const locked = join(root, 'locked');
+    chmodSync(locked, 0o000);
+    let entries: ScanEntry[];
+    if (process.getuid?.() === 0) {
+      // Root reads any folder whatever its mode, so the scan runs as "nobody", for whom mode 000 means no entry.
+      const script = `import { scanFolder } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src-main/library/folder-scanner.ts')).href)};
+        const entries = []; for await (const entry of scanFolder(${JSON.stringify(root)})) entries.push(entry);
+        console.log(JSON.stringify(entries));`;
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+      });
+      assert.equal(child.status, 0, child.stderr);
+      entries = JSON.parse(child.stdout) as ScanEntry[];
+    } else {
+      entries = await scan(root);
+    }
+    chmodSync(locked, 0o755);
+    assert.deepEqual(photoPaths(entries), [before, after]);
+    assert.deepEqual(problems(entries), [
+      { type: 'problem', path: locked, message: `Cannot read the folder ${locked}: permission denied.` },
+    ]);
+  });
+
+  it('stops when its signal is aborted', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 10; i++) write(root, `folder-${i}/photo.jpg`);
+    const controller = new AbortController();
+    let count = 0;
+    await assert.rejects(async () => {
+      for await (const entry of scanFolder(root, { signal: controller.signal })) {
+        assert.equal(entry.type, 'photo');
+        count++;
+        controller.abort();
+      }
+    }, /abort/i);
+    assert.equal(count, 1);
+  });
+});

@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  FolderWatcher,
+  watchFolderNatively,
+  type FolderWatcherOptions,
+  type PhotoFile,
+  type WatchEvents,
+  type WatchFolder,
+} from '../../src-main/library/folder-watcher.js';
+import { tempDir } from '../helpers.js';
+
+/** Records what the watcher reports and lets a test wait, with a deadline, until a condition holds. */
+class Recorder implements WatchEvents {
+  readonly photos: PhotoFile[] = [];
+  readonly removed: string[] = [];
+  readonly warnings: string[] = [];
+  #waiters = new Set<() => void>();
+
+  onPhoto(entry: PhotoFile): void {
+    this.photos.push(entry);
+    this.#wake();
+  }
+  onRemoved(path: string): void {
+    this.removed.push(path);
+    this.#wake();
+  }
+  onWarning(message: string): void {
+    this.warnings.push(message);
+    this.#wake();
+  }
+
+  photoCount(path: string): number {
+    return this.photos.filter((photo) => photo.path === path).length;
+  }
+
+  until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!condition()) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        const seen = `photos ${this.photos.length}, removed [${this.removed.join(', ')}], warnings [${this.warnings.join(' | ')}]`;
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; saw ${seen}`));
+      }, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Writes a new photo and waits for it: every change made before it has had its settle time by then. */
+  async barrier(folder: string): Promise<void> {
+    const path = join(folder, `barrier-${this.photos.length}-${Date.now()}.jpg`);
+    writeFileSync(path, 'barrier');
+    await this.until(`the barrier photo ${path}`, () => this.photoCount(path) > 0);
+  }
+
+  #wake(): void {
+    for (const check of [...this.#waiters]) check();
+  }
+}
+
+function write(root: string, relative: string, content = 'x'): string {
+  const path = join(root, relative);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+}
+
+async function watching(
+  root: string,
+  options: FolderWatcherOptions = {},
+): Promise<{ events: Recorder; watcher: FolderWatcher }> {
+  const events = new Recorder();
+  const watcher = new FolderWatcher(events, { settleMs: 100, pollIntervalMs: 100, ...options });
+  await watcher.add(root);
+  return { events, watcher };
+}
+
+/** The real native watch, failing as inotify does once `allowed` watches are in use. */
+function limitedWatches(allowed: number): WatchFolder {
+  let used = 0;
+  return (folder, onChange, onError) => {
+    if (++used > allowed) {
+      const error = new Error(`ENOSPC: System limit for number of file watchers reached, watch '${folder}'`);
+      throw Object.assign(error, { code: 'ENOSPC', errno: -28, syscall: 'watch', path: folder });
+    }
+    return watchFolderNatively(folder, onChange, onError);
+  };
+}
+
+describe('watching library folders', () => {
+  it('reports new photos in old and new folders, and nothing else', async () => {
+    const root = tempDir();
+    const existing = write(root, 'album/existing.jpg');
+    const { events, watcher } = await watching(root);
+    try {
+      assert.equal(watcher.mode, 'native');
+      const added = write(root, 'album/IMG_0001.JPG');
+      const nested = write(root, 'new/deeper/still/IMG_0002.heic');
+      write(root, 'album/notes.txt');
+      write(root, 'album/.hidden.jpg');
+      write(root, '.cache/thumb.jpg');
+      write(root, 'album/@eaDir/IMG_0001.JPG/SYNOFILE_THUMB_M.jpg');
+      await events.until('both new photos', () => events.photoCount(added) > 0 && events.photoCount(nested) > 0);
+      await events.barrier(root);
+      const reported = events.photos.map((photo) => photo.path).filter((path) => !path.includes('barrier-'));
+      assert.deepEqual(reported.sort(), [added, nested].sort());
+      assert.ok(!reported.includes(existing));
+      assert.equal(events.photos[0]?.size, 1);
+      assert.deepEqual(events.removed, []);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('reports a changed photo with its new size', async () => {
+    const root = tempDir();
+    const photo = write(root, 'photo.png', '1234');
+    const { events, watcher } = await watching(root);
+    try {
+      appendFileSync(photo, '5678');
+      await events.until('the changed photo', () => events.photoCount(photo) > 0);
+      assert.equal(events.photos.find((entry) => entry.path === photo)?.size, 8);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('reports a rename as the old path removed and the new one added, and a deletion as removed', async () => {
+    const root = tempDir();
+    const before = write(root, 'album/before.jpg');
+    const doomed = write(root, 'album/doomed.jpg');
+    const { events, watcher } = await watching(root);
+    try {
+      const after = join(root, 'album', 'after.jpg');
+      renameSync(before, after);
+      unlinkSync(doomed);
+      await events.until(
+        'the rename and the deletion',
+        () => events.removed.includes(before) && events.removed.includes(doomed) && events.photoCount(after) > 0,
+      );
+      await events.barrier(root);
+      assert.equal(events.photoCount(after), 1);
+      assert.deepEqual(events.removed.sort(), [before, doomed].sort());
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('reports a deleted folder by its path, and a renamed folder as removed and its photos as new', async () => {
+    const root = tempDir();
+    write(root, 'trip/day-1/a.jpg');
+    write(root, 'trip/day-2/b.jpg');
+    const keep = write(root, 'keep/c.jpg');
+    const { events, watcher } = await watching(root);
+    try {
+      rmSync(join(root, 'trip'), { recursive: true });
+      await events.until('the deleted folder', () => events.removed.includes(join(root, 'trip')));
+      renameSync(join(root, 'keep'), join(root, 'kept'));
+      const moved = join(root, 'kept', 'c.jpg');
+      await events.until('the renamed folder', () => events.removed.includes(join(root, 'keep')));
+      await events.until('the photo in the renamed folder', () => events.photoCount(moved) > 0);
+      assert.ok(!events.removed.includes(keep), 'the folder removal covers the photos in it');
+      // Still watching the folder under its new name.
+      const later = write(root, 'kept/d.jpg');
+      await events.until('a photo added to the renamed folder', () => events.photoCount(later) > 0);
+      await events.barrier(root);
+      assert.equal(events.photoCount(moved), 1);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('waits for a file written in chunks to settle and reports it once', async () => {
+    const root = tempDir();
+    const settleMs = 1000;
+    const { events, watcher } = await watching(root, { settleMs });
+    try {
+      const path = join(root, 'copying.jpg');
+      const file = await open(path, 'w');
+      let lastWrite = 0;
+      for (let chunk = 0; chunk < 6; chunk++) {
+        await file.write(Buffer.alloc(1000, chunk));
+        lastWrite = performance.now();
+        // Pauses well under settleMs, as a slow copy makes.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(events.photoCount(path), 0, `reported while still growing (after chunk ${chunk})`);
+      }
+      await file.close();
+      await events.until('the settled photo', () => events.photoCount(path) > 0);
+      assert.ok(performance.now() - lastWrite >= settleMs, 'reported before it had held still for settleMs');
+      assert.equal(events.photos.find((entry) => entry.path === path)?.size, 6000);
+      await events.barrier(root);
+      assert.equal(events.photoCount(path), 1);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('reports each of a burst of 10,000 new files exactly once', async (t) => {
+    const root = tempDir();
+    mkdirSync(join(root, 'existing'));
+    const { events, watcher } = await watching(root, { settleMs: 200 });
+    try {
+      const started = performance.now();
+      const paths: string[] = [];
+      // Half into a folder that existed, half into one created as the burst starts (its first files land before
+      // its watch exists).
+      mkdirSync(join(root, 'fresh'));
+      for (let i = 0; i < 10_000; i++) paths.push(join(root, i % 2 ? 'fresh' : 'existing', `IMG_${i}.jpg`));
+      for (let i = 0; i < paths.length; i += 200) {
+        await Promise.all(paths.slice(i, i + 200).map((path) => writeFile(path, 'photo')));
+      }
+      const written = performance.now();
+      await events.until('10,000 photos', () => events.photos.length >= paths.length, 30_000);
+      t.diagnostic(
+        `10,000 files: written in ${Math.round(written - started)} ms, all reported ${Math.round(performance.now() - written)} ms later`,
+      );
+      await events.barrier(root);
+      const counts = new Map<string, number>();
+      for (const { path } of events.photos) counts.set(path, (counts.get(path) ?? 0) + 1);
+      assert.deepEqual(
+        paths.filter((path) => counts.get(path) !== 1),
+        [],
+      );
+      assert.equal(events.photos.length, paths.length + 1);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('falls back to polling when the watch limit is hit, says so, and still sees changes', async () => {
+    const root = tempDir();
+    write(root, 'a/one.jpg');
+    const doomed = write(root, 'b/two.jpg');
+    const { events, watcher } = await watching(root, { watchFolder: limitedWatches(2) });
+    try {
+      assert.equal(watcher.mode, 'polling');
+      assert.equal(events.warnings.length, 1);
+      assert.match(events.warnings[0]!, /max_user_watches/);
+      assert.match(events.warnings[0]!, /looks for changes every 100 ms/);
+      const added = write(root, 'b/new.jpg');
+      const nested = write(root, 'c/d/deep.png');
+      unlinkSync(doomed);
+      await events.until(
+        'changes seen by polling',
+        () => events.photoCount(added) > 0 && events.photoCount(nested) > 0 && events.removed.includes(doomed),
+      );
+      await events.barrier(root);
+      assert.equal(events.photoCount(added), 1);
+      assert.equal(events.photoCount(nested), 1);
+      assert.equal(events.warnings.length, 1);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('falls back to polling when a new folder cannot be watched, and still reports the photos in it', async () => {
+    const root = tempDir();
+    const { events, watcher } = await watching(root, { watchFolder: limitedWatches(1) });
+    try {
+      assert.equal(watcher.mode, 'native');
+      const photo = write(root, 'new-folder/photo.jpg');
+      await events.until('the photo in the unwatchable folder', () => events.photoCount(photo) > 0);
+      assert.equal(watcher.mode, 'polling');
+      assert.equal(events.warnings.length, 1);
+      assert.match(events.warnings[0]!, /cannot watch the photo folders/);
+      await events.barrier(root);
+      assert.equal(events.photoCount(photo), 1);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('warns about a root that is not there and watches the others', async () => {
+    const parent = tempDir();
+    const missing = join(parent, 'unplugged-drive');
+    const present = join(parent, 'pictures');
+    mkdirSync(present);
+    const events = new Recorder();
+    const watcher = new FolderWatcher(events, { settleMs: 100 });
+    try {
+      await watcher.add(missing);
+      await watcher.add(present);
+      assert.deepEqual(events.warnings, [`Cannot watch ${missing} for changes: it does not exist.`]);
+      const photo = write(present, 'new.jpg');
+      await events.until('the photo in the other root', () => events.photoCount(photo) > 0);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('warns, and removes nothing, when a whole root disappears', async () => {
+    const parent = tempDir();
+    const root = join(parent, 'external-drive');
+    write(root, 'photos/a.jpg');
+    const { events, watcher } = await watching(root);
+    try {
+      rmSync(root, { recursive: true });
+      await events.until('the warning', () => events.warnings.length > 0);
+      assert.match(events.warnings[0]!, /can no longer reach .*external-drive/);
+      assert.ok(!events.removed.includes(root));
+    } finally {
+      await watcher.close();
+    }
+  });
+});
