@@ -68,6 +68,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private paused = false;
   private resumeWaiters: (() => void)[] = [];
   private cancelled = false;
+  private requested = false;
   private running: Promise<RunSummary> | undefined;
   private started = 0;
   private tagged = 0;
@@ -110,13 +111,37 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     await this.running?.catch(() => undefined);
   }
 
-  /** Tags until nothing is pending (or cancelled). Calling it while a run is going joins that run. */
+  /**
+   * Tags until nothing is pending (or cancelled). Calling it while a run is going joins that run, and makes it look
+   * for pending photos once more before it ends, so a photo queued at the last moment is never left behind.
+   */
   run(): Promise<RunSummary> {
-    this.running ??= this.runOnce().finally(() => {
+    this.requested = true;
+    this.running ??= this.runUntilIdle();
+    return this.running;
+  }
+
+  private async runUntilIdle(): Promise<RunSummary> {
+    this.cancelled = false;
+    this.started = Date.now();
+    this.tagged = this.failed = 0;
+    try {
+      while (this.requested && !this.cancelled) {
+        this.requested = false;
+        await this.runOnce();
+      }
+    } finally {
       this.running = undefined;
       this.emitProgress(true);
-    });
-    return this.running;
+    }
+    const seconds = (Date.now() - this.started) / 1000;
+    return {
+      tagged: this.tagged,
+      failed: this.failed,
+      seconds,
+      photosPerSecond: seconds > 0 ? (this.tagged + this.failed) / seconds : 0,
+      cancelled: this.cancelled,
+    };
   }
 
   progress(): Progress {
@@ -146,10 +171,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     while (this.paused && !this.cancelled) await new Promise<void>((wake) => this.resumeWaiters.push(wake));
   }
 
-  private async runOnce(): Promise<RunSummary> {
-    this.cancelled = false;
-    this.started = Date.now();
-    this.tagged = this.failed = 0;
+  private async runOnce(): Promise<void> {
     this.repo.requeueOtherModels(this.model);
     this.emitProgress(true);
     try {
@@ -164,14 +186,6 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       // Whatever was claimed but not finished (cancel, or a classifier failure) goes back to the queue.
       this.repo.resetInFlight();
     }
-    const seconds = (Date.now() - this.started) / 1000;
-    return {
-      tagged: this.tagged,
-      failed: this.failed,
-      seconds,
-      photosPerSecond: seconds > 0 ? (this.tagged + this.failed) / seconds : 0,
-      cancelled: this.cancelled,
-    };
   }
 
   /** Decodes with `decoders` in flight while the previous batch is classified; one classifier run at a time. */

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Library } from '../../src-main/library/library.js';
+import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+
+/** Resolves once `check` holds, re-checking whenever the library reports a change. */
+function until(library: Library, check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      library.off('changed', test);
+      reject(new Error(`timed out waiting until ${what}`));
+    }, timeoutMs);
+    function test() {
+      if (!check()) return;
+      clearTimeout(timer);
+      library.off('changed', test);
+      resolve();
+    }
+    library.on('changed', test);
+    test();
+  });
+}
+
+describe('a watched library', () => {
+  it('tags new photos, re-tags changed ones, follows renames and drops deleted ones while running', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'photos');
+    mkdirSync(folder);
+    copyFileSync(photo('parrot.jpg'), join(folder, 'parrot.jpg'));
+    const library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    });
+    const status = (name: string) => library.repo.photoByPath(join(folder, name))?.status;
+    const top = (name: string) => {
+      const row = library.repo.photoByPath(join(folder, name));
+      return row && row.status === 'done' ? library.repo.withTags(row).categories[0]?.name : undefined;
+    };
+    try {
+      await library.scan(library.addFolder(folder));
+      await library.tag();
+      await library.watch({ settleMs: 200 });
+      assert.equal(library.watchMode, 'native');
+
+      copyFileSync(photo('hot_dog.jpg'), join(folder, 'lunch.jpg'));
+      await until(library, () => top('lunch.jpg') === 'Food', 'a new photo is tagged');
+
+      const parrotId = library.repo.photoByPath(join(folder, 'parrot.jpg'))!.id;
+      mkdirSync(join(folder, 'birds'));
+      renameSync(join(folder, 'parrot.jpg'), join(folder, 'birds', 'macaw.jpg'));
+      await until(library, () => top(join('birds', 'macaw.jpg')) === 'Bird', 'the renamed photo is found again');
+      assert.equal(library.repo.photoByPath(join(folder, 'birds', 'macaw.jpg'))!.id, parrotId);
+
+      copyFileSync(photo('dog.jpg'), join(folder, 'lunch.jpg'));
+      await until(library, () => top('lunch.jpg') === 'Dog', 'a changed photo is re-tagged');
+
+      rmSync(join(folder, 'lunch.jpg'));
+      await until(library, () => status('lunch.jpg') === 'missing', 'a deleted photo leaves the library');
+      assert.equal(library.repo.counts().total, 1);
+      assert.equal(library.purgeMissingNow(), 1);
+      assert.equal(library.repo.photoByPath(join(folder, 'lunch.jpg')), undefined);
+    } finally {
+      await library.close();
+    }
+  });
+});
