@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { packageRoot } from '../src-main/app-paths.js';
 
 export const ROOT = packageRoot();
@@ -9,9 +8,12 @@ export const MODELS_DIR = join(ROOT, 'models');
 export const PHOTOS_DIR = join(ROOT, 'test', 'fixtures', 'photos');
 export const photo = (name: string) => join(PHOTOS_DIR, name);
 
-/** A fresh folder under the system temp dir, removed when the test file finishes. */
+const tempDirs: string[] = [];
+process.on('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh folder under the system temp dir, removed when the test process exits (safe to call from hooks). */
 export function tempDir(prefix = 'phototag-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }

@@ -39,8 +39,8 @@ export function photoJson(photo: TaggedPhoto) {
   return {
     path: photo.path,
     model: photo.modelId,
-    labels: photo.labels.map(({ id, name, score }) => ({ id, name, score })),
-    categories: photo.categories.map(({ id, name, score }) => ({ id, name, score })),
+    labels: photo.labels.map(({ id, name, score, source }) => ({ id, name, score, source })),
+    categories: photo.categories.map(({ id, name, score, source }) => ({ id, name, score, source })),
     ...(photo.error ? { error: photo.error } : {}),
   };
 }

@@ -109,4 +109,39 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX photos_browse ON photos(id, status, best_score);
   CREATE INDEX photos_folder_browse ON photos(folder_id, id, status, best_score);
   `,
+  // 3: corrections as truth. A correction names a label or a category (tag_kind); `batch` groups the corrections
+  // of one user action so undo takes back the whole action. The latest correction of a tag on a photo decides:
+  // confirm and add make it the user's (score 1), reject removes it. The effective_* views are what every reader
+  // of tags uses, so filters, counts, search and export all see corrections; predictions stay the model's own.
+  `
+  ALTER TABLE corrections ADD COLUMN tag_kind TEXT NOT NULL DEFAULT 'label' CHECK (tag_kind IN ('label', 'category'));
+  ALTER TABLE corrections ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX corrections_photo;
+  CREATE INDEX corrections_tag ON corrections(photo_id, tag_kind, label_id, id);
+  CREATE INDEX corrections_batch ON corrections(batch);
+
+  CREATE VIEW current_corrections AS
+    SELECT c.id, c.photo_id, c.tag_kind, c.label_id, c.label_name, c.kind, c.created_at, c.model_id, c.model_score
+    FROM corrections c
+    WHERE c.id = (SELECT MAX(l.id) FROM corrections l
+                  WHERE l.photo_id = c.photo_id AND l.tag_kind = c.tag_kind AND l.label_id = c.label_id);
+
+  CREATE VIEW effective_labels AS
+    SELECT p.photo_id, p.label_id AS id, p.label_name AS name, p.score, 'model' AS source, p.rank
+    FROM predictions p
+    WHERE NOT EXISTS (SELECT 1 FROM corrections c
+                      WHERE c.photo_id = p.photo_id AND c.tag_kind = 'label' AND c.label_id = p.label_id)
+    UNION ALL
+    SELECT c.photo_id, c.label_id, c.label_name, 1.0, 'user', -1 FROM current_corrections c
+    WHERE c.tag_kind = 'label' AND c.kind IN ('confirm', 'add');
+
+  CREATE VIEW effective_categories AS
+    SELECT s.photo_id, s.category_id AS id, s.category_name AS name, s.score, 'model' AS source
+    FROM category_scores s
+    WHERE NOT EXISTS (SELECT 1 FROM corrections c
+                      WHERE c.photo_id = s.photo_id AND c.tag_kind = 'category' AND c.label_id = s.category_id)
+    UNION ALL
+    SELECT c.photo_id, c.label_id, c.label_name, 1.0, 'user' FROM current_corrections c
+    WHERE c.tag_kind = 'category' AND c.kind IN ('confirm', 'add');
+  `,
 ];

@@ -1,5 +1,6 @@
 import { sep } from 'node:path';
-import type { Classification, Score } from '../classifier/scoring.js';
+import { TOP_LABELS, type Classification } from '../classifier/scoring.js';
+import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
 import type { Db } from './database.js';
 
 export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missing';
@@ -57,8 +58,8 @@ export interface ModelRef {
 }
 
 export interface TaggedPhoto extends PhotoRow {
-  labels: Score[];
-  categories: Score[];
+  labels: EffectiveTag[];
+  categories: EffectiveTag[];
 }
 
 export interface StatusCounts {
@@ -81,8 +82,10 @@ const UNDER = `(path = @prefix OR (path > @prefix || '${sep}' AND path < @prefix
 /** All SQL about folders, photos and their predictions lives here; statements are prepared once. */
 export class PhotoRepository {
   private readonly statements;
+  readonly corrections: CorrectionRepository;
 
   constructor(private readonly db: Db) {
+    this.corrections = new CorrectionRepository(db);
     const prepare = (sql: string) => db.prepare(sql);
     this.statements = {
       insertFolder: prepare('INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING'),
@@ -130,14 +133,10 @@ export class PhotoRepository {
       purgeMissing: prepare("DELETE FROM photos WHERE status = 'missing' AND missing_since <= ?"),
       counts: prepare('SELECT status, COUNT(*) AS n FROM photos GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
-      labelsOf: prepare(`SELECT label_id AS id, label_name AS name, score FROM predictions
-        WHERE photo_id = ? ORDER BY rank`),
-      categoriesOf: prepare(`SELECT category_id AS id, category_name AS name, score FROM category_scores
-        WHERE photo_id = ? ORDER BY score DESC`),
       searchTag: prepare(`SELECT photo_id AS photoId, MAX(score) AS score FROM (
-          SELECT photo_id, score FROM predictions WHERE (label_id = @tag OR label_name = @tag COLLATE NOCASE)
+          SELECT photo_id, score FROM effective_labels WHERE (id = @tag OR name = @tag COLLATE NOCASE)
           UNION ALL
-          SELECT photo_id, score FROM category_scores WHERE (category_id = @tag OR category_name = @tag COLLATE NOCASE)
+          SELECT photo_id, score FROM effective_categories WHERE (id = @tag OR name = @tag COLLATE NOCASE)
         ) WHERE score >= @minScore GROUP BY photo_id ORDER BY score DESC`),
       getSetting: prepare('SELECT value FROM settings WHERE key = ?'),
       setSetting: prepare(
@@ -270,11 +269,17 @@ export class PhotoRepository {
     return counts;
   }
 
+  /** The photo with its tags as corrections leave them: every user tag, then the model's best up to five labels. */
   withTags(photo: PhotoRow): TaggedPhoto {
+    const labels = this.corrections.labelsOf(photo.id);
+    const users = labels.filter((label) => label.source === 'user');
     return {
       ...photo,
-      labels: this.statements.labelsOf.all(photo.id) as Score[],
-      categories: this.statements.categoriesOf.all(photo.id) as Score[],
+      labels: [
+        ...users,
+        ...labels.filter((label) => label.source === 'model').slice(0, Math.max(0, TOP_LABELS - users.length)),
+      ],
+      categories: this.corrections.categoriesOf(photo.id),
     };
   }
 

@@ -152,10 +152,10 @@ export async function toModelInput(photo: DecodedPhoto, input: ModelInput): Prom
   return tensor;
 }
 
-/** A JPEG thumbnail that fits in `size` x `size`, made from the already decoded pixels. */
-export async function makeThumbnail(photo: DecodedPhoto, size: number): Promise<Buffer> {
+/** A JPEG that fits in `size` x `size` (a thumbnail, an exported image), made from the already decoded pixels. */
+export async function makeThumbnail(photo: DecodedPhoto, size: number, quality = 82): Promise<Buffer> {
   return sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
     .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 82, mozjpeg: true })
+    .jpeg({ quality, mozjpeg: true })
     .toBuffer();
 }

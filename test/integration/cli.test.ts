@@ -12,8 +12,8 @@ import { writeHostileFiles } from '../hostile-files.js';
 interface ShownPhoto {
   path: string;
   model: string | null;
-  labels: { id: string; name: string; score: number }[];
-  categories: { id: string; name: string; score: number }[];
+  labels: { id: string; name: string; score: number; source: 'model' | 'user' }[];
+  categories: { id: string; name: string; score: number; source: 'model' | 'user' }[];
   error?: string;
 }
 
@@ -45,10 +45,12 @@ describe('phototag tag and show', () => {
     );
     for (const p of photos) {
       assert.deepEqual(Object.keys(p), ['path', 'model', 'labels', 'categories']);
+      assert.ok([...p.labels, ...p.categories].every((t) => t.source === 'model'));
       assert.equal(p.model, 'mobilenet-v2-imagenet');
       assert.equal(p.labels.length, 5);
       assert.ok(p.labels.every((l, i) => i === 0 || l.score <= p.labels[i - 1]!.score));
-      for (const l of [...p.labels, ...p.categories]) assert.deepEqual(Object.keys(l), ['id', 'name', 'score']);
+      for (const l of [...p.labels, ...p.categories])
+        assert.deepEqual(Object.keys(l), ['id', 'name', 'score', 'source']);
     }
     assert.deepEqual(photos[2]!.labels[0], { ...photos[2]!.labels[0], id: 'n01818515', name: 'Macaw' });
     assert.equal(photos[1]!.categories[0]!.name, 'Food');

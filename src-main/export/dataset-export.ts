@@ -1,0 +1,267 @@
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { decodePhoto, makeThumbnail } from '../imaging/decode.js';
+import type { CorrectionRepository, ExampleRow, Tag } from '../db/correction-repository.js';
+import { versionInfo } from '../version.js';
+
+export type ExportFormat = 'imagefolder' | 'csv' | 'jsonl';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['imagefolder', 'csv', 'jsonl'];
+
+export interface ExportOptions {
+  format: ExportFormat;
+  out: string;
+  /** Machine labels at or above this score join the user's corrections, marked source "model". */
+  includeModelAbove?: number;
+  /** Only these classes (ids or names, any case); all when absent. */
+  classes?: string[];
+  /** Classes with fewer photos are left out. */
+  minPerClass: number;
+  /** Share of each class that goes to the validation split. */
+  validation: number;
+  seed: number;
+  /** ImageFolder: re-encode as JPEG with the longer side at most this many pixels. */
+  resize?: number;
+  /** ImageFolder: hard-link the originals instead of copying them (when not resizing). */
+  link: boolean;
+  /** Replace what the output folder holds; without it an output folder with files is refused. */
+  overwrite: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExportSource {
+  corrections: CorrectionRepository;
+  /** The library database the examples come from, recorded in the manifest. */
+  libraryPath: string;
+}
+
+export interface ExportClass {
+  kind: Tag['kind'];
+  id: string;
+  name: string;
+  folder: string;
+  train: number;
+  validation: number;
+}
+
+export interface ExportManifest {
+  format: ExportFormat;
+  createdBy: string;
+  library: string;
+  options: Omit<ExportOptions, 'out' | 'overwrite' | 'onProgress'>;
+  photos: number;
+  examples: number;
+  classes: ExportClass[];
+  skipped: { path: string; reason: string }[];
+}
+
+/** The output folder already holds files: the caller asks the user before overwriting. */
+export class ExportExistsError extends Error {
+  override name = 'ExportExistsError';
+}
+
+interface Example extends ExampleRow {
+  split: 'train' | 'validation';
+  cls: ExportClass;
+}
+
+const classKey = (row: { kind: string; id: string }) => `${row.kind}:${row.id}`;
+const isWordNetId = (id: string) => /^n\d{8}$/.test(id);
+const slug = (name: string) =>
+  name
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-') || 'class';
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same split on every machine. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (const char of text) h = Math.imul(h ^ char.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+/** Chooses the classes and splits each one's photos, stratified and seeded. */
+function plan(rows: ExampleRow[], options: ExportOptions): { classes: ExportClass[]; examples: Example[] } {
+  const wanted = options.classes?.map((name) => name.toLowerCase());
+  const byClass = new Map<string, ExampleRow[]>();
+  for (const row of rows) {
+    if (wanted && !wanted.includes(row.id.toLowerCase()) && !wanted.includes(row.name.toLowerCase())) continue;
+    const key = classKey(row);
+    byClass.set(key, [...(byClass.get(key) ?? []), row]);
+  }
+  const classes: ExportClass[] = [];
+  const examples: Example[] = [];
+  const folders = new Set<string>();
+  for (const key of [...byClass.keys()].sort()) {
+    const members = byClass.get(key)!;
+    if (members.length < options.minPerClass) continue;
+    const first = members[0]!;
+    let folder = slug(first.name);
+    if (folders.has(folder)) folder = `${folder}-${slug(first.id)}`;
+    folders.add(folder);
+    const cls: ExportClass = { kind: first.kind, id: first.id, name: first.name, folder, train: 0, validation: 0 };
+    const next = random(options.seed ^ hash(key));
+    const shuffled = [...members].sort((a, b) => a.photoId - b.photoId);
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    const validation = Math.round(shuffled.length * options.validation);
+    shuffled.forEach((row, i) => examples.push({ ...row, cls, split: i < validation ? 'validation' : 'train' }));
+    cls.validation = validation;
+    cls.train = shuffled.length - validation;
+    classes.push(cls);
+  }
+  examples.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : classKey(a) < classKey(b) ? -1 : 1));
+  return { classes, examples };
+}
+
+const csvCell = (value: string | number) => {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+function writeCsv(dir: string, examples: Example[]): void {
+  const header = ['path', 'label_id', 'label_name', 'source', 'score', 'model', 'split'];
+  const lines = examples.map((e) =>
+    [e.path, e.id, e.name, e.source, e.score, e.modelId ?? '', e.split].map(csvCell).join(','),
+  );
+  writeFileSync(join(dir, 'labels.csv'), [header.join(','), ...lines].join('\n') + '\n');
+}
+
+function writeJsonl(dir: string, examples: Example[], source: ExportSource): void {
+  const byPhoto = new Map<number, Example[]>();
+  for (const example of examples) byPhoto.set(example.photoId, [...(byPhoto.get(example.photoId) ?? []), example]);
+  const lines = [...byPhoto.values()].map((group) => {
+    const first = group[0]!;
+    const tag = (t: { kind: string; id: string; name: string }) => ({
+      kind: t.kind,
+      id: t.id,
+      name: t.name,
+      ...(isWordNetId(t.id) ? { wordnet: t.id } : {}),
+    });
+    return JSON.stringify({
+      path: first.path,
+      split: first.split,
+      labels: group.map((e) => ({ ...tag(e), source: e.source, score: e.score })),
+      negatives: source.corrections.rejectedOf(first.photoId).map(tag),
+      model: first.modelId ? { id: first.modelId, version: first.modelVersion } : null,
+    });
+  });
+  writeFileSync(join(dir, 'labels.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+}
+
+async function writeImage(example: Example, target: string, options: ExportOptions): Promise<void> {
+  mkdirSync(dirname(target), { recursive: true });
+  if (options.resize) {
+    const decoded = await decodePhoto(example.path, options.resize);
+    writeFileSync(target, await makeThumbnail(decoded, options.resize, 90));
+    return;
+  }
+  if (options.link) {
+    try {
+      linkSync(example.path, target);
+      return;
+    } catch {
+      // Another file system (or no hard links there): copy instead.
+    }
+  }
+  copyFileSync(example.path, target);
+}
+
+async function writeImageFolder(
+  dir: string,
+  examples: Example[],
+  options: ExportOptions,
+  skipped: ExportManifest['skipped'],
+) {
+  let done = 0;
+  for (const example of examples) {
+    const name = `${example.photoId}-${basename(example.path, extname(example.path))}`;
+    const target = join(
+      dir,
+      example.split,
+      example.cls.folder,
+      `${name}${options.resize ? '.jpg' : extname(example.path)}`,
+    );
+    try {
+      await writeImage(example, target, options);
+    } catch (error) {
+      skipped.push({ path: example.path, reason: (error as Error).message });
+      example.cls[example.split]--;
+    }
+    options.onProgress?.(++done, examples.length);
+  }
+}
+
+function isNonEmptyDir(path: string): boolean {
+  return existsSync(path) && readdirSync(path).length > 0;
+}
+
+/**
+ * Exports the corrections (and, optionally, confident machine labels) as a dataset to retrain a model. The export
+ * is deterministic (same library and options, same bytes), self-describing (manifest.json: counts per class and
+ * split, options, source library), and atomic: it is built in `<out>.partial-<pid>` and renamed into place at the
+ * end, so an interrupted export never leaves a folder that looks complete.
+ */
+export async function exportDataset(source: ExportSource, options: ExportOptions): Promise<ExportManifest> {
+  const out = resolve(options.out);
+  if (isNonEmptyDir(out) && !options.overwrite) {
+    throw new ExportExistsError(`${out} already holds files; choose another folder or allow overwriting it.`);
+  }
+  const parent = dirname(out);
+  mkdirSync(parent, { recursive: true });
+  for (const stale of readdirSync(parent).filter((name) => name.startsWith(`${basename(out)}.partial-`))) {
+    rmSync(join(parent, stale), { recursive: true, force: true });
+  }
+  const staging = `${out}.partial-${process.pid}`;
+  mkdirSync(staging);
+  try {
+    const { classes, examples } = plan(source.corrections.examples(options.includeModelAbove), options);
+    const skipped: ExportManifest['skipped'] = [];
+    switch (options.format) {
+      case 'imagefolder':
+        await writeImageFolder(staging, examples, options, skipped);
+        break;
+      case 'csv':
+        writeCsv(staging, examples);
+        options.onProgress?.(examples.length, examples.length);
+        break;
+      case 'jsonl':
+        writeJsonl(staging, examples, source);
+        options.onProgress?.(examples.length, examples.length);
+        break;
+    }
+    const { out: _out, overwrite: _overwrite, onProgress: _onProgress, ...recorded } = options;
+    const manifest: ExportManifest = {
+      format: options.format,
+      createdBy: `Phototag ${versionInfo().version}`,
+      library: source.libraryPath,
+      options: recorded,
+      photos: new Set(examples.map((e) => e.photoId)).size,
+      examples: examples.length - skipped.length,
+      classes,
+      skipped,
+    };
+    writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const previous = `${out}.old-${process.pid}`;
+    if (existsSync(out)) renameSync(out, previous);
+    renameSync(staging, out);
+    rmSync(previous, { recursive: true, force: true });
+    return manifest;
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
