@@ -82,7 +82,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: browsing a large library. photos.best_score is the photo's highest category or top-label score, kept by
   // triggers so the "untagged at this threshold" filter reads one column instead of two tables. Narrow covering
-  // indexes walk photos in library order (id) with what every filter checks, overall and per folder.
+  // indexes walk photos in library order (id) with what every filter checks, overall and per folder, and count
+  // each folder's photos by status.
   `
   ALTER TABLE photos ADD COLUMN best_score REAL;
   UPDATE photos SET best_score = (SELECT MAX(score) FROM (
@@ -108,6 +109,7 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX photos_browse ON photos(id, status, best_score);
   CREATE INDEX photos_folder_browse ON photos(folder_id, id, status, best_score);
+  CREATE INDEX photos_folder_status ON photos(folder_id, status);
   `,
   // 3: corrections as truth. A correction names a label or a category (tag_kind); `batch` groups the corrections
   // of one user action so undo takes back the whole action. The latest correction of a tag on a photo decides:

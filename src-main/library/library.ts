@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { ClassifierWorker } from '../classifier/classifier-worker-client.js';
@@ -45,6 +45,14 @@ interface LibraryEvents {
 /** Photos that disappear are kept this long in case they reappear elsewhere (a move is a delete then an add). */
 const MISSING_GRACE_MS = 10_000;
 const MODEL_SETTING = 'model';
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Splits the cores between inference and decoding: on 2 cores, one each beats two of either. */
 export function threadPlan(cores = availableParallelism()): { threads: number; decoders: number } {
@@ -132,13 +140,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** Adds a folder (an absolute, existing directory) to the library. */
   addFolder(path: string): Folder {
     const absolute = resolve(path);
-    let isDirectory = false;
-    try {
-      isDirectory = statSync(absolute).isDirectory();
-    } catch {
-      throw new Error(`Cannot add ${absolute}: it does not exist.`);
-    }
-    if (!isDirectory) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
+    if (!existsSync(absolute)) throw new Error(`Cannot add ${absolute}: it does not exist.`);
+    if (!isDirectory(absolute)) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
     const folder = this.repo.addFolder(absolute);
     this.emit('changed');
     return folder;
@@ -155,6 +158,13 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** Walks one folder and records new, changed and vanished photos; incremental by size and mtime. */
   async scan(folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
     const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
+    if (!isDirectory(folder.path)) {
+      // An unplugged drive or an unmounted share is not a folder emptied: its photos stay until it comes back.
+      const message = `The library folder ${folder.path} is not available (an unplugged drive?); its photos are kept.`;
+      summary.problems.push({ path: folder.path, message });
+      this.emit('warning', message);
+      return summary;
+    }
     const seen = new Set<string>();
     let chunk: ScannedFile[] = [];
     const flush = () => {

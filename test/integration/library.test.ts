@@ -211,6 +211,28 @@ describe('the library', () => {
     }
   });
 
+  it('keeps the photos of a library folder that is unavailable (an unplugged drive)', async () => {
+    const dir = tempDir();
+    const folder = photoFolder(['parrot.jpg']);
+    const library = openLibrary(dir);
+    try {
+      await tagFolder(library, folder);
+      const unplugged = `${folder}-unplugged`;
+      renameSync(folder, unplugged);
+      const warnings: string[] = [];
+      library.on('warning', (message) => warnings.push(message));
+      const scan = await library.scan(library.repo.folders()[0]!);
+      assert.equal(scan.missing, 0);
+      assert.match(warnings[0]!, /is not available \(an unplugged drive\?\); its photos are kept/);
+      library.purgeMissingNow();
+      assert.equal(library.repo.counts().done, 1);
+      renameSync(unplugged, folder);
+      assert.deepEqual((await library.scan(library.repo.folders()[0]!)).missing, 0);
+    } finally {
+      await library.close();
+    }
+  });
+
   it('refuses a library written by a newer Phototag', () => {
     const file = join(tempDir(), 'future.sqlite');
     openDatabase(file).pragma('user_version = 999');

@@ -1,0 +1,300 @@
+import { z } from 'zod';
+
+/**
+ * The one API contract between the engine and every face of it: method names, a zod schema per request, the
+ * result of each method, and the events. The API service implements it, the HTTP server and the Electron IPC
+ * binding carry it, the renderer's client is typed by it. Nothing here imports Node: the renderer bundles it.
+ *
+ * Every transport moves the same two things:
+ *   - a call: `dispatch(method, args)` answers an ApiResponse envelope and never throws, so an error keeps its
+ *     code and message across IPC and HTTP alike;
+ *   - events: one stream of ApiEvent.
+ */
+
+/** Electron: `ipcMain.handle(API_CHANNEL, (_event, method, args) => service.dispatch(method, args))`. */
+export const API_CHANNEL = 'phototag:api';
+/** Electron: the main process sends every ApiEvent to the window on this channel. */
+export const EVENT_CHANNEL = 'phototag:event';
+/** Electron: the native folder picker behind PhototagBridge.chooseFolder; answers a path or undefined. */
+export const CHOOSE_FOLDER_CHANNEL = 'phototag:choose-folder';
+/** Electron: thumbnails and photos are served by id through this protocol (see mediaPath). */
+export const MEDIA_PROTOCOL = 'phototag-media';
+/** Web mode: the path every media URL starts with. */
+export const WEB_MEDIA_ROOT = '/media';
+
+export type MediaKind = 'thumb' | 'photo';
+
+/** "thumb/42": a media route names a kind and a numeric photo id, nothing else. */
+export const mediaPath = (kind: MediaKind, photoId: number) => `${kind}/${photoId}`;
+
+/** The thumbnail version of a photo with this content fingerprint (see PhotoTile.thumbVersion). */
+export const thumbVersionOf = (fingerprint: string | null) => fingerprint?.slice(0, 16) ?? null;
+
+/** Parses a media route ("thumb/42"); anything but a known kind and a canonical positive integer is refused. */
+export function parseMediaPath(path: string): { kind: MediaKind; photoId: number } | undefined {
+  const match = /^(thumb|photo)\/([1-9][0-9]{0,14})$/.exec(path);
+  if (!match) return undefined;
+  return { kind: match[1] as MediaKind, photoId: Number(match[2]) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared shapes
+
+const photoId = z.number().int().positive();
+/** A confidence threshold, 0 to 1. */
+const minScore = z.number().min(0).max(1);
+
+/** A label (a model class, "Golden retriever") or a category (an everyday roll-up, "Dog"), by its taxonomy id. */
+export const tagRefSchema = z.strictObject({
+  kind: z.enum(['label', 'category']),
+  id: z.string().min(1).max(200),
+});
+export type TagRef = z.infer<typeof tagRefSchema>;
+
+/**
+ * Which photos the grid shows. All of `tags` must match (each with at least `minScore`); `status` narrows further:
+ * "untagged" is a photo not tagged yet, or tagged with nothing reaching `minScore`; "failed" is a photo that could
+ * not be read (each carries its reason).
+ */
+export const photoFilterSchema = z.strictObject({
+  tags: z.array(tagRefSchema).max(20).default([]),
+  folderId: photoId.nullable().default(null),
+  minScore: minScore.default(0.3),
+  status: z.enum(['all', 'untagged', 'failed']).default('all'),
+});
+export type PhotoFilter = z.infer<typeof photoFilterSchema>;
+
+export const MAX_PAGE = 500;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests: one schema per method. An empty object is still an object, so every call has the same shape.
+
+export const requestSchemas = {
+  /** Counts, folders with their progress, the model and execution provider, watch mode, recent warnings. */
+  summary: z.strictObject({}),
+  /** Adds a folder by its path on the engine's machine, then scans, watches and tags it in the background. */
+  addFolder: z.strictObject({ path: z.string().trim().min(1, 'path must not be empty').max(4096) }),
+  removeFolder: z.strictObject({ folderId: photoId }),
+  /** One page of the photos matching a filter, in library order (folder, then file name), and the total. */
+  queryPhotos: z.strictObject({
+    filter: photoFilterSchema.default(() => photoFilterSchema.parse({})),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+  }),
+  /** Everything about one photo: every prediction, categories, metadata, the reason it failed. */
+  photo: z.strictObject({ id: photoId }),
+  /** Categories and labels with the number of photos carrying each at `minScore` or more, most frequent first. */
+  tags: z.strictObject({ minScore: minScore.default(0.3) }),
+  pause: z.strictObject({}),
+  resume: z.strictObject({}),
+} as const;
+
+export type ApiMethod = keyof typeof requestSchemas;
+export const isApiMethod = (name: string): name is ApiMethod => Object.hasOwn(requestSchemas, name);
+
+/** What a caller passes (defaults may be left out). */
+export type ApiArgs<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>;
+/** What the service receives after validation (defaults filled in). */
+export type ApiRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results
+
+export interface Score {
+  id: string;
+  /** The taxonomy's display name ("Golden retriever", "Beach & sea"). */
+  name: string;
+  score: number;
+}
+
+export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missing';
+
+export interface StatusCounts {
+  pending: number;
+  processing: number;
+  done: number;
+  failed: number;
+  missing: number;
+  /** Every photo in the library, missing ones aside. */
+  total: number;
+}
+
+export interface FolderInfo {
+  id: number;
+  path: string;
+  total: number;
+  done: number;
+  failed: number;
+  pending: number;
+}
+
+export interface Progress {
+  /** Photos in the library. */
+  found: number;
+  /** Photos waiting to be tagged, including those in flight. */
+  queued: number;
+  /** Tagged, and failed, in this run. */
+  done: number;
+  failed: number;
+  photosPerSecond: number;
+  /** Seconds left at the current rate; null until there is a rate. */
+  etaSeconds: number | null;
+  state: 'running' | 'paused' | 'idle';
+}
+
+export interface Warning {
+  message: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+export interface LibrarySummary {
+  counts: StatusCounts;
+  folders: FolderInfo[];
+  /** The model this library tags with; null when none is installed (the reason is in `modelProblem`). */
+  model: { id: string; name: string; version: string } | null;
+  modelProblem: string | null;
+  /** The onnxruntime execution provider in use ("cpu", "cuda", ...); null until the classifier has started. */
+  executionProvider: string | null;
+  /** How folders are watched; null while they are not. */
+  watchMode: 'native' | 'polling' | null;
+  progress: Progress;
+  /** The latest warnings, newest first. */
+  warnings: Warning[];
+  /** Web mode: paths typed into "Add folder" are paths on this machine. */
+  host: string;
+}
+
+/** One tile of the grid: enough to draw it and its hover card, nothing more. */
+export interface PhotoTile {
+  id: number;
+  /** The file name, for labels and alt text. */
+  name: string;
+  status: PhotoStatus;
+  /** The tile's caption: the best category or label ("Dog", 0.94); null when nothing is known yet. */
+  top: (Score & { kind: TagRef['kind'] }) | null;
+  /** The five most probable labels, best first. */
+  labels: Score[];
+  /** Why the photo could not be tagged. */
+  error: string | null;
+  /**
+   * Names the current thumbnail (null: none yet, as for a photo being tagged for the first time). Media URLs
+   * carry it as ?v=, which lets the browser keep the thumbnail until the photo's content changes.
+   */
+  thumbVersion: string | null;
+}
+
+export interface PhotoPage {
+  total: number;
+  offset: number;
+  photos: PhotoTile[];
+}
+
+export interface PhotoDetail {
+  id: number;
+  name: string;
+  path: string;
+  folderId: number;
+  status: PhotoStatus;
+  error: string | null;
+  /** Bytes. */
+  fileSize: number;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  /** As the camera wrote it (ISO 8601 when known). */
+  takenAt: string | null;
+  camera: string | null;
+  /** Milliseconds since the epoch. */
+  modifiedAt: number;
+  model: { id: string; version: string } | null;
+  /** Every stored prediction, best first. */
+  labels: Score[];
+  categories: Score[];
+  thumbVersion: string | null;
+}
+
+export interface TagCount {
+  kind: TagRef['kind'];
+  id: string;
+  name: string;
+  count: number;
+}
+
+export interface TagList {
+  minScore: number;
+  categories: TagCount[];
+  labels: TagCount[];
+  /** Photos the "untagged" filter shows at this threshold. */
+  untagged: number;
+  failed: number;
+}
+
+export interface ApiResults {
+  summary: LibrarySummary;
+  addFolder: { folder: FolderInfo };
+  removeFolder: { removed: true };
+  queryPhotos: PhotoPage;
+  photo: PhotoDetail;
+  tags: TagList;
+  pause: { progress: Progress };
+  resume: { progress: Progress };
+}
+
+export type ApiResult<M extends ApiMethod> = ApiResults[M];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors and the response envelope
+
+/**
+ * bad-request: the request does not match the contract (unknown method, wrong types, missing fields);
+ * not-found: what it names does not exist (a photo id, a folder);
+ * refused: valid but not possible now (a path that is no folder, no model installed);
+ * internal: the engine failed; the message says what.
+ */
+export type ApiErrorCode = 'bad-request' | 'not-found' | 'refused' | 'internal';
+
+export interface ApiError {
+  code: ApiErrorCode;
+  /** A sentence for the user. */
+  message: string;
+}
+
+export type ApiResponse<M extends ApiMethod = ApiMethod> = { result: ApiResult<M> } | { error: ApiError };
+
+/** The HTTP status that goes with each error code in web mode. */
+export const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  'bad-request': 400,
+  'not-found': 404,
+  refused: 409,
+  internal: 500,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+export type ApiEvent =
+  | { type: 'progress'; progress: Progress }
+  /** Photos, their tags or the folders changed: views re-query what they show. Coalesced to a few per second. */
+  | { type: 'changed' }
+  | { type: 'warning'; warning: Warning };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Electron preload
+
+/**
+ * The one object the Electron preload exposes as `window.phototag`. `call` forwards to API_CHANNEL and resolves
+ * with the service's envelope; `onEvent` listens on EVENT_CHANNEL and returns the function that stops listening.
+ */
+export interface PhototagBridge {
+  call<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResponse<M>>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** The file-system path of a dropped folder (Electron's webUtils.getPathForFile). */
+  pathForFile?(file: File): string;
+  /** Opens the native folder picker; undefined when cancelled. */
+  chooseFolder?(): Promise<string | undefined>;
+}
+
+/** The full URL of a media item under the Electron protocol: `phototag-media://media/thumb/42?v=...`. */
+export const electronMediaUrl = (kind: MediaKind, id: number, version?: string | null) =>
+  `${MEDIA_PROTOCOL}://media/${mediaPath(kind, id)}${version ? `?v=${version}` : ''}`;

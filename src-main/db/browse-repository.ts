@@ -1,0 +1,218 @@
+import type { Statement } from 'better-sqlite3';
+import type { PhotoFilter, Score, TagCount, TagRef } from '../api/contract.js';
+import type { Db } from './database.js';
+import type { FolderSummary, PhotoStatus } from './photo-repository.js';
+
+export interface BrowseRow {
+  id: number;
+  path: string;
+  status: PhotoStatus;
+  error: string | null;
+  fingerprint: string | null;
+}
+
+export interface TileTags {
+  topLabel: Score | undefined;
+  topCategory: Score | undefined;
+  labels: Score[];
+}
+
+/** The table and id column of each kind of tag; both have an index on (id, score) that every tag filter uses. */
+const TAG_SOURCES: Record<TagRef['kind'], { table: string; id: string; name: string }> = {
+  label: { table: 'predictions', id: 'label_id', name: 'label_name' },
+  category: { table: 'category_scores', id: 'category_id', name: 'category_name' },
+};
+
+/*
+ * Corrections are truth (migration 3): a tag is the model's unless the user corrected it on that photo, and the
+ * latest confirm or add makes it the user's. The effective_* views say exactly that, but reading 100,000 photos
+ * through them costs three times more; corrections are few, so the queries below read the model's tables through
+ * their indexes and set apart only the corrected (photo, tag) pairs: the same answer as the views, at index speed.
+ */
+
+/** Photos carrying tag @tagN with at least @minScore, corrections applied. */
+const withTag = (kind: TagRef['kind'], parameter: string) => {
+  const source = TAG_SOURCES[kind];
+  return `p.id IN (
+    SELECT photo_id FROM ${source.table} WHERE ${source.id} = ${parameter} AND score >= @minScore
+      AND photo_id NOT IN (SELECT photo_id FROM corrections WHERE tag_kind = '${kind}' AND label_id = ${parameter})
+    UNION ALL
+    SELECT photo_id FROM current_corrections
+      WHERE tag_kind = '${kind}' AND label_id = ${parameter} AND kind IN ('confirm', 'add'))`;
+};
+
+/**
+ * A photo shown as "untagged": not tagged yet, or tagged with nothing that reaches the threshold. Uncorrected
+ * photos answer from their best score (migration 2); corrected ones through the effective views.
+ */
+const UNTAGGED = `(p.status IN ('pending', 'processing') OR (p.status = 'done' AND CASE
+  WHEN p.id IN (SELECT photo_id FROM corrections) THEN
+    NOT EXISTS (SELECT 1 FROM effective_labels e WHERE e.photo_id = p.id AND e.score >= @minScore)
+    AND NOT EXISTS (SELECT 1 FROM effective_categories e WHERE e.photo_id = p.id AND e.score >= @minScore)
+  ELSE COALESCE(p.best_score, 0) < @minScore END))`;
+
+/** Model counts through the covering (id, score) index, then one name per tag: names per row cost 20 times more. */
+const modelCountsSql = ({ table, id, name }: (typeof TAG_SOURCES)[TagRef['kind']]) => `SELECT id,
+    (SELECT ${name} FROM ${table} WHERE ${id} = counted.id LIMIT 1) AS name, count
+  FROM (SELECT ${id} AS id, COUNT(*) AS count FROM ${table} WHERE score >= ? GROUP BY ${id}) counted`;
+
+/** Model tags (at the threshold) that a correction overrides, per tag: they leave the model counts. */
+const overriddenSql = (kind: TagRef['kind']) => {
+  const { table, id } = TAG_SOURCES[kind];
+  return `SELECT c.label_id AS id, COUNT(*) AS count
+    FROM (SELECT DISTINCT photo_id, label_id FROM corrections WHERE tag_kind = '${kind}') c
+    JOIN ${table} t ON t.photo_id = c.photo_id AND t.${id} = c.label_id AND t.score >= ?
+    GROUP BY c.label_id`;
+};
+
+/** Tags the user confirmed or added, per tag: they count whatever the threshold (a user tag scores 1). */
+const userCountsSql = (kind: TagRef['kind']) => `SELECT label_id AS id, MIN(label_name) AS name, COUNT(*) AS count
+  FROM current_corrections WHERE tag_kind = '${kind}' AND kind IN ('confirm', 'add') GROUP BY label_id`;
+
+/**
+ * Read-only SQL for browsing a library: filtered, paged photo lists, their captions, and tag counts. Filters are
+ * composed from fixed fragments (the shape depends only on how many tags and which options are set), every value
+ * is a bound parameter, and each shape's statements are prepared once and kept.
+ */
+export class BrowseRepository {
+  private readonly shapes = new Map<string, { page: Statement; count: Statement }>();
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    const prepare = (sql: string) => db.prepare(sql);
+    this.statements = {
+      // A page is a few hundred photos: the effective views are cheap at that size.
+      labelsOf: prepare(`SELECT photo_id AS photoId, id, name, score FROM effective_labels
+        WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, source = 'user' DESC, score DESC, rank`),
+      // SQLite returns the other columns of the row holding MAX(score).
+      topCategoryOf: prepare(`SELECT photo_id AS photoId, id, name, MAX(score) AS score FROM effective_categories
+        WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
+      counts: {
+        label: {
+          model: prepare(modelCountsSql(TAG_SOURCES.label)),
+          overridden: prepare(overriddenSql('label')),
+          user: prepare(userCountsSql('label')),
+        },
+        category: {
+          model: prepare(modelCountsSql(TAG_SOURCES.category)),
+          overridden: prepare(overriddenSql('category')),
+          user: prepare(userCountsSql('category')),
+        },
+      },
+      folders: prepare('SELECT id, path FROM folders ORDER BY path'),
+      statusByFolder: prepare(
+        'SELECT folder_id AS folderId, status, COUNT(*) AS n FROM photos GROUP BY folder_id, status',
+      ),
+      untaggedCount: prepare(`SELECT COUNT(*) AS n FROM photos p WHERE p.status != 'missing' AND ${UNTAGGED}`),
+    };
+  }
+
+  private shape(filter: PhotoFilter) {
+    const key = [
+      filter.tags.map((tag) => tag.kind[0]).join(''),
+      filter.folderId === null ? '' : 'f',
+      filter.status,
+    ].join('|');
+    let shape = this.shapes.get(key);
+    if (!shape) {
+      const where = ["p.status != 'missing'"];
+      if (filter.folderId !== null) where.push('p.folder_id = @folderId');
+      if (filter.status === 'failed') where.push("p.status = 'failed'");
+      if (filter.status === 'untagged') where.push(UNTAGGED);
+      filter.tags.forEach((tag, i) => where.push(withTag(tag.kind, `@tag${i}`)));
+      const from = `FROM photos p WHERE ${where.join(' AND ')}`;
+      shape = {
+        page: this.db.prepare(`SELECT p.id, p.path, p.status, p.error, p.fingerprint ${from}
+          ORDER BY p.id LIMIT @limit OFFSET @offset`),
+        count: this.db.prepare(`SELECT COUNT(*) AS n ${from}`),
+      };
+      this.shapes.set(key, shape);
+    }
+    return shape;
+  }
+
+  private params(filter: PhotoFilter): Record<string, unknown> {
+    const params: Record<string, unknown> = { minScore: filter.minScore };
+    if (filter.folderId !== null) params.folderId = filter.folderId;
+    filter.tags.forEach((tag, i) => (params[`tag${i}`] = tag.id));
+    // Named parameters a statement does not use must not be passed.
+    if (filter.tags.length === 0 && filter.status !== 'untagged') delete params.minScore;
+    return params;
+  }
+
+  /** One page of matching photos in library order (the order they were found: folder by folder, by name), and the total. */
+  page(filter: PhotoFilter, offset: number, limit: number): { total: number; rows: BrowseRow[] } {
+    const shape = this.shape(filter);
+    const params = this.params(filter);
+    const read = this.db.transaction(() => ({
+      total: (shape.count.get(params) as { n: number }).n,
+      rows: shape.page.all({ ...params, offset, limit }) as BrowseRow[],
+    }));
+    // One read transaction: the total and the page come from the same snapshot.
+    return read();
+  }
+
+  /** The caption candidates and top five labels of the given photos, in one query per table. */
+  tileTags(ids: number[]): Map<number, TileTags> {
+    const tags = new Map<number, TileTags>(
+      ids.map((id) => [id, { topLabel: undefined, topCategory: undefined, labels: [] }]),
+    );
+    if (ids.length === 0) return tags;
+    const json = JSON.stringify(ids);
+    for (const row of this.statements.labelsOf.all(json) as (Score & { photoId: number })[]) {
+      const entry = tags.get(row.photoId)!;
+      const score = { id: row.id, name: row.name, score: row.score };
+      entry.topLabel ??= score;
+      entry.labels.push(score);
+    }
+    for (const row of this.statements.topCategoryOf.all(json) as (Score & { photoId: number })[]) {
+      tags.get(row.photoId)!.topCategory = { id: row.id, name: row.name, score: row.score };
+    }
+    return tags;
+  }
+
+  /** Every category and label carried with at least `minScore`, corrections applied, most frequent first. */
+  tagCounts(minScore: number): { categories: TagCount[]; labels: TagCount[] } {
+    const count = (kind: TagRef['kind']): TagCount[] => {
+      const statements = this.statements.counts[kind];
+      const tags = new Map<string, TagCount>();
+      for (const row of statements.model.all(minScore) as Omit<TagCount, 'kind'>[]) tags.set(row.id, { kind, ...row });
+      for (const row of statements.overridden.all(minScore) as { id: string; count: number }[]) {
+        const tag = tags.get(row.id);
+        if (tag) tag.count -= row.count;
+      }
+      for (const row of statements.user.all() as Omit<TagCount, 'kind'>[]) {
+        const tag = tags.get(row.id);
+        if (tag) tag.count += row.count;
+        else tags.set(row.id, { kind, ...row });
+      }
+      return [...tags.values()]
+        .filter((tag) => tag.count > 0)
+        .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+    };
+    return { categories: count('category'), labels: count('label') };
+  }
+
+  /** Each folder with its photos counted by state; one pass over the (folder, status) index. */
+  folderSummaries(): FolderSummary[] {
+    const folders = new Map(
+      (this.statements.folders.all() as { id: number; path: string }[]).map((folder) => [
+        folder.id,
+        { ...folder, total: 0, done: 0, failed: 0, pending: 0 },
+      ]),
+    );
+    for (const row of this.statements.statusByFolder.all() as { folderId: number; status: PhotoStatus; n: number }[]) {
+      const folder = folders.get(row.folderId);
+      if (!folder || row.status === 'missing') continue;
+      folder.total += row.n;
+      if (row.status === 'done') folder.done += row.n;
+      else if (row.status === 'failed') folder.failed += row.n;
+      else folder.pending += row.n;
+    }
+    return [...folders.values()];
+  }
+
+  untaggedCount(minScore: number): number {
+    return (this.statements.untaggedCount.get({ minScore }) as { n: number }).n;
+  }
+}

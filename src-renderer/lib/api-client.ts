@@ -1,0 +1,138 @@
+import {
+  electronMediaUrl,
+  mediaPath,
+  WEB_MEDIA_ROOT,
+  type ApiArgs,
+  type ApiErrorCode,
+  type ApiEvent,
+  type ApiMethod,
+  type ApiResponse,
+  type ApiResult,
+  type MediaKind,
+  type PhototagBridge,
+} from '../../src-main/api/contract';
+
+declare global {
+  interface Window {
+    /** Set by the Electron preload; absent in a browser. */
+    phototag?: PhototagBridge;
+  }
+}
+
+/** What carries calls and events: IPC through the preload's bridge in the desktop app, HTTP and SSE in a browser. */
+export interface Transport {
+  readonly kind: 'desktop' | 'web';
+  call(method: ApiMethod, args: unknown): Promise<ApiResponse>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  mediaUrl(kind: MediaKind, photoId: number, version?: string | null): string;
+  pathForFile?(file: File): string;
+  chooseFolder?(): Promise<string | undefined>;
+}
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The renderer's only way to the engine, typed by the contract whatever the transport. */
+export class ApiClient {
+  constructor(readonly transport: Transport) {}
+
+  async call<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
+    const response = await this.transport.call(method, args);
+    if ('error' in response) throw new ApiCallError(response.error.code, response.error.message);
+    return response.result as ApiResult<M>;
+  }
+
+  onEvent(listener: (event: ApiEvent) => void): () => void {
+    return this.transport.onEvent(listener);
+  }
+
+  mediaUrl(kind: MediaKind, photoId: number, version?: string | null): string {
+    return this.transport.mediaUrl(kind, photoId, version);
+  }
+}
+
+export function bridgeTransport(bridge: PhototagBridge): Transport {
+  return {
+    kind: 'desktop',
+    call: (method, args) => bridge.call(method, args as ApiArgs<typeof method>),
+    onEvent: (listener) => bridge.onEvent(listener),
+    mediaUrl: electronMediaUrl,
+    pathForFile: bridge.pathForFile?.bind(bridge),
+    chooseFolder: bridge.chooseFolder?.bind(bridge),
+  };
+}
+
+/**
+ * Web mode: POST api/<method> with JSON, one EventSource for every listener. Paths are relative, so the app works
+ * wherever it is served; the access token, when the server needs one, travels as its cookie.
+ */
+export function httpTransport(base = new URL('.', document.baseURI)): Transport {
+  const listeners = new Set<(event: ApiEvent) => void>();
+  let source: EventSource | undefined;
+  let broken = false;
+  const connect = () => {
+    source = new EventSource(new URL('api/events', base));
+    source.onmessage = (message: MessageEvent<string>) => {
+      const event = JSON.parse(message.data) as ApiEvent;
+      for (const listener of listeners) listener(event);
+    };
+    source.onerror = () => {
+      broken = true;
+    };
+    source.onopen = () => {
+      // Whatever happened while the stream was down is unknown: views re-query.
+      if (broken) for (const listener of listeners) listener({ type: 'changed' });
+      broken = false;
+    };
+  };
+  return {
+    kind: 'web',
+    async call(method, args) {
+      let response: Response;
+      try {
+        response = await fetch(new URL(`api/${method}`, base), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(args ?? {}),
+        });
+      } catch {
+        return {
+          error: { code: 'internal', message: 'Phototag is not reachable: is "phototag serve" still running?' },
+        };
+      }
+      const text = await response.text();
+      try {
+        return JSON.parse(text) as ApiResponse;
+      } catch {
+        return { error: { code: 'internal', message: text.trim() || `The server answered ${response.status}.` } };
+      }
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      if (!source) connect();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          source?.close();
+          source = undefined;
+        }
+      };
+    },
+    mediaUrl: (kind, photoId, version) => {
+      const url = new URL(`.${WEB_MEDIA_ROOT}/${mediaPath(kind, photoId)}`, base);
+      if (version) url.searchParams.set('v', version);
+      return url.pathname + url.search;
+    },
+  };
+}
+
+/** The desktop app's bridge when the preload provided one, HTTP otherwise. */
+export function createClient(): ApiClient {
+  return new ApiClient(window.phototag ? bridgeTransport(window.phototag) : httpTransport());
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { photoFilterSchema, type PhotoFilter, type TagRef } from '../../src-main/api/contract';
+
+const STORAGE_KEY = 'phototag.filter';
+
+const storedSchema = z.object({
+  filter: photoFilterSchema,
+  /** Display names of the chosen tags, so chips read well before the tag list arrives. */
+  names: z.record(z.string(), z.string()).default({}),
+});
+
+export const tagKey = (tag: TagRef) => `${tag.kind}:${tag.id}`;
+
+/** What the grid shows: tags (all must match), folder, confidence threshold, status. Survives a restart. */
+export class FilterState {
+  tags = $state<TagRef[]>([]);
+  folderId = $state<number | null>(null);
+  minScore = $state(0.3);
+  status = $state<PhotoFilter['status']>('all');
+  private names = $state<Record<string, string>>({});
+
+  constructor(private readonly storage: Storage | undefined = globalThis.localStorage) {
+    const saved = this.load();
+    if (saved) {
+      this.tags = saved.filter.tags;
+      this.folderId = saved.filter.folderId;
+      this.minScore = saved.filter.minScore;
+      this.status = saved.filter.status;
+      this.names = saved.names;
+    }
+  }
+
+  /** A plain copy for requests; reading it makes an effect depend on every part of the filter. */
+  get current(): PhotoFilter {
+    return {
+      tags: this.tags.map((tag) => ({ kind: tag.kind, id: tag.id })),
+      folderId: this.folderId,
+      minScore: this.minScore,
+      status: this.status,
+    };
+  }
+
+  get isEmpty(): boolean {
+    return this.tags.length === 0 && this.folderId === null && this.status === 'all';
+  }
+
+  nameOf(tag: TagRef): string {
+    return this.names[tagKey(tag)] ?? tag.id;
+  }
+
+  has(tag: TagRef): boolean {
+    return this.tags.some((chosen) => chosen.kind === tag.kind && chosen.id === tag.id);
+  }
+
+  addTag(tag: TagRef & { name: string }): void {
+    if (!this.has(tag)) this.tags = [...this.tags, { kind: tag.kind, id: tag.id }];
+    this.names = { ...this.names, [tagKey(tag)]: tag.name };
+    this.save();
+  }
+
+  removeTag(tag: TagRef): void {
+    this.tags = this.tags.filter((chosen) => !(chosen.kind === tag.kind && chosen.id === tag.id));
+    this.save();
+  }
+
+  toggleTag(tag: TagRef & { name: string }): void {
+    if (this.has(tag)) this.removeTag(tag);
+    else this.addTag(tag);
+  }
+
+  setFolder(folderId: number | null): void {
+    this.folderId = folderId;
+    this.save();
+  }
+
+  setStatus(status: PhotoFilter['status']): void {
+    this.status = status;
+    this.save();
+  }
+
+  setMinScore(minScore: number): void {
+    this.minScore = Math.min(1, Math.max(0, minScore));
+    this.save();
+  }
+
+  clear(): void {
+    this.tags = [];
+    this.folderId = null;
+    this.status = 'all';
+    this.save();
+  }
+
+  private load(): z.infer<typeof storedSchema> | undefined {
+    try {
+      const raw = this.storage?.getItem(STORAGE_KEY);
+      if (!raw) return undefined;
+      const parsed = storedSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private save(): void {
+    const names = Object.fromEntries(this.tags.map((tag) => [tagKey(tag), this.names[tagKey(tag)] ?? tag.id] as const));
+    try {
+      this.storage?.setItem(STORAGE_KEY, JSON.stringify({ filter: this.current, names }));
+    } catch {
+      // Storage full or disabled: the filter simply does not survive a restart.
+    }
+  }
+}

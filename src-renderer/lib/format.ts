@@ -1,0 +1,51 @@
+/** Display helpers: numbers and dates as people read them. */
+
+export const percent = (score: number) => `${Math.round(score * 100)}%`;
+
+const integer = new Intl.NumberFormat();
+export const count = (n: number) => integer.format(n);
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** EXIF dates come as "2023:07:14 18:02:11" or ISO 8601; shown in the reader's locale. */
+export function takenAt(value: string): string {
+  const iso = value.replace(/^(\d{4}):(\d{2}):(\d{2})/, '$1-$2-$3');
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? value
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export const dateTime = (ms: number) =>
+  new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The last part of a path, whichever separator the engine's machine uses. */
+export const baseName = (path: string) => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+
+/** "Cannot read /a/b/x.jpg: it is truncated." reads "It is truncated." on a tile that already names x.jpg. */
+export function reasonOnly(error: string, fileName: string): string {
+  const at = error.indexOf(`${fileName}: `);
+  const reason = at >= 0 ? error.slice(at + fileName.length + 2) : error;
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}

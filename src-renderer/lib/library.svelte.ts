@@ -1,0 +1,103 @@
+import type { LibrarySummary, Progress, TagList, Warning } from '../../src-main/api/contract';
+import type { ApiClient } from './api-client';
+import type { FilterState } from './filter.svelte';
+import { PhotoList } from './photo-list.svelte';
+
+/**
+ * Everything the window shows about the library, kept current from the engine's events: the summary (folders,
+ * model, progress), the tag counts at the current threshold, and the filtered photo list.
+ */
+export class LibraryState {
+  summary = $state<LibrarySummary | null>(null);
+  tags = $state<TagList | null>(null);
+  progress = $state<Progress | null>(null);
+  warnings = $state<Warning[]>([]);
+  /** Why the engine cannot be reached or answered with an error, as a sentence. */
+  problem = $state<string | null>(null);
+  readonly photos: PhotoList;
+
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+  private stop: (() => void) | undefined;
+
+  constructor(
+    readonly client: ApiClient,
+    private readonly filter: FilterState,
+  ) {
+    this.photos = new PhotoList(client);
+  }
+
+  /** Listens to the engine and loads everything once. */
+  start(): void {
+    this.stop = this.client.onEvent((event) => {
+      switch (event.type) {
+        case 'progress':
+          this.progress = event.progress;
+          break;
+        case 'warning':
+          this.warnings = [event.warning, ...this.warnings].slice(0, 20);
+          break;
+        case 'changed':
+          void this.refresh();
+          this.photos.refresh();
+          break;
+      }
+    });
+    void this.refresh();
+  }
+
+  dispose(): void {
+    this.stop?.();
+  }
+
+  /** Summary and tag counts again; calls during a refresh coalesce into one more. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        await this.load();
+      } while (this.again);
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  async loadTags(): Promise<void> {
+    try {
+      this.tags = await this.client.call('tags', { minScore: this.filter.minScore });
+    } catch (error) {
+      this.problem = (error as Error).message;
+    }
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const [summary] = await Promise.all([this.client.call('summary', {}), this.loadTags()]);
+      this.summary = summary;
+      this.progress = summary.progress;
+      this.warnings = summary.warnings;
+      this.problem = null;
+    } catch (error) {
+      this.problem = (error as Error).message;
+    }
+  }
+
+  async addFolder(path: string): Promise<void> {
+    await this.client.call('addFolder', { path });
+    await this.refresh();
+  }
+
+  async removeFolder(folderId: number): Promise<void> {
+    await this.client.call('removeFolder', { folderId });
+    if (this.filter.folderId === folderId) this.filter.setFolder(null);
+    await this.refresh();
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    const { progress } = await this.client.call(paused ? 'pause' : 'resume', {});
+    this.progress = progress;
+  }
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { openDatabase } from '../../src-main/db/database.js';
+import { loadLabelSet } from '../../src-main/models/label-sets.js';
+import { THUMBNAIL_SIZE, thumbnailPath } from '../../src-main/pipeline/tagging-pipeline.js';
+import { MODELS_DIR, PHOTOS_DIR } from '../helpers.js';
+
+/** Distinct thumbnails the synthetic photos share, made from the fixture photos. */
+const THUMBNAIL_POOL = 64;
+
+export interface SyntheticLibrary {
+  dbPath: string;
+  photos: number;
+  /** A category most photos do not carry and many do: what a person filters by. */
+  commonCategory: { id: string; name: string; count: number };
+}
+
+/** A small deterministic generator, so two runs of the benchmark see the same library. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * Writes a library of `count` tagged photos straight into a fresh database, the way the pipeline stores them:
+ * five labels per photo drawn with a skewed (Zipf-like) popularity from the real ImageNet label set, categories
+ * rolled up from those labels, a few failures, metadata. No photo files exist (it measures browsing, not tagging);
+ * the photos share a pool of real thumbnails, as copies of one photo share one, so the grid has images to draw.
+ */
+export async function createSyntheticLibrary(dir: string, count: number): Promise<SyntheticLibrary> {
+  const dbPath = join(dir, 'library.sqlite');
+  const thumbnailsDir = join(dir, 'library-thumbnails');
+  const sources = readdirSync(PHOTOS_DIR).filter((name) => name.endsWith('.jpg'));
+  const pool: string[] = [];
+  for (let i = 0; i < THUMBNAIL_POOL; i++) {
+    const print = createHash('sha256').update(`thumbnail ${i}`).digest('hex');
+    const file = thumbnailPath(thumbnailsDir, print);
+    mkdirSync(dirname(file), { recursive: true });
+    const source = sharp(join(PHOTOS_DIR, sources[i % sources.length]!));
+    const { width = 1000, height = 1000 } = await source.metadata();
+    // A different crop of each source, so neighbouring tiles do not look alike.
+    const side = Math.floor(Math.min(width, height) * (0.6 + (i % 4) * 0.1));
+    const left = Math.floor(((width - side) * (i % 3)) / 2);
+    const thumbnail = await source
+      .extract({ left, top: Math.floor((height - side) / 2), width: side, height: side })
+      .resize({ width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, fit: 'inside' })
+      .jpeg({ quality: 82 })
+      .toBuffer();
+    writeFileSync(file, thumbnail);
+    pool.push(print);
+  }
+  const db = openDatabase(dbPath);
+  const labelSet = loadLabelSet(MODELS_DIR, 'imagenet-1k');
+  const next = random(42);
+  const popular = labelSet.labels.map((_, i) => i).sort(() => next() - 0.5);
+  const pick = () => popular[Math.min(popular.length - 1, Math.floor(popular.length * next() ** 3))]!;
+  const folders = ['Camera', 'Holidays 2023', 'Family', 'Screenshots', 'Phone backup'].map((name, i) => {
+    db.prepare('INSERT INTO folders (id, path, added_at) VALUES (?, ?, ?)').run(i + 1, join(dir, name), Date.now());
+    return { id: i + 1, path: join(dir, name) };
+  });
+  const insertPhoto = db.prepare(`INSERT INTO photos (id, folder_id, path, size, mtime_ms, fingerprint, format, width,
+    height, taken_at, camera, status, error, model_id, model_version, tagged_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'jpeg', 4032, 3024, ?, 'Pixel 7', ?, ?, ?, '1', ?)`);
+  const insertLabel = db.prepare(`INSERT INTO predictions (photo_id, model_id, model_version, rank, label_id,
+    label_name, score) VALUES (?, 'mobilenet-v2-imagenet', '1', ?, ?, ?, ?)`);
+  const insertCategory = db.prepare(`INSERT INTO category_scores (photo_id, model_id, model_version, category_id,
+    category_name, score) VALUES (?, 'mobilenet-v2-imagenet', '1', ?, ?, ?)`);
+  const categoryCounts = new Map<number, number>();
+  db.transaction(() => {
+    for (let id = 1; id <= count; id++) {
+      const folder = folders[id % folders.length]!;
+      const failed = id % 997 === 0;
+      const print = pool[id % pool.length]!;
+      insertPhoto.run(
+        id,
+        folder.id,
+        join(folder.path, `IMG_${String(id).padStart(6, '0')}.jpg`),
+        2_000_000 + Math.floor(next() * 3_000_000),
+        Date.now(),
+        print,
+        new Date(Date.UTC(2015, 0, 1) + id * 3_600_000).toISOString(),
+        failed ? 'failed' : 'done',
+        failed ? `Cannot read IMG_${id}.jpg: the image is truncated (the file ends too early).` : null,
+        failed ? null : 'mobilenet-v2-imagenet',
+        Date.now(),
+      );
+      if (failed) continue;
+      const chosen = new Set<number>();
+      while (chosen.size < 5) chosen.add(pick());
+      let remaining = 1;
+      const categoryScores = new Map<number, number>();
+      [...chosen].forEach((index, rank) => {
+        const score = rank === 4 ? remaining * 0.5 : remaining * (0.35 + next() * 0.6);
+        remaining -= score;
+        const label = labelSet.labels[index]!;
+        insertLabel.run(id, rank, label.id, label.name, score);
+        for (const category of label.categories) {
+          categoryScores.set(category, (categoryScores.get(category) ?? 0) + score);
+        }
+      });
+      for (const [index, score] of categoryScores) {
+        if (score < 0.01) continue;
+        const category = labelSet.categories[index]!;
+        insertCategory.run(id, category.id, category.name, Math.min(1, score));
+        if (score >= 0.3) categoryCounts.set(index, (categoryCounts.get(index) ?? 0) + 1);
+      }
+    }
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('ANALYZE');
+  db.close();
+  const [index, common] = [...categoryCounts].sort((a, b) => b[1] - a[1])[2]!;
+  const category = labelSet.categories[index]!;
+  return { dbPath, photos: count, commonCategory: { id: category.id, name: category.name, count: common } };
+}

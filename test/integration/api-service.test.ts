@@ -1,0 +1,357 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { ApiService } from '../../src-main/api/api-service.js';
+import type { ApiEvent, PhotoFilter, Progress } from '../../src-main/api/contract.js';
+import { openDatabase } from '../../src-main/db/database.js';
+import { MIGRATIONS } from '../../src-main/db/migrations.js';
+import type { Classification } from '../../src-main/classifier/scoring.js';
+import { Library } from '../../src-main/library/library.js';
+import { photo, tempDir } from '../helpers.js';
+
+const MODEL = { id: 'test-model', version: '1' };
+const metadata = (n: number) => ({
+  fingerprint: n.toString(16).padStart(64, '0'),
+  format: 'jpeg',
+  width: 4000,
+  height: 3000,
+  takenAt: '2023-07-14T18:02:11',
+  camera: 'Pixel 7',
+  orientation: 1,
+});
+const label = (id: string, name: string, score: number) => ({ id, name, score });
+
+/** Tags: every photo gets labels and categories as a classifier would give them. */
+const RESULTS: Record<string, Classification> = {
+  'beagle.jpg': {
+    labels: [label('n02088364', 'Beagle', 0.7), label('n02089867', 'Walker hound', 0.2)],
+    categories: [label('dog', 'Dog', 0.92), label('mammal', 'Mammal', 0.05)],
+  },
+  'dog-on-beach.jpg': {
+    labels: [label('n02088364', 'Beagle', 0.4), label('n09428293', 'Seashore', 0.35)],
+    categories: [label('dog', 'Dog', 0.45), label('beach-sea', 'Beach & sea', 0.4)],
+  },
+  'beach.jpg': {
+    labels: [label('n09428293', 'Seashore', 0.8)],
+    categories: [label('beach-sea', 'Beach & sea', 0.85)],
+  },
+  'blurry.jpg': {
+    labels: [label('n04264628', 'Space bar', 0.12)],
+    categories: [label('electronics', 'Electronics', 0.15)],
+  },
+};
+
+describe('API service over a library', () => {
+  const dir = tempDir('phototag-api-');
+  let library: Library;
+  let service: ApiService;
+  const ids: Record<string, number> = {};
+  let folders: { a: number; b: number };
+  const events: ApiEvent[] = [];
+
+  before(() => {
+    process.env.PHOTOTAG_HOME ??= join(dir, 'home');
+    library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    const { repo } = library;
+    const a = repo.addFolder(join(dir, 'a'));
+    const b = repo.addFolder(join(dir, 'b'));
+    folders = { a: a.id, b: b.id };
+    const contents: [typeof a, string, string[]][] = [
+      [a, 'a', ['beagle.jpg', 'dog-on-beach.jpg', 'beach.jpg', 'blurry.jpg']],
+      [b, 'b', ['broken.jpg', 'waiting.jpg']],
+    ];
+    for (const [folder, sub, files] of contents) {
+      repo.upsertScanned(
+        folder.id,
+        files.map((name) => ({ path: join(dir, sub, name), size: 1000, mtimeMs: 1 })),
+      );
+      for (const name of files) ids[name] = repo.photoByPath(join(dir, sub, name))!.id;
+    }
+    Object.entries(RESULTS).forEach(([name, result], i) => repo.saveTagged(ids[name]!, metadata(i + 1), MODEL, result));
+    repo.saveFailed(ids['broken.jpg']!, `Cannot read ${join(dir, 'b', 'broken.jpg')}: the image is truncated.`);
+    service = new ApiService(library);
+    service.onEvent((event) => events.push(event));
+  });
+
+  after(async () => {
+    service?.close();
+    await library?.close();
+  });
+
+  const names = async (filter: Partial<PhotoFilter>) =>
+    (await service.call('queryPhotos', { filter, limit: 100 })).photos.map((photo) => photo.name).sort();
+
+  it('filters by several tags at once, all of which must match at the threshold', async () => {
+    const dog = { kind: 'category', id: 'dog' } as const;
+    const beach = { kind: 'category', id: 'beach-sea' } as const;
+    assert.deepEqual(await names({ tags: [dog] }), ['beagle.jpg', 'dog-on-beach.jpg']);
+    assert.deepEqual(await names({ tags: [beach] }), ['beach.jpg', 'dog-on-beach.jpg']);
+    assert.deepEqual(await names({ tags: [dog, beach] }), ['dog-on-beach.jpg']);
+    assert.deepEqual(await names({ tags: [dog, beach], minScore: 0.5 }), []);
+    assert.deepEqual(await names({ tags: [{ kind: 'label', id: 'n02088364' }], minScore: 0.5 }), ['beagle.jpg']);
+  });
+
+  it('filters by folder, and combines it with tags', async () => {
+    assert.deepEqual(await names({ folderId: folders.b }), ['broken.jpg', 'waiting.jpg']);
+    assert.deepEqual(await names({ folderId: folders.b, tags: [{ kind: 'category', id: 'dog' }] }), []);
+  });
+
+  it('shows as untagged what is not tagged yet or has nothing at the threshold, and follows re-tagging', async () => {
+    assert.deepEqual(await names({ status: 'untagged', minScore: 0.3 }), ['blurry.jpg', 'waiting.jpg']);
+    assert.deepEqual(await names({ status: 'untagged', minScore: 0.1 }), ['waiting.jpg']);
+    assert.deepEqual(await names({ status: 'untagged', minScore: 0.9 }), [
+      'beach.jpg',
+      'blurry.jpg',
+      'dog-on-beach.jpg',
+      'waiting.jpg',
+    ]);
+    assert.equal((await service.call('tags', { minScore: 0.3 })).untagged, 2);
+    // Re-tagged with a sure answer, then with a doubtful one: the threshold filter sees each new result.
+    library.repo.saveTagged(ids['blurry.jpg']!, metadata(9), MODEL, RESULTS['beach.jpg']!);
+    assert.deepEqual(await names({ status: 'untagged', minScore: 0.3 }), ['waiting.jpg']);
+    library.repo.saveTagged(ids['blurry.jpg']!, metadata(4), MODEL, RESULTS['blurry.jpg']!);
+    assert.deepEqual(await names({ status: 'untagged', minScore: 0.3 }), ['blurry.jpg', 'waiting.jpg']);
+  });
+
+  it('lists failed photos with their reasons', async () => {
+    const page = await service.call('queryPhotos', { filter: { status: 'failed' } });
+    assert.equal(page.total, 1);
+    assert.equal(page.photos[0]!.name, 'broken.jpg');
+    assert.match(page.photos[0]!.error!, /truncated/);
+    assert.equal(page.photos[0]!.top, null);
+    assert.equal(page.photos[0]!.thumbVersion, null);
+  });
+
+  it('pages through the library in a stable order with the total', async () => {
+    const all = await service.call('queryPhotos', { limit: 100 });
+    assert.equal(all.total, 6);
+    const pages = [];
+    for (let offset = 0; offset < 6; offset += 4) {
+      const page = await service.call('queryPhotos', { offset, limit: 4 });
+      assert.equal(page.total, 6);
+      pages.push(...page.photos.map((photo) => photo.id));
+    }
+    assert.deepEqual(
+      pages,
+      all.photos.map((photo) => photo.id),
+    );
+  });
+
+  it('captions each tile with its best tag, the category over its own label', async () => {
+    const { photos } = await service.call('queryPhotos', { limit: 100 });
+    const beagle = photos.find((photo) => photo.name === 'beagle.jpg')!;
+    assert.deepEqual(beagle.top, { kind: 'category', id: 'dog', name: 'Dog', score: 0.92 });
+    assert.deepEqual(
+      beagle.labels.map((l) => l.name),
+      ['Beagle', 'Walker hound'],
+    );
+    const waiting = photos.find((photo) => photo.name === 'waiting.jpg')!;
+    assert.equal(waiting.top, null);
+    assert.equal(waiting.status, 'pending');
+  });
+
+  it('counts tags at the threshold, most frequent first', async () => {
+    const tags = await service.call('tags', { minScore: 0.3 });
+    assert.deepEqual(
+      tags.categories.map((tag) => [tag.name, tag.count]),
+      [
+        ['Beach & sea', 2],
+        ['Dog', 2],
+      ],
+    );
+    assert.deepEqual(tags.labels[0], { kind: 'label', id: 'n02088364', name: 'Beagle', count: 2 });
+    assert.equal(tags.failed, 1);
+    const strict = await service.call('tags', { minScore: 0.9 });
+    assert.deepEqual(
+      strict.categories.map((tag) => tag.name),
+      ['Dog'],
+    );
+  });
+
+  it('describes one photo completely', async () => {
+    const detail = await service.call('photo', { id: ids['dog-on-beach.jpg']! });
+    assert.deepEqual(detail.categories, RESULTS['dog-on-beach.jpg']!.categories);
+    assert.deepEqual(detail.labels, RESULTS['dog-on-beach.jpg']!.labels);
+    assert.equal(detail.camera, 'Pixel 7');
+    assert.equal(detail.takenAt, '2023-07-14T18:02:11');
+    assert.equal(detail.width, 4000);
+    assert.equal(detail.fileSize, 1000);
+    assert.equal(detail.path, join(dir, 'a', 'dog-on-beach.jpg'));
+    assert.deepEqual(detail.model, MODEL);
+    await assert.rejects(service.call('photo', { id: 999 }), { code: 'not-found' });
+  });
+
+  it('summarises folders with their progress, and the model', async () => {
+    const summary = await service.call('summary', {});
+    assert.deepEqual(
+      summary.folders.map(({ path, total, done, failed, pending }) => [path, total, done, failed, pending]),
+      [
+        [join(dir, 'a'), 4, 4, 0, 0],
+        [join(dir, 'b'), 2, 0, 1, 1],
+      ],
+    );
+    assert.equal(summary.counts.total, 6);
+    assert.ok(summary.model?.id, 'the active model is named');
+    assert.equal(summary.progress.queued, 1);
+  });
+
+  it('answers malformed requests with a bad-request error, never an exception', async () => {
+    for (const [method, args] of [
+      ['nope', {}],
+      ['queryPhotos', { limit: 0 }],
+      ['queryPhotos', { limit: 100_000 }],
+      ['queryPhotos', { filter: { tags: 'dog' } }],
+      ['photo', { id: -1 }],
+      ['photo', null],
+      ['tags', { minScore: '0.3' }],
+      ['removeFolder', {}],
+    ] as const) {
+      const answer = await service.dispatch(method, args);
+      assert.ok('error' in answer, `${method} ${JSON.stringify(args)}`);
+      assert.equal(answer.error.code, 'bad-request');
+    }
+  });
+
+  it('passes on changes coalesced, and warnings with the summary', async () => {
+    events.length = 0;
+    for (let i = 0; i < 50; i++) library.emit('changed');
+    library.emit('warning', 'Cannot watch /somewhere: too many folders; polling instead.');
+    await new Promise<void>((resolve) => {
+      const stop = service.onEvent((event) => {
+        if (event.type === 'changed') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    assert.equal(events.filter((event) => event.type === 'changed').length, 1);
+    assert.equal(events.filter((event) => event.type === 'warning').length, 1);
+    const summary = await service.call('summary', {});
+    assert.match(summary.warnings[0]!.message, /polling instead/);
+  });
+
+  it('applies corrections: rejected tags leave filters and counts, confirmed and added ones join them', async () => {
+    const { corrections } = library.repo;
+    const dog = { kind: 'category', id: 'dog' } as const;
+    const beach = { kind: 'category', id: 'beach-sea' } as const;
+    corrections.apply([ids['dog-on-beach.jpg']!], { type: 'reject', tag: { ...dog, name: 'Dog' } });
+    corrections.apply([ids['blurry.jpg']!], { type: 'add', tag: { ...beach, name: 'Beach & sea' } });
+    corrections.apply([ids['beach.jpg']!], {
+      type: 'add',
+      tag: { kind: 'label', id: 'user:lake-geneva', name: 'Lake Geneva' },
+    });
+    library.emit('changed');
+    try {
+      assert.deepEqual(await names({ tags: [dog] }), ['beagle.jpg']);
+      assert.deepEqual(await names({ tags: [beach], minScore: 0.9 }), ['blurry.jpg']);
+      assert.deepEqual(await names({ tags: [{ kind: 'label', id: 'user:lake-geneva' }] }), ['beach.jpg']);
+      assert.deepEqual(await names({ status: 'untagged', minScore: 0.3 }), ['waiting.jpg']);
+      const tags = await service.call('tags', { minScore: 0.3 });
+      assert.deepEqual(
+        tags.categories.map((tag) => [tag.name, tag.count]),
+        [
+          ['Beach & sea', 3],
+          ['Dog', 1],
+        ],
+      );
+      assert.ok(tags.labels.some((tag) => tag.name === 'Lake Geneva' && tag.count === 1));
+      const { photos } = await service.call('queryPhotos', { limit: 100 });
+      const blurry = photos.find((tile) => tile.name === 'blurry.jpg')!;
+      assert.deepEqual(blurry.top, { kind: 'category', id: 'beach-sea', name: 'Beach & sea', score: 1 });
+      const detail = await service.call('photo', { id: ids['dog-on-beach.jpg']! });
+      assert.ok(!detail.categories.some((category) => category.id === 'dog'), 'a rejected tag is gone');
+    } finally {
+      while (corrections.undo().length > 0);
+      library.emit('changed');
+    }
+    assert.deepEqual(await names({ tags: [dog] }), ['beagle.jpg', 'dog-on-beach.jpg']);
+  });
+
+  it('removes a folder by id, and refuses an unknown one', async () => {
+    await service.call('removeFolder', { folderId: folders.b });
+    assert.deepEqual(await names({}), ['beach.jpg', 'beagle.jpg', 'blurry.jpg', 'dog-on-beach.jpg']);
+    await assert.rejects(service.call('removeFolder', { folderId: folders.b }), { code: 'not-found' });
+  });
+});
+
+describe('tagging through the service, with the real model', () => {
+  const dir = tempDir('phototag-api-tagging-');
+  let library: Library;
+  let service: ApiService;
+
+  before(() => {
+    process.env.PHOTOTAG_HOME ??= join(dir, 'home');
+    mkdirSync(join(dir, 'photos'));
+    for (const name of ['dog.jpg', 'cat.bmp', 'owl.jpg']) copyFileSync(photo(name), join(dir, 'photos', name));
+    library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    service = new ApiService(library);
+  });
+
+  after(async () => {
+    service?.close();
+    await library?.close();
+  });
+
+  /** Resolves with the first progress event that satisfies `test`. */
+  const progressWhere = (test: (progress: Progress) => boolean) =>
+    new Promise<Progress>((resolve) => {
+      const stop = service.onEvent((event) => {
+        if (event.type === 'progress' && test(event.progress)) {
+          stop();
+          resolve(event.progress);
+        }
+      });
+    });
+
+  it('holds a new folder while paused, and tags all of it on resume', async () => {
+    const paused = await service.call('pause', {});
+    assert.equal(paused.progress.state, 'paused');
+    const waiting = progressWhere((progress) => progress.state === 'paused' && progress.queued === 3);
+    await service.call('addFolder', { path: join(dir, 'photos') });
+    await waiting;
+    assert.equal(library.repo.counts().done, 0, 'nothing is tagged while paused');
+
+    const finished = progressWhere((progress) => progress.state === 'idle' && progress.queued === 0);
+    const resumed = await service.call('resume', {});
+    assert.notEqual(resumed.progress.state, 'paused');
+    await finished;
+    const summary = await service.call('summary', {});
+    assert.equal(summary.counts.done, 3);
+    assert.deepEqual(
+      summary.folders.map(({ total, done }) => [total, done]),
+      [[3, 3]],
+    );
+    assert.equal(summary.executionProvider, 'cpu');
+    const dog = await service.call('queryPhotos', { filter: { tags: [{ kind: 'category', id: 'dog' }] } });
+    assert.deepEqual(
+      dog.photos.map((tile) => tile.name),
+      ['dog.jpg'],
+    );
+  });
+});
+
+describe('migration 2 on an existing library', () => {
+  it('computes each photo’s best score from the predictions it already has', () => {
+    const file = join(tempDir('phototag-migration-'), 'library.sqlite');
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    old.exec(`INSERT INTO folders (id, path, added_at) VALUES (1, '/photos', 0);
+      INSERT INTO photos (id, folder_id, path, size, mtime_ms, status) VALUES
+        (1, 1, '/photos/a.jpg', 1, 1, 'done'), (2, 1, '/photos/b.jpg', 1, 1, 'done'), (3, 1, '/photos/c.jpg', 1, 1, 'pending');
+      INSERT INTO predictions VALUES (1, 'm', '1', 0, 'x', 'X', 0.4), (1, 'm', '1', 1, 'y', 'Y', 0.2),
+        (2, 'm', '1', 0, 'x', 'X', 0.6);
+      INSERT INTO category_scores VALUES (1, 'm', '1', 'c', 'C', 0.7);`);
+    old.close();
+    const db = openDatabase(file);
+    const rows = db.prepare('SELECT id, best_score AS best FROM photos ORDER BY id').all();
+    db.close();
+    assert.deepEqual(rows, [
+      { id: 1, best: 0.7 },
+      { id: 2, best: 0.6 },
+      { id: 3, best: null },
+    ]);
+  });
+});
