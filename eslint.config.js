@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'models/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'models/**',
+      'release/**',
+      '.scratch/**',
+      '.electron-native/**',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['bin/**/*.js'],

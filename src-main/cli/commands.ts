@@ -6,6 +6,8 @@ import { Library } from '../library/library.js';
 import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
 import { versionInfo } from '../version.js';
+import type { CorrectionAction } from '../db/correction-repository.js';
+import { exportDataset, ExportExistsError, type ExportFormat, type ExportOptions } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
 import { byteSize, duration, percent, progressText, StatusLine } from './terminal.js';
 
@@ -18,12 +20,32 @@ export interface CommandContext {
   /** serve: where to listen. */
   port?: number;
   host?: string;
+  /** models pull: the models folder to install into. */
+  into?: string;
+  label: { confirm?: string; reject?: string; add?: string; replace?: string };
+  export: Omit<ExportOptions, 'format' | 'out' | 'overwrite' | 'onProgress'> & {
+    format?: ExportFormat;
+    out?: string;
+    force: boolean;
+  };
 }
 
 type Command = (context: CommandContext) => Promise<number>;
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Asks on the terminal; anywhere else (a pipe, a script) the answer is no. */
+async function askYesNo(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
 
 async function withLibrary<T>(context: CommandContext, use: (library: Library) => Promise<T>): Promise<T> {
   const library = Library.open({ dbPath: context.dbPath, modelId: context.modelId });
@@ -184,13 +206,13 @@ export const commands: Record<string, Command> = {
         case 'pull': {
           if (!id) throw new UsageError('models pull takes a model id (see "phototag models list").');
           const entry = findModel(library.models(), id);
-          if (entry.installed && !entry.embedded) {
+          if (entry.installed && !entry.embedded && !context.into) {
             out(`${id} is already installed in ${entry.dir}.`);
             return 0;
           }
           const status = new StatusLine();
           const installed = await pullModel(entry, {
-            userDir: library.modelDirs.user,
+            userDir: context.into ? resolve(context.into) : library.modelDirs.user,
             onProgress: (p) => status.show(`Downloading ${id}: ${byteSize(p.received)} of ${byteSize(p.total)}`),
           }).finally(() => status.clear());
           out(`Installed ${id} (${byteSize(installed.manifest.size)}, sha256 verified) in ${installed.dir}.`);
@@ -205,6 +227,101 @@ export const commands: Record<string, Command> = {
         default:
           throw new UsageError('models takes "list", "pull <id>" or "use <id>".');
       }
+    }),
+
+  label: (context) =>
+    withLibrary(context, async (library) => {
+      const { confirm, reject, add, replace } = context.label;
+      const given = [confirm, reject, add, replace].filter((value) => value !== undefined);
+      if (given.length !== 1) throw new UsageError('label takes one of --confirm, --reject, --add or --replace.');
+      const targets = replace !== undefined ? context.args.slice(0, -1) : context.args;
+      const replacement = replace !== undefined ? context.args.at(-1) : undefined;
+      if (targets.length === 0 || (replace !== undefined && context.args.length < 2)) {
+        throw new UsageError('label takes the photos to correct (and for --replace, the new label after them).');
+      }
+      const photos = targets.flatMap((target) => {
+        const found = library.repo.photosUnder(resolve(target));
+        if (found.length === 0) throw new Error(`${resolve(target)} is not in the library; tag its folder first.`);
+        return found;
+      });
+      const action: CorrectionAction =
+        replace !== undefined
+          ? { type: 'replace', from: library.resolveTag(replace), to: library.resolveTag(replacement!, true) }
+          : confirm !== undefined
+            ? { type: 'confirm', tag: library.resolveTag(confirm) }
+            : reject !== undefined
+              ? { type: 'reject', tag: library.resolveTag(reject) }
+              : { type: 'add', tag: library.resolveTag(add!, true) };
+      library.repo.corrections.apply(
+        photos.map((photo) => photo.id),
+        action,
+      );
+      const what =
+        action.type === 'replace'
+          ? `Replaced ${action.from.name} with ${action.to.name}`
+          : `${{ confirm: 'Confirmed', reject: 'Rejected', add: 'Added' }[action.type]} ${action.tag.name}`;
+      out(`${what} on ${photos.length} photo${photos.length === 1 ? '' : 's'}.`);
+      return 0;
+    }),
+
+  corrections: (context) =>
+    withLibrary(context, async (library) => {
+      if (context.args.length) throw new UsageError('corrections takes no arguments.');
+      const corrections = library.repo.corrections.list();
+      if (context.json) {
+        const rows = corrections.map((c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() }));
+        out(JSON.stringify(rows, null, 2));
+      } else {
+        for (const c of corrections) {
+          const was = c.model ? ` (the model said ${percent(c.model.score)})` : '';
+          out(
+            `${new Date(c.createdAt).toISOString().slice(0, 16).replace('T', ' ')}  ${c.kind.padEnd(7)}  ${c.tag.name}${was}  ${c.path}`,
+          );
+        }
+        if (corrections.length === 0) err('No corrections yet; correct labels with "phototag label" or in the app.');
+      }
+      return 0;
+    }),
+
+  export: (context) =>
+    withLibrary(context, async (library) => {
+      const { format, out: folder, force, ...options } = context.export;
+      if (!format || !folder) throw new UsageError('export takes --format imagefolder|csv|jsonl and --out <dir>.');
+      const status = new StatusLine();
+      const run = (overwrite: boolean) =>
+        exportDataset(
+          { corrections: library.repo.corrections, libraryPath: library.dbPath },
+          {
+            ...options,
+            format,
+            out: folder,
+            overwrite,
+            onProgress: (done, total) => status.show(`Exporting ${done}/${total}`),
+          },
+        ).finally(() => status.clear());
+      let manifest;
+      try {
+        manifest = await run(force);
+      } catch (error) {
+        if (!(error instanceof ExportExistsError)) throw error;
+        if (!(await askYesNo(`${resolve(folder)} already holds files. Overwrite it?`))) {
+          throw new Error(`${error.message} (run again with --force to overwrite it)`);
+        }
+        manifest = await run(true);
+      }
+      for (const cls of manifest.classes) {
+        out(
+          `${cls.name.padEnd(28)} ${String(cls.train).padStart(6)} train ${String(cls.validation).padStart(6)} validation`,
+        );
+      }
+      for (const skipped of manifest.skipped) err(`skipped: ${skipped.path}: ${skipped.reason}`);
+      out(
+        `Exported ${manifest.examples} examples of ${manifest.classes.length} classes from ${manifest.photos} photos ` +
+          `to ${resolve(folder)} (${format}).`,
+      );
+      if (manifest.classes.length === 0)
+        err('Nothing to export yet: correct some labels first, or use --include-model-above.');
+      return 0;
     }),
 
   serve: (context) =>

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { commands, type CommandContext } from './commands.js';
-
+import { EXPORT_FORMATS, type ExportFormat } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: phototag <command> [options]
@@ -15,6 +15,11 @@ Commands:
   models use <id>              tag this library with that model from now on
   doctor                       versions, execution providers, database and model in use
   serve                        the library in a web browser: watches and tags in the background (--port, --host)
+  label <photo...> --confirm <tag> | --reject <tag> | --add <name> | --replace <old> <new>
+                               correct a photo's labels (tags by id or name: "n01818515", "Macaw", "Bird")
+  corrections                  list every correction (--json)
+  export --format imagefolder|csv|jsonl --out <dir>
+                               export the corrections as a dataset to retrain a model
 
 Options:
   --db <file>        the library database (default: library.sqlite in the per-user data folder)
@@ -24,12 +29,35 @@ Options:
   --port <N>         serve: the port to listen on (default 8417; 0 picks a free one)
   --host <H>         serve: the address to listen on (default 127.0.0.1); any other than loopback
                      requires the access token serve prints
+  --into <dir>       models pull: install into this models folder instead of the per-user one
+                     (e.g. "models" before "npm run dist" to ship the model in the app)
+
+Export options:
+  --include-model-above <S>  machine labels scoring at least S join the corrections (marked "model")
+  --classes <a,b,...>        only these classes (ids or names)
+  --min-per-class <N>        leave out classes with fewer photos (default 1)
+  --validation <R>           share of each class in the validation split (default 0.2)
+  --seed <N>                 seed of the split (default 1)
+  --resize <PX>              imagefolder: re-encode as JPEG, longer side at most PX
+  --link                     imagefolder: hard-link the originals instead of copying them
+  --force                    overwrite an output folder that already holds files
+
   --verbose          show stack traces with errors
   -h, --help         this help
   -v, --version      the version
 
 Exit codes: 0 all went well, 1 some photos failed (each is stored with its reason) or the command failed,
 2 usage error.`;
+
+/** A numeric option within [min, max], or undefined when it was not given. */
+function numberOption(value: string | undefined, name: string, min: number, max: number, integer = false) {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !(number >= min && number <= max) || (integer && !Number.isInteger(number))) {
+    throw new UsageError(`${name} takes ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}.`);
+  }
+  return number;
+}
 
 function parse(argv: string[]) {
   try {
@@ -43,6 +71,21 @@ function parse(argv: string[]) {
         'min-score': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        into: { type: 'string' },
+        confirm: { type: 'string' },
+        reject: { type: 'string' },
+        add: { type: 'string' },
+        replace: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        'include-model-above': { type: 'string' },
+        classes: { type: 'string' },
+        'min-per-class': { type: 'string' },
+        validation: { type: 'string' },
+        seed: { type: 'string' },
+        resize: { type: 'string' },
+        link: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -71,24 +114,35 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = commands[name];
     if (!command) throw new UsageError(`Unknown command "${name}".`);
-    let minScore = 0.1;
-    if (values['min-score'] !== undefined) {
-      minScore = Number(values['min-score']);
-      if (!(minScore >= 0 && minScore <= 1)) throw new UsageError('--min-score takes a number from 0 to 1.');
-    }
-    let port: number | undefined;
-    if (values.port !== undefined) {
-      port = Number(values.port);
-      if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError('--port takes a number from 0 to 65535.');
+    const format = values.format as ExportFormat | undefined;
+    if (format !== undefined && !EXPORT_FORMATS.includes(format)) {
+      throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}.`);
     }
     const context: CommandContext = {
       args,
       dbPath: values.db,
       modelId: values.model,
       json: values.json,
-      minScore,
-      port,
+      minScore: numberOption(values['min-score'], '--min-score', 0, 1) ?? 0.1,
+      port: numberOption(values.port, '--port', 0, 65535, true),
       host: values.host,
+      into: values.into,
+      label: { confirm: values.confirm, reject: values.reject, add: values.add, replace: values.replace },
+      export: {
+        format,
+        out: values.out,
+        includeModelAbove: numberOption(values['include-model-above'], '--include-model-above', 0, 1),
+        classes: values.classes
+          ?.split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+        minPerClass: numberOption(values['min-per-class'], '--min-per-class', 1, 1e9, true) ?? 1,
+        validation: numberOption(values.validation, '--validation', 0, 1) ?? 0.2,
+        seed: numberOption(values.seed, '--seed', 0, 2 ** 32 - 1, true) ?? 1,
+        resize: numberOption(values.resize, '--resize', 16, 100_000, true),
+        link: values.link,
+        force: values.force,
+      },
     };
     return await command(context);
   } catch (error) {

@@ -11,6 +11,9 @@ import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEn
 import { TaggingPipeline, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
 import { FolderWatcher } from './folder-watcher.js';
+import { resolveTag } from './tag-resolver.js';
+import type { Tag } from '../db/correction-repository.js';
+import { loadLabelSet } from '../models/label-sets.js';
 
 export interface LibraryOptions {
   /** The SQLite file; defaults to library.sqlite in the per-user data folder. */
@@ -104,6 +107,12 @@ export class Library extends EventEmitter<LibraryEvents> {
   activeModel(): ModelEntry {
     const models = this.models();
     return chooseModel(models, this.options.modelId ?? this.repo.getSetting(MODEL_SETTING));
+  }
+
+  /** A tag by id or name among the active model's classes, the categories and the user's own labels. */
+  resolveTag(text: string, allowNew = false): Tag {
+    const labelSet = loadLabelSet(this.modelDirs.embedded, this.activeModel().manifest.labelSet);
+    return resolveTag(text, labelSet, this.repo.corrections.userLabels(), allowNew);
   }
 
   /** Saves the model choice; the next run re-tags every photo with it. */

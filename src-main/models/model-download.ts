@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -47,13 +48,14 @@ async function transfer(url: string, partFile: string, total: number, options: P
   const stall = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
   let timer = setTimeout(() => stall.abort(), options.stallMs ?? 30_000);
+  let out: WriteStream | undefined;
   try {
     const response = await fetch(url, { headers: received ? { Range: `bytes=${received}-` } : {}, signal });
     if (response.status === 416) return;
     if (!response.ok || !response.body) throw new RefusedError(`the server answered HTTP ${response.status} for ${url}`);
     // A server that ignores Range sends the whole file again: start over rather than append a second copy.
     if (response.status !== 206) received = 0;
-    const out = createWriteStream(partFile, { flags: received ? 'a' : 'w' });
+    out = createWriteStream(partFile, { flags: received ? 'a' : 'w' });
     let lastReport = 0;
     const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
     body.on('data', (chunk: Buffer) => {
@@ -68,6 +70,9 @@ async function transfer(url: string, partFile: string, total: number, options: P
     await pipeline(body, out);
   } finally {
     clearTimeout(timer);
+    // A dropped transfer destroys the file stream while writes may be in flight: let them land before anyone
+    // measures the part file to resume from it.
+    if (out && !out.closed) await once(out, 'close');
   }
 }
 

@@ -1,14 +1,15 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ApiService } from '../api/api-service.js';
 import { HTTP_STATUS, isApiMethod, WEB_MEDIA_ROOT, type ApiErrorCode } from '../api/contract.js';
 import { MediaError, MediaService, type Media } from '../api/media-service.js';
 import { packageRoot } from '../app-paths.js';
 import type { Library } from '../library/library.js';
+import { appContentSecurityPolicy } from '../api/content-security-policy.js';
+import { readRendererFile } from '../api/renderer-files.js';
 
 export const DEFAULT_PORT = 8417;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -39,31 +40,8 @@ export interface WebServer {
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
 export const isLoopback = (host: string) => LOOPBACK.test(host);
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 /** The app's own policy: nothing inline, nothing from elsewhere, never framed. */
-const APP_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const APP_CSP = appContentSecurityPolicy();
 /** Media and errors never run anything, even if a browser were talked into rendering them as a page. */
 const INERT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
@@ -244,28 +222,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 
   const handleStatic = async (response: ServerResponse, pathname: string) => {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      throw new HttpError(400, 'Malformed path.');
-    }
-    if (decoded.includes('\0') || decoded.includes('\\')) throw new HttpError(400, 'Malformed path.');
-    const relative = decoded === '/' ? 'index.html' : normalize(decoded).replace(/^[/\\]+/, '');
-    const file = resolve(rendererDir, relative);
-    if (!file.startsWith(rendererDir + sep)) throw new HttpError(404, 'Not found.', 'not-found');
-    let body: Buffer;
-    try {
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
-      body = await readFile(file);
-    } catch {
-      throw new HttpError(404, 'Not found.', 'not-found');
-    }
-    const immutable = relative.startsWith(`assets${sep}`);
-    send(response, 200, body, {
-      'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    const file = await readRendererFile(rendererDir, pathname);
+    if (file.status !== 200)
+      throw new HttpError(file.status, file.message, file.status === 404 ? 'not-found' : 'bad-request');
+    send(response, 200, file.body, {
+      'Content-Type': file.contentType,
       'Content-Security-Policy': APP_CSP,
-      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'Cache-Control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
   };
 
