@@ -1,9 +1,13 @@
-import { hostname } from 'node:os';
-import { basename, isAbsolute } from 'node:path';
+import { homedir, hostname } from 'node:os';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BrowseRepository } from '../db/browse-repository.js';
+import { userLabelId } from '../db/correction-repository.js';
 import type { Folder } from '../db/photo-repository.js';
+import { ReviewRepository } from '../db/review-repository.js';
+import { exportDataset, ExportExistsError } from '../export/dataset-export.js';
 import type { Library } from '../library/library.js';
+import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import {
   isApiMethod,
   requestSchemas,
@@ -15,11 +19,14 @@ import {
   type ApiRequest,
   type ApiResponse,
   type ApiResult,
+  type CorrectionAction,
   type FolderInfo,
   type LibrarySummary,
   type PhotoTile,
   type Progress,
+  type Tag,
   type TagList,
+  type TagSuggestion,
   type Warning,
 } from './contract.js';
 
@@ -36,6 +43,21 @@ export class ApiServiceError extends Error {
 const RECENT_WARNINGS = 20;
 /** "changed" comes once per tagged photo; views re-query on it, so it is passed on at most this often. */
 const CHANGED_INTERVAL_MS = 300;
+/** Export progress comes once per photo; it is passed on at most this often. */
+const EXPORT_PROGRESS_INTERVAL_MS = 100;
+const CORRECTION_VERBS = { confirm: 'Confirmed', reject: 'Rejected', add: 'Added' } as const;
+
+/** "Confirmed Dog", "Added Rex on 3 photos", "Replaced Beagle with Rex": what a correction step did. */
+function describeCorrection(action: CorrectionAction, photos: number): string {
+  const done =
+    action.type === 'replace'
+      ? `Replaced ${action.from.name} with ${action.to.name}`
+      : `${CORRECTION_VERBS[action.type]} ${action.tag.name}`;
+  return photos === 1 ? done : `${done} on ${photos.toLocaleString('en')} photos`;
+}
+
+/** A tag known only by its name, for describing a step that is undone. */
+const namedTag = (name: string): Tag => ({ kind: 'label', id: name, name });
 
 type Handlers = { [M in ApiMethod]: (request: ApiRequest<M>) => Promise<ApiResult<M>> | ApiResult<M> };
 
@@ -52,6 +74,11 @@ function describeIssues(error: z.ZodError): string {
  */
 export class ApiService {
   private readonly browse: BrowseRepository;
+  private readonly review: ReviewRepository;
+  /** The label set of each model that was active, read once. */
+  private readonly labelSets = new Map<string, LabelSet>();
+  /** The output folder of the export under way. */
+  private exporting: string | undefined;
   private readonly listeners = new Set<(event: ApiEvent) => void>();
   private readonly warnings: Warning[] = [];
   /** Tag counts by threshold: a full pass over the predictions, kept until the library changes. */
@@ -64,6 +91,7 @@ export class ApiService {
 
   constructor(private readonly library: Library) {
     this.browse = new BrowseRepository(library.db);
+    this.review = new ReviewRepository(library.db);
     const onProgress = (progress: Progress) => this.emit({ type: 'progress', progress });
     const onChanged = () => {
       this.tagLists.clear();
@@ -95,6 +123,11 @@ export class ApiService {
         this.library.tagging?.resume();
         return { progress: this.progress() };
       },
+      correct: (request) => this.correct(request),
+      undo: () => this.undo(),
+      labelSuggestions: (request) => this.labelSuggestions(request.query, request.limit),
+      reviewQueue: (request) => this.reviewQueue(request.exclude, request.limit),
+      exportDataset: (request) => this.exportDataset(request),
     };
   }
 
@@ -249,6 +282,8 @@ export class ApiService {
       progress: this.progress(),
       warnings: [...this.warnings],
       host: hostname(),
+      toReview: this.review.count(),
+      canUndo: this.review.hasCorrections(),
     };
   }
 
@@ -321,9 +356,255 @@ export class ApiService {
       camera: photo.camera,
       modifiedAt: photo.mtimeMs,
       model: photo.modelId && photo.modelVersion ? { id: photo.modelId, version: photo.modelVersion } : null,
-      labels: photo.labels.map(({ id, name, score }) => ({ id, name, score })),
-      categories: photo.categories.map(({ id, name, score }) => ({ id, name, score })),
+      labels: photo.labels.map(({ id, name, score, source }) => ({ id, name, score, source })),
+      categories: photo.categories.map(({ id, name, score, source }) => ({ id, name, score, source })),
       thumbVersion: photo.status === 'failed' ? null : thumbVersionOf(photo.fingerprint),
     };
+  }
+
+  /** The active model's label set; null when no model is installed (the summary says why). */
+  private labelSet(): LabelSet | null {
+    let labelSetId: string;
+    try {
+      labelSetId = this.library.activeModel().manifest.labelSet;
+    } catch {
+      return null;
+    }
+    let labelSet = this.labelSets.get(labelSetId);
+    if (!labelSet) {
+      labelSet = loadLabelSet(this.library.modelDirs.embedded, labelSetId);
+      this.labelSets.set(labelSetId, labelSet);
+    }
+    return labelSet;
+  }
+
+  /**
+   * The tag a correction names, with its canonical name: a class of the active model, a category, one of the
+   * user's own labels (its id made from its name), or a tag the library already holds from another model.
+   */
+  private canonicalTag(tag: Tag): Tag {
+    const labelSet = this.labelSet();
+    if (tag.kind === 'label' && tag.id.startsWith('user:')) {
+      const id = userLabelId(tag.name);
+      if (tag.id !== id) {
+        throw new ApiServiceError('bad-request', `The own label "${tag.name}" has the id "${id}", not "${tag.id}".`);
+      }
+      // The same label typed with another case keeps the name it was first given.
+      const known = this.library.repo.corrections.userLabels().find((own) => own.id === id);
+      return { kind: 'label', id, name: known?.name ?? tag.name };
+    }
+    const fromSet =
+      tag.kind === 'label'
+        ? labelSet?.labels.find((label) => label.id === tag.id)
+        : labelSet?.categories.find((category) => category.id === tag.id);
+    const name = fromSet?.name ?? this.review.knownName(tag.kind, tag.id);
+    if (name === undefined) {
+      throw new ApiServiceError(
+        'bad-request',
+        tag.kind === 'label'
+          ? `"${tag.id}" is not a class of the ${labelSet?.id ?? 'active'} label set; add it as your own label instead.`
+          : `There is no category "${tag.id}".`,
+      );
+    }
+    return { kind: tag.kind, id: tag.id, name };
+  }
+
+  private selectedPhotos(photos: ApiRequest<'correct'>['photos']): number[] {
+    if ('filter' in photos) {
+      const except = new Set(photos.except);
+      const ids = this.browse.ids(photos.filter).filter((id) => !except.has(id));
+      if (ids.length === 0) throw new ApiServiceError('refused', 'No photo matches the selection.');
+      return ids;
+    }
+    const ids = [...new Set(photos.ids)];
+    const existing = this.review.existing(ids);
+    const unknown = ids.filter((id) => !existing.has(id));
+    if (unknown.length > 0) {
+      throw new ApiServiceError(
+        'not-found',
+        unknown.length === 1
+          ? `There is no photo with id ${unknown[0]}.`
+          : `There are no photos with ids ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}.`,
+      );
+    }
+    return ids;
+  }
+
+  private correct(request: ApiRequest<'correct'>): ApiResult<'correct'> {
+    const ids = this.selectedPhotos(request.photos);
+    const { action: requested } = request;
+    const action: CorrectionAction =
+      requested.type === 'replace'
+        ? { type: 'replace', from: this.canonicalTag(requested.from), to: this.canonicalTag(requested.to) }
+        : { type: requested.type, tag: this.canonicalTag(requested.tag) };
+    if (action.type === 'replace' && action.from.kind === action.to.kind && action.from.id === action.to.id) {
+      throw new ApiServiceError('bad-request', `Replacing "${action.from.name}" with itself changes nothing.`);
+    }
+    this.library.repo.corrections.apply(ids, action);
+    // Clears the cached tag counts now, before the caller asks for them again; views hear it as "changed".
+    this.library.emit('changed');
+    return { photos: ids.length, message: `${describeCorrection(action, ids.length)}.`, canUndo: true };
+  }
+
+  private undo(): ApiResult<'undo'> {
+    const step = this.review.lastStep();
+    const photoIds = this.library.repo.corrections.undo();
+    if (photoIds.length > 0) this.library.emit('changed');
+    const rejected = step.find((row) => row.kind === 'reject');
+    const added = step.find((row) => row.kind !== 'reject');
+    const action: CorrectionAction | undefined =
+      rejected && added && step.length === 2
+        ? { type: 'replace', from: namedTag(rejected.name), to: namedTag(added.name) }
+        : step[0] && { type: step[0].kind, tag: namedTag(step[0].name) };
+    return {
+      photoIds,
+      message:
+        photoIds.length === 0 || !action
+          ? 'There is nothing to undo.'
+          : `Undone: ${describeCorrection(action, photoIds.length)}.`,
+      canUndo: this.review.hasCorrections(),
+    };
+  }
+
+  private labelSuggestions(query: string, limit: number): ApiResult<'labelSuggestions'> {
+    const labelSet = this.labelSet();
+    const own: TagSuggestion[] = this.library.repo.corrections
+      .userLabels()
+      .map((tag) => ({ ...tag, kind: 'label', source: 'own' }));
+    const categories: TagSuggestion[] = (labelSet?.categories ?? []).map((category) => ({
+      kind: 'category',
+      id: category.id,
+      name: category.name,
+      source: 'category',
+    }));
+    const classes: TagSuggestion[] = (labelSet?.labels ?? []).map((label) => ({
+      kind: 'label',
+      id: label.id,
+      name: label.name,
+      source: 'class',
+    }));
+    // Own labels, then categories, then classes: the order of each group decides ties.
+    const all = [...own, ...categories, ...classes];
+    const wanted = query.trim().toLowerCase();
+    if (!wanted) return { suggestions: all.slice(0, limit), newLabel: null };
+    const rank = (tag: TagSuggestion): number => {
+      const name = tag.name.toLowerCase();
+      if (name === wanted || tag.id.toLowerCase() === wanted) return 0;
+      if (name.startsWith(wanted)) return 1;
+      if (name.split(/[\s-]+/).some((word) => word.startsWith(wanted))) return 2;
+      if (name.includes(wanted)) return 3;
+      return -1;
+    };
+    const matches = all
+      .map((tag, order) => ({ tag, order, rank: rank(tag) }))
+      .filter((match) => match.rank >= 0)
+      .sort((a, b) => a.rank - b.rank || a.order - b.order);
+    const exact = matches.some((match) => match.rank === 0);
+    const name = query.trim().replace(/\s+/g, ' ');
+    return {
+      suggestions: matches.slice(0, limit).map((match) => match.tag),
+      newLabel: exact || name.length > 100 ? null : { kind: 'label', id: userLabelId(name), name },
+    };
+  }
+
+  private reviewQueue(exclude: number[], limit: number): ApiResult<'reviewQueue'> {
+    const { left, rows } = this.review.queue(exclude, limit);
+    const labels = this.review.labelsOf(rows.map((row) => row.id));
+    return {
+      left,
+      photos: rows.map((row) => ({
+        id: row.id,
+        name: basename(row.path),
+        thumbVersion: thumbVersionOf(row.fingerprint),
+        margin: row.margin,
+        labels: labels.get(row.id) ?? [],
+      })),
+    };
+  }
+
+  /**
+   * Refuses an output folder that would feed the export back into the library (inside a watched folder), or one
+   * that replacing would destroy more than a dataset with: a folder holding a library folder, the library itself,
+   * or the home folder.
+   */
+  private checkExportFolder(out: string): void {
+    const inside = (child: string, parent: string) => {
+      const path = relative(parent, child);
+      return path === '' || (!path.startsWith('..') && !isAbsolute(path));
+    };
+    for (const folder of this.library.repo.folders()) {
+      if (inside(out, folder.path)) {
+        throw new ApiServiceError(
+          'refused',
+          `${out} is inside the library folder ${folder.path}: the exported photos would join the library. Choose a folder outside it.`,
+        );
+      }
+      if (inside(folder.path, out)) {
+        throw new ApiServiceError('refused', `${out} holds the library folder ${folder.path}; choose another folder.`);
+      }
+    }
+    const libraryFiles = [this.library.dbPath, this.library.thumbnailsDir];
+    if (libraryFiles.some((file) => inside(file, out))) {
+      throw new ApiServiceError('refused', `${out} holds the Phototag library itself; choose another folder.`);
+    }
+    if (inside(homedir(), out)) {
+      throw new ApiServiceError('refused', `${out} holds your home folder; choose a folder for the dataset inside it.`);
+    }
+  }
+
+  private async exportDataset(request: ApiRequest<'exportDataset'>): Promise<ApiResult<'exportDataset'>> {
+    if (!isAbsolute(request.out)) {
+      throw new ApiServiceError('bad-request', `"${request.out}" is not a full path; give the folder's absolute path.`);
+    }
+    const out = resolve(request.out);
+    this.checkExportFolder(out);
+    if (this.exporting) {
+      throw new ApiServiceError('refused', `An export to ${this.exporting} is still running; wait for it to finish.`);
+    }
+    this.exporting = out;
+    let lastProgress = 0;
+    try {
+      const manifest = await exportDataset(
+        { corrections: this.library.repo.corrections, libraryPath: this.library.dbPath },
+        {
+          format: request.format,
+          out,
+          includeModelAbove: request.includeModelAbove ?? undefined,
+          classes: request.classes.length > 0 ? request.classes : undefined,
+          minPerClass: request.minPerClass,
+          validation: request.validation,
+          seed: request.seed,
+          resize: request.resize ?? undefined,
+          link: request.link,
+          overwrite: request.overwrite,
+          onProgress: (done, total) => {
+            const now = Date.now();
+            if (done < total && now - lastProgress < EXPORT_PROGRESS_INTERVAL_MS) return;
+            lastProgress = now;
+            this.emit({ type: 'exportProgress', out, done, total });
+          },
+        },
+      );
+      return {
+        format: manifest.format,
+        out,
+        photos: manifest.photos,
+        examples: manifest.examples,
+        classes: manifest.classes.map(({ kind, id, name, folder, train, validation }) => ({
+          kind,
+          id,
+          name,
+          folder,
+          train,
+          validation,
+        })),
+        skipped: manifest.skipped,
+      };
+    } catch (error) {
+      if (error instanceof ExportExistsError) throw new ApiServiceError('exists', error.message);
+      throw error;
+    } finally {
+      this.exporting = undefined;
+    }
   }
 }

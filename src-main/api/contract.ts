@@ -52,6 +52,30 @@ export const tagRefSchema = z.strictObject({
 export type TagRef = z.infer<typeof tagRefSchema>;
 
 /**
+ * A tag as a correction names it: a model class ("n02099601"), a category ("dog"), or one of the user's own labels
+ * ("user:rex", as labelSuggestions offers it for a new name), with its display name.
+ */
+export const tagSchema = z.strictObject({
+  kind: z.enum(['label', 'category']),
+  id: z.string().trim().min(1, 'id must not be empty').max(200),
+  name: z.string().trim().min(1, 'name must not be empty').max(100),
+});
+export type Tag = z.infer<typeof tagSchema>;
+
+/**
+ * What a correction does to a tag on each photo: confirm it (it becomes the user's, shown with a check mark),
+ * reject it (it leaves the photo), add one the model did not give (a class, a category or an own label), or
+ * replace one with another (a reject and an add, undone together).
+ */
+export const correctionActionSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('confirm'), tag: tagSchema }),
+  z.strictObject({ type: z.literal('reject'), tag: tagSchema }),
+  z.strictObject({ type: z.literal('add'), tag: tagSchema }),
+  z.strictObject({ type: z.literal('replace'), from: tagSchema, to: tagSchema }),
+]);
+export type CorrectionAction = z.infer<typeof correctionActionSchema>;
+
+/**
  * Which photos the grid shows. All of `tags` must match (each with at least `minScore`); `status` narrows further:
  * "untagged" is a photo not tagged yet, or tagged with nothing reaching `minScore`; "failed" is a photo that could
  * not be read (each carries its reason).
@@ -65,6 +89,22 @@ export const photoFilterSchema = z.strictObject({
 export type PhotoFilter = z.infer<typeof photoFilterSchema>;
 
 export const MAX_PAGE = 500;
+
+/** Photos named one by one in a request; more are chosen by filter (see photoSelectionSchema). */
+export const MAX_SELECTION = 5000;
+
+/** Which photos a correction applies to: these ids, or every photo the filter matches but those in `except`. */
+export const photoSelectionSchema = z.union([
+  z.strictObject({ ids: z.array(photoId).min(1, 'choose at least one photo').max(MAX_SELECTION) }),
+  z.strictObject({
+    filter: photoFilterSchema,
+    except: z.array(photoId).max(MAX_SELECTION).default([]),
+  }),
+]);
+export type PhotoSelection = z.input<typeof photoSelectionSchema>;
+
+export const EXPORT_FORMATS = ['imagefolder', 'csv', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: one schema per method. An empty object is still an object, so every call has the same shape.
@@ -87,6 +127,53 @@ export const requestSchemas = {
   tags: z.strictObject({ minScore: minScore.default(0.3) }),
   pause: z.strictObject({}),
   resume: z.strictObject({}),
+  /** Confirms, rejects, adds or replaces a tag on one or many photos, as one undoable step. */
+  correct: z.strictObject({ photos: photoSelectionSchema, action: correctionActionSchema }),
+  /** Takes back the latest correction step, whichever photos it touched. */
+  undo: z.strictObject({}),
+  /**
+   * Tags to offer as one types: the active model's classes, the categories and the user's own labels, best match
+   * first. With a query that names none of them exactly, `newLabel` is the own label it would make ("Rex").
+   */
+  labelSuggestions: z.strictObject({
+    query: z.string().max(200).default(''),
+    limit: z.number().int().min(1).max(2000).default(20),
+  }),
+  /**
+   * Photos the model tagged that nobody has reviewed yet (no correction of any tag), least certain first: the
+   * smallest margin between the top two labels. `exclude` leaves out photos already skipped in this session.
+   */
+  reviewQueue: z.strictObject({
+    exclude: z.array(photoId).max(MAX_SELECTION).default([]),
+    limit: z.number().int().min(1).max(100).default(20),
+  }),
+  /**
+   * Writes the corrections (and optionally confident machine labels) as a dataset for retraining, into a folder on
+   * the engine's machine; 'exportProgress' events follow it. A folder that already holds files is refused with the
+   * code "exists" unless `overwrite` is set: ask first.
+   */
+  exportDataset: z.strictObject({
+    format: z.enum(EXPORT_FORMATS),
+    out: z.string().trim().min(1, 'out must not be empty').max(4096),
+    /** Machine labels at or above this score join the corrections, marked as the model's. */
+    includeModelAbove: minScore.nullable().default(null),
+    /** Only these classes (ids or names); every class when empty. */
+    classes: z.array(z.string().trim().min(1).max(200)).max(2000).default([]),
+    minPerClass: z.number().int().min(1).max(1_000_000).default(1),
+    /** Share of each class in the validation split. */
+    validation: z.number().min(0).max(0.9).default(0.2),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(1),
+    /** ImageFolder: re-encode as JPEG with the longer side at most this many pixels. */
+    resize: z.number().int().min(16).max(8192).nullable().default(null),
+    /** ImageFolder: hard-link the originals instead of copying them. */
+    link: z.boolean().default(false),
+    overwrite: z.boolean().default(false),
+  }),
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
@@ -105,6 +192,14 @@ export interface Score {
   /** The taxonomy's display name ("Golden retriever", "Beach & sea"). */
   name: string;
   score: number;
+}
+
+/**
+ * A tag a photo carries once corrections are applied: the model's with its confidence, or the user's (confirmed,
+ * or added) with score 1. Rejected tags are not there at all.
+ */
+export interface TagScore extends Score {
+  source: 'model' | 'user';
 }
 
 export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missing';
@@ -163,6 +258,10 @@ export interface LibrarySummary {
   warnings: Warning[];
   /** Web mode: paths typed into "Add folder" are paths on this machine. */
   host: string;
+  /** Photos the model tagged that nobody reviewed yet (see reviewQueue). */
+  toReview: number;
+  /** Whether there is a correction step to undo. */
+  canUndo: boolean;
 }
 
 /** One tile of the grid: enough to draw it and its hover card, nothing more. */
@@ -172,9 +271,9 @@ export interface PhotoTile {
   name: string;
   status: PhotoStatus;
   /** The tile's caption: the best category or label ("Dog", 0.94); null when nothing is known yet. */
-  top: (Score & { kind: TagRef['kind'] }) | null;
-  /** The five most probable labels, best first. */
-  labels: Score[];
+  top: (TagScore & { kind: TagRef['kind'] }) | null;
+  /** The user's labels, then the most probable of the model's, up to five. */
+  labels: TagScore[];
   /** Why the photo could not be tagged. */
   error: string | null;
   /**
@@ -208,9 +307,10 @@ export interface PhotoDetail {
   /** Milliseconds since the epoch. */
   modifiedAt: number;
   model: { id: string; version: string } | null;
-  /** Every stored prediction, best first. */
-  labels: Score[];
-  categories: Score[];
+  /** The user's labels first, then the model's best up to five in all; rejected ones are gone. */
+  labels: TagScore[];
+  /** The user's categories first, then the model's by score. */
+  categories: TagScore[];
   thumbVersion: string | null;
 }
 
@@ -230,6 +330,69 @@ export interface TagList {
   failed: number;
 }
 
+export interface CorrectionResult {
+  /** Photos the step touched. */
+  photos: number;
+  /** What was done, as a sentence for an undo toast ("Confirmed Dog on 3 photos."). */
+  message: string;
+  canUndo: boolean;
+}
+
+export interface UndoResult {
+  /** Photos the undone step had touched; none when there was nothing to undo. */
+  photoIds: number[];
+  message: string;
+  canUndo: boolean;
+}
+
+/** A tag to offer: where it comes from tells the model's classes, the categories and the user's own labels apart. */
+export interface TagSuggestion extends Tag {
+  source: 'class' | 'category' | 'own';
+}
+
+export interface LabelSuggestions {
+  suggestions: TagSuggestion[];
+  /** The user's own label the query would make, when it names no known tag exactly; null otherwise. */
+  newLabel: Tag | null;
+}
+
+export interface ReviewItem {
+  id: number;
+  name: string;
+  thumbVersion: string | null;
+  /** Top label score minus the second's: the smaller, the less sure the model was. */
+  margin: number;
+  /** The model's top labels, best first. */
+  labels: Score[];
+}
+
+export interface ReviewQueue {
+  /** Photos still to review, the excluded ones aside (those shown included). */
+  left: number;
+  photos: ReviewItem[];
+}
+
+export interface ExportClassSummary {
+  kind: TagRef['kind'];
+  id: string;
+  name: string;
+  /** ImageFolder: the class's folder under train/ and validation/. */
+  folder: string;
+  train: number;
+  validation: number;
+}
+
+export interface ExportSummary {
+  format: ExportFormat;
+  /** The output folder on the engine's machine. */
+  out: string;
+  photos: number;
+  examples: number;
+  classes: ExportClassSummary[];
+  /** Photos that could not be exported, with the reason. */
+  skipped: { path: string; reason: string }[];
+}
+
 export interface ApiResults {
   summary: LibrarySummary;
   addFolder: { folder: FolderInfo };
@@ -239,6 +402,11 @@ export interface ApiResults {
   tags: TagList;
   pause: { progress: Progress };
   resume: { progress: Progress };
+  correct: CorrectionResult;
+  undo: UndoResult;
+  labelSuggestions: LabelSuggestions;
+  reviewQueue: ReviewQueue;
+  exportDataset: ExportSummary;
 }
 
 export type ApiResult<M extends ApiMethod> = ApiResults[M];
@@ -250,9 +418,10 @@ export type ApiResult<M extends ApiMethod> = ApiResults[M];
  * bad-request: the request does not match the contract (unknown method, wrong types, missing fields);
  * not-found: what it names does not exist (a photo id, a folder);
  * refused: valid but not possible now (a path that is no folder, no model installed);
+ * exists: the export folder already holds files; ask the user, then repeat the call with `overwrite: true`;
  * internal: the engine failed; the message says what.
  */
-export type ApiErrorCode = 'bad-request' | 'not-found' | 'refused' | 'internal';
+export type ApiErrorCode = 'bad-request' | 'not-found' | 'refused' | 'exists' | 'internal';
 
 export interface ApiError {
   code: ApiErrorCode;
@@ -267,6 +436,7 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   'bad-request': 400,
   'not-found': 404,
   refused: 409,
+  exists: 409,
   internal: 500,
 };
 
@@ -277,7 +447,9 @@ export type ApiEvent =
   | { type: 'progress'; progress: Progress }
   /** Photos, their tags or the folders changed: views re-query what they show. Coalesced to a few per second. */
   | { type: 'changed' }
-  | { type: 'warning'; warning: Warning };
+  | { type: 'warning'; warning: Warning }
+  /** An export is under way: `done` of `total` examples written to `out`. A few per second at most. */
+  | { type: 'exportProgress'; out: string; done: number; total: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Electron preload

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import type { PhotoFilter, Score, TagCount, TagRef } from '../api/contract.js';
+import { TOP_LABELS } from '../classifier/scoring.js';
+import type { PhotoFilter, TagCount, TagRef, TagScore } from '../api/contract.js';
 import type { Db } from './database.js';
 import type { FolderSummary, PhotoStatus } from './photo-repository.js';
 
@@ -12,9 +13,9 @@ export interface BrowseRow {
 }
 
 export interface TileTags {
-  topLabel: Score | undefined;
-  topCategory: Score | undefined;
-  labels: Score[];
+  topLabel: TagScore | undefined;
+  topCategory: TagScore | undefined;
+  labels: TagScore[];
 }
 
 /** The table and id column of each kind of tag; both have an index on (id, score) that every tag filter uses. */
@@ -75,17 +76,18 @@ const userCountsSql = (kind: TagRef['kind']) => `SELECT label_id AS id, MIN(labe
  * is a bound parameter, and each shape's statements are prepared once and kept.
  */
 export class BrowseRepository {
-  private readonly shapes = new Map<string, { page: Statement; count: Statement }>();
+  private readonly shapes = new Map<string, { page: Statement; count: Statement; ids: Statement }>();
   private readonly statements;
 
   constructor(private readonly db: Db) {
     const prepare = (sql: string) => db.prepare(sql);
     this.statements = {
       // A page is a few hundred photos: the effective views are cheap at that size.
-      labelsOf: prepare(`SELECT photo_id AS photoId, id, name, score FROM effective_labels
+      labelsOf: prepare(`SELECT photo_id AS photoId, id, name, score, source FROM effective_labels
         WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, source = 'user' DESC, score DESC, rank`),
       // SQLite returns the other columns of the row holding MAX(score).
-      topCategoryOf: prepare(`SELECT photo_id AS photoId, id, name, MAX(score) AS score FROM effective_categories
+      topCategoryOf:
+        prepare(`SELECT photo_id AS photoId, id, name, MAX(score) AS score, source FROM effective_categories
         WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
       counts: {
         label: {
@@ -125,6 +127,7 @@ export class BrowseRepository {
         page: this.db.prepare(`SELECT p.id, p.path, p.status, p.error, p.fingerprint ${from}
           ORDER BY p.id LIMIT @limit OFFSET @offset`),
         count: this.db.prepare(`SELECT COUNT(*) AS n ${from}`),
+        ids: this.db.prepare(`SELECT p.id ${from} ORDER BY p.id`).pluck(),
       };
       this.shapes.set(key, shape);
     }
@@ -152,21 +155,26 @@ export class BrowseRepository {
     return read();
   }
 
-  /** The caption candidates and top five labels of the given photos, in one query per table. */
+  /** Every photo the filter matches, in library order: what "select all" means. */
+  ids(filter: PhotoFilter): number[] {
+    return this.shape(filter).ids.all(this.params(filter)) as number[];
+  }
+
+  /** The caption candidates and top labels (the user's, then the model's, five in all), one query per table. */
   tileTags(ids: number[]): Map<number, TileTags> {
     const tags = new Map<number, TileTags>(
       ids.map((id) => [id, { topLabel: undefined, topCategory: undefined, labels: [] }]),
     );
     if (ids.length === 0) return tags;
     const json = JSON.stringify(ids);
-    for (const row of this.statements.labelsOf.all(json) as (Score & { photoId: number })[]) {
+    for (const row of this.statements.labelsOf.all(json) as (TagScore & { photoId: number })[]) {
       const entry = tags.get(row.photoId)!;
-      const score = { id: row.id, name: row.name, score: row.score };
+      const score = { id: row.id, name: row.name, score: row.score, source: row.source };
       entry.topLabel ??= score;
-      entry.labels.push(score);
+      if (entry.labels.length < TOP_LABELS) entry.labels.push(score);
     }
-    for (const row of this.statements.topCategoryOf.all(json) as (Score & { photoId: number })[]) {
-      tags.get(row.photoId)!.topCategory = { id: row.id, name: row.name, score: row.score };
+    for (const row of this.statements.topCategoryOf.all(json) as (TagScore & { photoId: number })[]) {
+      tags.get(row.photoId)!.topCategory = { id: row.id, name: row.name, score: row.score, source: row.source };
     }
     return tags;
   }

@@ -146,4 +146,25 @@ export const MIGRATIONS: readonly string[] = [
     SELECT c.photo_id, c.label_id, c.label_name, 1.0, 'user' FROM current_corrections c
     WHERE c.tag_kind = 'category' AND c.kind IN ('confirm', 'add');
   `,
+  // 4: the review queue. photos.margin is the top label's score minus the second's (the top's alone when it is the
+  // only one), kept by triggers like best_score; the partial index walks tagged photos least certain first, so the
+  // queue reads a page of them instead of sorting the whole library.
+  `
+  ALTER TABLE photos ADD COLUMN margin REAL;
+  UPDATE photos SET margin = (SELECT t.score - COALESCE((SELECT s.score FROM predictions s
+    WHERE s.photo_id = photos.id AND s.rank = 1), 0) FROM predictions t WHERE t.photo_id = photos.id AND t.rank = 0);
+
+  CREATE TRIGGER predictions_margin_insert AFTER INSERT ON predictions WHEN NEW.rank <= 1 BEGIN
+    UPDATE photos SET margin = (SELECT t.score - COALESCE((SELECT s.score FROM predictions s
+      WHERE s.photo_id = NEW.photo_id AND s.rank = 1), 0) FROM predictions t WHERE t.photo_id = NEW.photo_id AND t.rank = 0)
+    WHERE id = NEW.photo_id;
+  END;
+  CREATE TRIGGER predictions_margin_delete AFTER DELETE ON predictions WHEN OLD.rank <= 1 BEGIN
+    UPDATE photos SET margin = (SELECT t.score - COALESCE((SELECT s.score FROM predictions s
+      WHERE s.photo_id = OLD.photo_id AND s.rank = 1), 0) FROM predictions t WHERE t.photo_id = OLD.photo_id AND t.rank = 0)
+    WHERE id = OLD.photo_id;
+  END;
+
+  CREATE INDEX photos_review ON photos(margin, id) WHERE status = 'done' AND margin IS NOT NULL;
+  `,
 ];

@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { decodePhoto, makeThumbnail } from '../imaging/decode.js';
 import type { CorrectionRepository, ExampleRow, Tag } from '../db/correction-repository.js';
@@ -162,22 +163,26 @@ function writeJsonl(dir: string, examples: Example[], source: ExportSource): voi
   writeFileSync(join(dir, 'labels.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
 }
 
+/**
+ * One image of an ImageFolder export. Asynchronous file calls, so a long export lets the process go on answering
+ * (the progress events, the UI) between photos.
+ */
 async function writeImage(example: Example, target: string, options: ExportOptions): Promise<void> {
-  mkdirSync(dirname(target), { recursive: true });
+  await mkdir(dirname(target), { recursive: true });
   if (options.resize) {
     const decoded = await decodePhoto(example.path, options.resize);
-    writeFileSync(target, await makeThumbnail(decoded, options.resize, 90));
+    await writeFile(target, await makeThumbnail(decoded, options.resize, 90));
     return;
   }
   if (options.link) {
     try {
-      linkSync(example.path, target);
+      await link(example.path, target);
       return;
     } catch {
       // Another file system (or no hard links there): copy instead.
     }
   }
-  copyFileSync(example.path, target);
+  await copyFile(example.path, target);
 }
 
 async function writeImageFolder(

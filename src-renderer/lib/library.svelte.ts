@@ -41,6 +41,9 @@ export class LibraryState {
           void this.refresh();
           this.photos.refresh();
           break;
+        case 'exportProgress':
+          // The export dialog follows its own export.
+          break;
       }
     });
     void this.refresh();

@@ -1,4 +1,4 @@
-import type { PhotoFilter, PhotoTile } from '../../src-main/api/contract';
+import { MAX_PAGE, type PhotoFilter, type PhotoTile } from '../../src-main/api/contract';
 import type { ApiClient } from './api-client';
 
 export const PAGE_SIZE = 150;
@@ -48,6 +48,11 @@ export class PhotoList {
     if (this.wanted[1] <= 0) void this.load(0);
   }
 
+  /** The filter the list shows (what "select all" means); undefined until the first one is set. */
+  get shown(): PhotoFilter | undefined {
+    return this.filter;
+  }
+
   tileAt(index: number): PhotoTile | undefined {
     const page = Math.floor(index / PAGE_SIZE);
     return (this.pages.get(page) ?? this.stale.get(page))?.[index % PAGE_SIZE];
@@ -67,6 +72,26 @@ export class PhotoList {
     const page = Math.floor(index / PAGE_SIZE);
     await this.load(page);
     return this.tileAt(index);
+  }
+
+  /** The ids of the photos at indexes start to end (both included), from loaded pages or asked for in pages. */
+  async idsBetween(start: number, end: number): Promise<number[]> {
+    const [from, to] = start <= end ? [start, end] : [end, start];
+    const ids: number[] = [];
+    for (let offset = from; offset <= to && this.filter;) {
+      const tile = this.tileAt(offset);
+      if (tile) {
+        ids.push(tile.id);
+        offset++;
+        continue;
+      }
+      const limit = Math.min(MAX_PAGE, to - offset + 1);
+      const { photos } = await this.client.call('queryPhotos', { filter: this.filter, offset, limit });
+      if (photos.length === 0) break;
+      ids.push(...photos.map((photo) => photo.id));
+      offset += photos.length;
+    }
+    return ids;
   }
 
   private async load(page: number): Promise<void> {

@@ -142,7 +142,7 @@ describe('API service over a library', () => {
   it('captions each tile with its best tag, the category over its own label', async () => {
     const { photos } = await service.call('queryPhotos', { limit: 100 });
     const beagle = photos.find((photo) => photo.name === 'beagle.jpg')!;
-    assert.deepEqual(beagle.top, { kind: 'category', id: 'dog', name: 'Dog', score: 0.92 });
+    assert.deepEqual(beagle.top, { kind: 'category', id: 'dog', name: 'Dog', score: 0.92, source: 'model' });
     assert.deepEqual(
       beagle.labels.map((l) => l.name),
       ['Beagle', 'Walker hound'],
@@ -172,8 +172,10 @@ describe('API service over a library', () => {
 
   it('describes one photo completely', async () => {
     const detail = await service.call('photo', { id: ids['dog-on-beach.jpg']! });
-    assert.deepEqual(detail.categories, RESULTS['dog-on-beach.jpg']!.categories);
-    assert.deepEqual(detail.labels, RESULTS['dog-on-beach.jpg']!.labels);
+    const fromModel = (scores: { id: string; name: string; score: number }[]) =>
+      scores.map((score) => ({ ...score, source: 'model' }));
+    assert.deepEqual(detail.categories, fromModel(RESULTS['dog-on-beach.jpg']!.categories));
+    assert.deepEqual(detail.labels, fromModel(RESULTS['dog-on-beach.jpg']!.labels));
     assert.equal(detail.camera, 'Pixel 7');
     assert.equal(detail.takenAt, '2023-07-14T18:02:11');
     assert.equal(detail.width, 4000);
@@ -259,7 +261,13 @@ describe('API service over a library', () => {
       assert.ok(tags.labels.some((tag) => tag.name === 'Lake Geneva' && tag.count === 1));
       const { photos } = await service.call('queryPhotos', { limit: 100 });
       const blurry = photos.find((tile) => tile.name === 'blurry.jpg')!;
-      assert.deepEqual(blurry.top, { kind: 'category', id: 'beach-sea', name: 'Beach & sea', score: 1 });
+      assert.deepEqual(blurry.top, {
+        kind: 'category',
+        id: 'beach-sea',
+        name: 'Beach & sea',
+        score: 1,
+        source: 'user',
+      });
       const detail = await service.call('photo', { id: ids['dog-on-beach.jpg']! });
       assert.ok(!detail.categories.some((category) => category.id === 'dog'), 'a rejected tag is gone');
     } finally {

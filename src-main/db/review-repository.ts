@@ -1,0 +1,102 @@
+import type { Score } from '../api/contract.js';
+import type { Db } from './database.js';
+
+export interface ReviewRow {
+  id: number;
+  path: string;
+  fingerprint: string | null;
+  margin: number;
+}
+
+/*
+ * The review queue: photos the model tagged that carry no correction of any tag, least certain first. Certainty is
+ * photos.margin (migration 4), the gap between the top two labels; its partial index holds exactly the tagged
+ * photos in queue order, so a page stops after a few rows, and "no correction" is one lookup in the corrections
+ * index, which starts with photo_id.
+ */
+const TAGGED = "p.status = 'done' AND p.margin IS NOT NULL";
+const SET_APART = '(SELECT photo_id FROM corrections UNION SELECT value FROM json_each(@exclude))';
+
+/** Read-only SQL for correcting: the review queue, and what a correction request names. */
+export class ReviewRepository {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      lastStep: db.prepare(`SELECT kind, label_name AS name, COUNT(DISTINCT photo_id) AS photos FROM corrections
+        WHERE batch = (SELECT MAX(batch) FROM corrections) GROUP BY kind, label_name ORDER BY kind DESC`),
+      anyCorrection: db.prepare('SELECT EXISTS (SELECT 1 FROM corrections) AS any'),
+      knownName: {
+        label: db
+          .prepare(
+            `SELECT label_name FROM predictions WHERE label_id = @id
+            UNION ALL SELECT label_name FROM corrections WHERE tag_kind = 'label' AND label_id = @id LIMIT 1`,
+          )
+          .pluck(),
+        category: db
+          .prepare(
+            `SELECT category_name FROM category_scores WHERE category_id = @id
+            UNION ALL SELECT label_name FROM corrections WHERE tag_kind = 'category' AND label_id = @id LIMIT 1`,
+          )
+          .pluck(),
+      },
+      existing: db
+        .prepare(`SELECT id FROM photos WHERE id IN (SELECT value FROM json_each(?)) AND status != 'missing'`)
+        .pluck(),
+      page: db.prepare(`SELECT p.id, p.path, p.fingerprint, p.margin FROM photos p
+        WHERE ${TAGGED} AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id)
+          AND p.id NOT IN (SELECT value FROM json_each(@exclude))
+        ORDER BY p.margin, p.id LIMIT @limit`),
+      // Every tagged photo (the partial index counts them) less those corrected or set apart: corrections are few.
+      count: db.prepare(`SELECT (SELECT COUNT(*) FROM photos p WHERE ${TAGGED})
+        - (SELECT COUNT(*) FROM photos p WHERE ${TAGGED} AND p.id IN ${SET_APART}) AS n`),
+      labelsOf: db.prepare(`SELECT photo_id AS photoId, label_id AS id, label_name AS name, score FROM predictions
+        WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, rank`),
+    };
+  }
+
+  /** The `limit` least certain photos not yet reviewed, leaving out `exclude`, and how many there are in all. */
+  queue(exclude: number[], limit: number): { left: number; rows: ReviewRow[] } {
+    const params = { exclude: JSON.stringify(exclude) };
+    // One read transaction: the count and the page come from the same snapshot.
+    return this.db.transaction(() => ({
+      left: (this.statements.count.get(params) as { n: number }).n,
+      rows: this.statements.page.all({ ...params, limit }) as ReviewRow[],
+    }))();
+  }
+
+  /** What the latest correction step did: one row per kind and tag (a replace is a reject and an add). */
+  lastStep(): { kind: 'confirm' | 'reject' | 'add'; name: string; photos: number }[] {
+    return this.statements.lastStep.all() as { kind: 'confirm' | 'reject' | 'add'; name: string; photos: number }[];
+  }
+
+  /** Whether any correction is stored, so there is something to undo. */
+  hasCorrections(): boolean {
+    return (this.statements.anyCorrection.get() as { any: number }).any === 1;
+  }
+
+  /** The display name of a tag the library already holds (from any model, or the user's); undefined if none. */
+  knownName(kind: 'label' | 'category', id: string): string | undefined {
+    return this.statements.knownName[kind].get({ id }) as string | undefined;
+  }
+
+  /** Those of `ids` that name photos in the library. */
+  existing(ids: number[]): Set<number> {
+    return new Set(this.statements.existing.all(JSON.stringify(ids)) as number[]);
+  }
+
+  /** How many photos wait for a review. */
+  count(): number {
+    return (this.statements.count.get({ exclude: '[]' }) as { n: number }).n;
+  }
+
+  /** The model's labels of each photo, best first. */
+  labelsOf(ids: number[]): Map<number, Score[]> {
+    const labels = new Map<number, Score[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return labels;
+    for (const row of this.statements.labelsOf.all(JSON.stringify(ids)) as (Score & { photoId: number })[]) {
+      labels.get(row.photoId)?.push({ id: row.id, name: row.name, score: row.score });
+    }
+    return labels;
+  }
+}
