@@ -118,7 +118,8 @@ function plan(rows: ExampleRow[], options: ExportOptions): { classes: ExportClas
       const j = Math.floor(next() * (i + 1));
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
-    const validation = Math.round(shuffled.length * options.validation);
+    // Within one photo of the ratio, and never a class left with nothing to train on.
+    const validation = Math.min(Math.round(shuffled.length * options.validation), Math.max(0, shuffled.length - 1));
     shuffled.forEach((row, i) => examples.push({ ...row, cls, split: i < validation ? 'validation' : 'train' }));
     cls.validation = validation;
     cls.train = shuffled.length - validation;

@@ -145,6 +145,26 @@ describe('exporting corrections as a dataset', () => {
     assert.ok(['train', 'validation'].includes(macaw.split));
   });
 
+  it('keeps a class with a single photo in the training split, whatever the ratio', async () => {
+    const { corrections } = library.repo;
+    const [first] = library.repo.photosUnder(folder);
+    corrections.apply([first!.id], { type: 'add', tag: { kind: 'label', id: userLabelId('Solo'), name: 'Solo' } });
+    try {
+      const out = join(tempDir(), 'single');
+      const manifest = await exportDataset(source, { ...defaults, format: 'csv', out, validation: 0.9 });
+      assert.deepEqual(
+        manifest.classes.map((c) => [c.name, c.train, c.validation]),
+        [
+          ['Macaw', 1, 8],
+          ['Rex', 1, 4],
+          ['Solo', 1, 0],
+        ],
+      );
+    } finally {
+      corrections.undo();
+    }
+  });
+
   it('chooses classes and drops the ones with too few photos', async () => {
     const out = join(tempDir(), 'chosen');
     const manifest = await exportDataset(source, {
