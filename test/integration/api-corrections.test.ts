@@ -315,7 +315,7 @@ describe('corrections, review and export through the API service', () => {
       assert.deepEqual(
         summary.classes.map((c) => [c.name, c.folder, c.train, c.validation]),
         [
-          ['Dog', 'dog', 0, 1],
+          ['Dog', 'dog', 1, 0],
           ['Rex', 'rex', 1, 1],
         ],
       );
