@@ -1,4 +1,5 @@
 import { sep } from 'node:path';
+import type { StatusCounts } from '../api/contract.js';
 import { TOP_LABELS, type Classification } from '../classifier/scoring.js';
 import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
 import type { Db } from './database.js';
@@ -62,14 +63,7 @@ export interface TaggedPhoto extends PhotoRow {
   categories: EffectiveTag[];
 }
 
-export interface StatusCounts {
-  pending: number;
-  processing: number;
-  done: number;
-  failed: number;
-  missing: number;
-  total: number;
-}
+export type { StatusCounts };
 
 export type UpsertOutcome = 'new' | 'changed' | 'unchanged';
 

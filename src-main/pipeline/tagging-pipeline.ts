@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Progress } from '../api/contract.js';
 import type { ImageClassifier } from '../classifier/classifier.js';
 import type { ModelRef, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
 import {
@@ -16,19 +17,8 @@ import { fingerprint, readExif } from './photo-facts.js';
 
 export const THUMBNAIL_SIZE = 320;
 
-export interface Progress {
-  /** Photos in the library. */
-  found: number;
-  /** Photos waiting to be tagged, including those in flight. */
-  queued: number;
-  /** Tagged, and failed, in this run. */
-  done: number;
-  failed: number;
-  photosPerSecond: number;
-  /** Seconds left at the current rate; null until there is a rate. */
-  etaSeconds: number | null;
-  state: 'running' | 'paused' | 'idle';
-}
+/** The progress shape is the API's own: the engine reports exactly what the UI shows. */
+export type { Progress };
 
 export interface RunSummary {
   tagged: number;
