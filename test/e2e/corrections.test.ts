@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import type { ApiArgs, ApiMethod, ApiResult, ExportClassSummary } from '../../src-main/api/contract.js';
+import type { Locator, Page } from 'playwright-core';
+import type { ApiArgs, ApiMethod, ExportClassSummary } from '../../src-main/api/contract.js';
 import { decodePhoto } from '../../src-main/imaging/decode.js';
 import { photo, ROOT, tempDir } from '../helpers.js';
-import { launchChromium, startServe, type ServeProcess } from './serve-process.js';
+import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const PHOTOS = [
@@ -27,7 +27,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('correcting labels, reviewing and exporting in Chromium, over the real engine', () => {
   let server: ServeProcess;
-  let browser: Browser;
+  let served: ServedPage | undefined;
   let page: Page;
   const problems: string[] = [];
   const ids: Record<string, number> = {};
@@ -39,16 +39,7 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
   const dogCorrections = { category: '', rejected: '' };
 
   /** Asks the server directly, as the truth the UI must show. */
-  async function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
-    const response = await fetch(new URL(`api/${method}`, server.url), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(args),
-    });
-    const body = (await response.json()) as { result: ApiResult<M> };
-    assert.equal(response.status, 200, JSON.stringify(body));
-    return body.result;
-  }
+  const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>) => callApi(server, method, args);
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `corrections-${name}.png`) });
   const cells = () => page.getByRole('grid', { name: 'Photos' }).getByRole('gridcell');
@@ -67,16 +58,13 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
     mkdirSync(photosDir);
     for (const name of PHOTOS) copyFileSync(photo(name), join(photosDir, name));
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServe({ dbPath: join(dir, 'library.sqlite'), home: join(dir, 'home') });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
+    served = await startServedPage({
+      dir,
+      problems,
       // An export into a folder that holds files answers 409 on purpose; nothing else may fail.
-      if (message.type() === 'error' && !/(404 \(Not Found\)|409 \(Conflict\))/.test(message.text())) {
-        problems.push(message.text());
-      }
+      allowedErrors: /(404 \(Not Found\)|409 \(Conflict\))/,
     });
+    ({ server, page } = served);
     await api('addFolder', { path: photosDir });
     await page.goto(server.url);
     await page
@@ -86,13 +74,7 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
     for (const tile of (await api('queryPhotos', { limit: 100 })).photos) ids[tile.name] = tile.id;
   });
 
-  after(async () => {
-    await browser?.close();
-    if (server) {
-      const code = await server.stop();
-      assert.equal(code, 0, `phototag serve did not shut down cleanly:\n${server.output()}`);
-    }
-  });
+  after(() => stopServedPage(served));
 
   it('confirms, rejects and adds labels in the photo view; check marks, counts and filters follow', async () => {
     const before = await api('photo', { id: ids['dog.jpg']! });

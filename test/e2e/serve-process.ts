@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract.js';
 import { ROOT } from '../helpers.js';
 
 export interface ServeProcess {
@@ -64,4 +66,63 @@ export function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/** Asks the server directly, as the truth the UI must show. */
+export async function callApi<M extends ApiMethod>(
+  server: ServeProcess,
+  method: M,
+  args: ApiArgs<M>,
+): Promise<ApiResult<M>> {
+  const response = await fetch(new URL(`api/${method}`, server.url), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(args),
+  });
+  const body = (await response.json()) as { result: ApiResult<M> };
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return body.result;
+}
+
+export interface ServedPage {
+  server: ServeProcess;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Starts `phototag serve` on a library in `dir`, and a light 1280×860 Chromium page (not yet opened on it).
+ * Page errors, and console errors that `allowedErrors` does not match, are pushed to `problems`.
+ */
+export async function startServedPage(options: {
+  dir: string;
+  problems: string[];
+  allowedErrors: RegExp;
+}): Promise<ServedPage> {
+  const server = await startServe({ dbPath: join(options.dir, 'library.sqlite'), home: join(options.dir, 'home') });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+    page.on('pageerror', (error) => options.problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !options.allowedErrors.test(message.text())) {
+        options.problems.push(message.text());
+      }
+    });
+    return { server, browser, page };
+  } catch (error) {
+    await browser?.close();
+    await server.stop();
+    throw error;
+  }
+}
+
+/** Closes the browser, then stops the server and checks that it shut down cleanly. */
+export async function stopServedPage(served: ServedPage | undefined): Promise<void> {
+  await served?.browser.close();
+  if (served) {
+    const code = await served.server.stop();
+    assert.equal(code, 0, `phototag serve did not shut down cleanly:\n${served.server.output()}`);
+  }
 }

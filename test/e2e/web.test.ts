@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { ApiArgs, ApiMethod, ApiResult, PhotoTile } from '../../src-main/api/contract.js';
+import type { Page } from 'playwright-core';
+import type { ApiArgs, ApiMethod, PhotoTile } from '../../src-main/api/contract.js';
 import { PHOTOS_DIR, ROOT, tempDir } from '../helpers.js';
 import { writeHostileFiles } from '../hostile-files.js';
-import { launchChromium, startServe, type ServeProcess } from './serve-process.js';
+import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const HOSTILE = ['notes.jpg', 'truncated.jpg'];
@@ -18,7 +18,7 @@ const TAGGING_TIMEOUT = 120_000;
 
 describe('web mode in Chromium, over the real engine', () => {
   let server: ServeProcess;
-  let browser: Browser;
+  let served: ServedPage | undefined;
   let page: Page;
   let photosDir: string;
   const reasons = new Map<string, RegExp>();
@@ -26,16 +26,7 @@ describe('web mode in Chromium, over the real engine', () => {
   let photoCount = 0;
 
   /** Asks the server directly, as the truth the UI must show. */
-  async function api<M extends ApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M>> {
-    const response = await fetch(new URL(`api/${method}`, server.url), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(args),
-    });
-    const body = (await response.json()) as { result: ApiResult<M> };
-    assert.equal(response.status, 200, JSON.stringify(body));
-    return body.result;
-  }
+  const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>) => callApi(server, method, args);
 
   const cells = () => page.getByRole('grid', { name: 'Photos' }).getByRole('gridcell');
   const cellLabels = async () =>
@@ -61,23 +52,16 @@ describe('web mode in Chromium, over the real engine', () => {
       photoCount++;
     }
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServe({ dbPath: join(dir, 'library.sqlite'), home: join(dir, 'home') });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
+    served = await startServedPage({
+      dir,
+      problems,
       // A refused Content-Security-Policy shows up here: the UI must work under the strict one.
-      if (message.type() === 'error' && !/404 \(Not Found\)/.test(message.text())) problems.push(message.text());
+      allowedErrors: /404 \(Not Found\)/,
     });
+    ({ server, page } = served);
   });
 
-  after(async () => {
-    await browser?.close();
-    if (server) {
-      const code = await server.stop();
-      assert.equal(code, 0, `phototag serve did not shut down cleanly:\n${server.output()}`);
-    }
-  });
+  after(() => stopServedPage(served));
 
   it('starts empty and says how to add a folder', async () => {
     await page.goto(server.url);
