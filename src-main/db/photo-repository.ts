@@ -225,6 +225,19 @@ export class PhotoRepository {
     return this.photoById(moved.id);
   }
 
+  /**
+   * Stores a batch of results and marks those photos done, in one transaction: each photo keeps nothing of its
+   * previous tagging.
+   */
+  saveTaggedBatch(
+    entries: { photoId: number; metadata: PhotoMetadata; result: Classification }[],
+    model: ModelRef,
+  ): void {
+    this.db.transaction(() => {
+      for (const { photoId, metadata, result } of entries) this.saveTagged(photoId, metadata, model, result);
+    })();
+  }
+
   /** Stores one photo's results and marks it done, in one transaction with nothing of the previous tagging left. */
   saveTagged(photoId: number, metadata: PhotoMetadata, model: ModelRef, result: Classification): void {
     const s = this.statements;

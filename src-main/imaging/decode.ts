@@ -154,8 +154,11 @@ export async function toModelInput(photo: DecodedPhoto, input: ModelInput): Prom
 
 /** A JPEG that fits in `size` x `size` (a thumbnail, an exported image), made from the already decoded pixels. */
 export async function makeThumbnail(photo: DecodedPhoto, size: number, quality = 82): Promise<Buffer> {
-  return sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
-    .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality, mozjpeg: true })
-    .toBuffer();
+  return (
+    sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
+      .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
+      // Plain libjpeg: mozjpeg made thumbnails 15% smaller but took 3.5 times as long (a fifth of the decode time).
+      .jpeg({ quality })
+      .toBuffer()
+  );
 }

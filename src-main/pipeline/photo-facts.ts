@@ -14,6 +14,12 @@ export function fingerprint(bytes: Buffer): string {
   return hash.digest('hex');
 }
 
+/**
+ * One options object for every call: exifr caches its parsed settings per options object, in a map it never
+ * clears, so a fresh object per photo leaked about 8 KB each (800 MB over 100,000 photos).
+ */
+const EXIF_OPTIONS = { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model'], reviveValues: false };
+
 export interface ExifFacts {
   /** Local time as the camera wrote it, "2021-07-04T18:22:05" (EXIF stores no time zone). */
   takenAt: string | null;
@@ -23,10 +29,7 @@ export interface ExifFacts {
 /** Date taken and camera from EXIF; a photo without EXIF, or with a broken block, simply has none. */
 export async function readExif(bytes: Buffer): Promise<ExifFacts> {
   try {
-    const tags = (await exifr.parse(bytes, {
-      pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model'],
-      reviveValues: false,
-    })) as Record<string, unknown> | undefined;
+    const tags = (await exifr.parse(bytes, EXIF_OPTIONS)) as Record<string, unknown> | undefined;
     const when = String(tags?.DateTimeOriginal ?? tags?.CreateDate ?? '');
     const date = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(when);
     const make = typeof tags?.Make === 'string' ? tags.Make.trim() : '';

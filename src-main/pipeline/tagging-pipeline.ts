@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Progress } from '../api/contract.js';
 import type { ImageClassifier } from '../classifier/classifier.js';
-import type { ModelRef, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
+import type { ModelRef, PhotoMetadata, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
 import {
   decodePhoto,
   makeThumbnail,
@@ -16,6 +16,13 @@ import type { ModelManifest } from '../models/manifest.js';
 import { fingerprint, readExif } from './photo-facts.js';
 
 export const THUMBNAIL_SIZE = 320;
+/** Thumbnails need this much of the photo's shorter side (a 4:3 photo fills the 320 box), whatever the model. */
+const THUMBNAIL_SHORTER_SIDE = 240;
+
+/** How large a photo is decoded: enough for the model input and for the thumbnail made from the same pixels. */
+export function decodeSideFor(input: ModelManifest['input']): number {
+  return Math.max(shorterSideFor(input), THUMBNAIL_SHORTER_SIDE);
+}
 
 /** The progress shape is the API's own: the engine reports exactly what the UI shows. */
 export type { Progress };
@@ -40,7 +47,7 @@ export interface PipelineOptions {
 interface Prepared {
   photo: PhotoRow;
   input: Float32Array;
-  metadata: Parameters<PhotoRepository['saveTagged']>[1];
+  metadata: PhotoMetadata;
 }
 
 interface PipelineEvents {
@@ -65,6 +72,8 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private failed = 0;
   private lastProgress = 0;
   private readonly model: ModelRef;
+  /** The batch being classified now, if any. */
+  private inference: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly repo: PhotoRepository,
@@ -172,21 +181,29 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
         if (photos.length === 0) break;
         await this.processChunk(photos);
       }
+      await this.inference;
     } finally {
       // Whatever was claimed but not finished (cancel, or a classifier failure) goes back to the queue.
+      await this.inference.catch(() => undefined);
+      this.inference = Promise.resolve();
       this.repo.resetInFlight();
     }
   }
 
-  /** Decodes with `decoders` in flight while the previous batch is classified; one classifier run at a time. */
+  /**
+   * Decodes with `decoders` in flight while the previous batch is classified; one classifier run at a time. The
+   * last batch of a chunk is still being classified while the next chunk starts decoding.
+   */
   private async processChunk(photos: PhotoRow[]): Promise<void> {
     let batch: Prepared[] = [];
-    let inference: Promise<void> = Promise.resolve();
     const flush = async () => {
       const items = batch;
       batch = [];
-      await inference;
-      inference = items.length ? this.classifyAndSave(items) : Promise.resolve();
+      await this.inference;
+      if (items.length === 0) return;
+      this.inference = this.classifyAndSave(items);
+      // Handled here so a failure waits for the next flush (or the end of the run) to be thrown, not left unheard.
+      this.inference.catch(() => undefined);
     };
     let next = 0;
     const decoder = async () => {
@@ -202,7 +219,6 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     };
     await Promise.all(Array.from({ length: this.options.decoders }, decoder));
     await flush();
-    await inference;
   }
 
   /** Reads, fingerprints and decodes one photo; a moved photo is relinked instead of decoded. */
@@ -222,7 +238,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
           photo = moved;
         }
       }
-      const decoded = await decodePhoto(bytes, shorterSideFor(this.options.manifest.input), photo.path);
+      const decoded = await decodePhoto(bytes, decodeSideFor(this.options.manifest.input), photo.path);
       const [input, thumbnail, exif] = await Promise.all([
         toModelInput(decoded, this.options.manifest.input),
         makeThumbnail(decoded, THUMBNAIL_SIZE),
@@ -256,10 +272,11 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
 
   private async classifyAndSave(items: Prepared[]): Promise<void> {
     const results = await this.classifier.classify(items.map((item) => item.input));
-    items.forEach((item, i) => {
-      this.repo.saveTagged(item.photo.id, item.metadata, this.model, results[i]!);
-      this.finish(item.photo, 'tagged');
-    });
+    this.repo.saveTaggedBatch(
+      items.map((item, i) => ({ photoId: item.photo.id, metadata: item.metadata, result: results[i]! })),
+      this.model,
+    );
+    for (const item of items) this.finish(item.photo, 'tagged');
   }
 
   private finish(photo: PhotoRow, outcome: 'tagged' | 'failed'): void {

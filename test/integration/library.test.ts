@@ -166,7 +166,10 @@ describe('the library', () => {
       assert.deepEqual(rows, [{ id: 'resnet56-cifar10' }]);
       const categories = library.db.prepare('SELECT DISTINCT model_id AS id FROM category_scores').all();
       assert.deepEqual(categories, [{ id: 'resnet56-cifar10' }]);
-      assert.equal(library.repo.withTags(library.repo.photoByPath(join(folder, 'dog.jpg'))!).labels[0]!.id, 'dog');
+      const dog = library.repo.photoByPath(join(folder, 'dog.jpg'))!;
+      assert.equal(library.repo.withTags(dog).labels[0]!.id, 'dog');
+      const thumbnail = await sharp(thumbnailPath(library.thumbnailsDir, dog.fingerprint!)).metadata();
+      assert.ok(thumbnail.height! >= 300, 'a 32x32 model still gets full-size thumbnails');
     } finally {
       await library.close();
     }
