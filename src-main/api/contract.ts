@@ -449,7 +449,12 @@ export type ApiEvent =
   | { type: 'changed' }
   | { type: 'warning'; warning: Warning }
   /** An export is under way: `done` of `total` examples written to `out`. A few per second at most. */
-  | { type: 'exportProgress'; out: string; done: number; total: number };
+  | { type: 'exportProgress'; out: string; done: number; total: number }
+  /** Desktop only: an application-menu item the window acts on. */
+  | { type: 'menu'; command: MenuCommand };
+
+/** What the desktop app's menu asks of the window. */
+export type MenuCommand = 'export' | 'review' | 'undo' | 'selectAll';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Electron preload

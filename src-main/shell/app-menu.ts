@@ -1,7 +1,11 @@
 import { Menu, type MenuItemConstructorOptions } from 'electron';
+import type { MenuCommand } from '../api/contract.js';
 
-/** The usual application menu; "Add Folder..." opens the native picker in the window's own flow. */
-export function buildAppMenu(actions: { addFolder: () => void }): Menu {
+/**
+ * The usual application menu. Undo and Select All act on the library (corrections, the grid) as their keys do in
+ * the page, so their accelerators are shown but left to the page rather than taken by the menu.
+ */
+export function buildAppMenu(actions: { addFolder: () => void; send: (command: MenuCommand) => void }): Menu {
   const mac = process.platform === 'darwin';
   const template: MenuItemConstructorOptions[] = [
     ...(mac ? [{ role: 'appMenu' as const }] : []),
@@ -9,14 +13,38 @@ export function buildAppMenu(actions: { addFolder: () => void }): Menu {
       label: '&File',
       submenu: [
         { label: 'Add Folder…', accelerator: 'CmdOrCtrl+O', click: actions.addFolder },
+        { label: 'Export Dataset…', accelerator: 'CmdOrCtrl+E', click: () => actions.send('export') },
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },
       ],
     },
-    { role: 'editMenu' },
+    {
+      label: '&Edit',
+      submenu: [
+        {
+          label: 'Undo Correction',
+          accelerator: 'CmdOrCtrl+Z',
+          registerAccelerator: false,
+          click: () => actions.send('undo'),
+        },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { type: 'separator' },
+        {
+          label: 'Select All Photos',
+          accelerator: 'CmdOrCtrl+A',
+          registerAccelerator: false,
+          click: () => actions.send('selectAll'),
+        },
+      ],
+    },
     {
       label: '&View',
       submenu: [
+        { label: 'Review Least Certain…', click: () => actions.send('review') },
+        { type: 'separator' },
         { role: 'reload' },
         { role: 'toggleDevTools' },
         { type: 'separator' },

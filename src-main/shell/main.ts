@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiService } from '../api/api-service.js';
 import { appContentSecurityPolicy } from '../api/content-security-policy.js';
-import { API_CHANNEL, CHOOSE_FOLDER_CHANNEL, EVENT_CHANNEL, MEDIA_PROTOCOL } from '../api/contract.js';
+import {
+  API_CHANNEL,
+  CHOOSE_FOLDER_CHANNEL,
+  EVENT_CHANNEL,
+  MEDIA_PROTOCOL,
+  type ApiEvent,
+  type MenuCommand,
+} from '../api/contract.js';
 import { MediaError, MediaService } from '../api/media-service.js';
 import { readRendererFile } from '../api/renderer-files.js';
 import { APP_NAME, packageRoot, userDataDir } from '../app-paths.js';
@@ -147,7 +154,10 @@ async function main(): Promise<void> {
     const path = await chooseFolder(window);
     if (path) await service.dispatch('addFolder', { path });
   };
-  Menu.setApplicationMenu(buildAppMenu({ addFolder: () => void addFolder() }));
+  const send = (command: MenuCommand) => {
+    if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, { type: 'menu', command } satisfies ApiEvent);
+  };
+  Menu.setApplicationMenu(buildAppMenu({ addFolder: () => void addFolder(), send }));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = createWindow(service);
   });

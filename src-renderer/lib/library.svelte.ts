@@ -42,7 +42,8 @@ export class LibraryState {
           this.photos.refresh();
           break;
         case 'exportProgress':
-          // The export dialog follows its own export.
+        case 'menu':
+          // The export dialog follows its own export; the window acts on menu commands.
           break;
       }
     });
