@@ -199,11 +199,14 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     const flush = async () => {
       const items = batch;
       batch = [];
-      await this.inference;
       if (items.length === 0) return;
-      this.inference = this.classifyAndSave(items);
-      // Handled here so a failure waits for the next flush (or the end of the run) to be thrown, not left unheard.
+      // Batches queue behind each other, so `inference` always settles last: several decoders may flush at once.
+      const previous = this.inference;
+      this.inference = previous.then(() => this.classifyAndSave(items));
+      // Handled here so a failure is thrown where it is awaited (the next flush, the end of the run), not unheard.
       this.inference.catch(() => undefined);
+      // Backpressure: decode on only while at most one batch waits for the classifier.
+      await previous;
     };
     let next = 0;
     const decoder = async () => {

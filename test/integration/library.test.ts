@@ -175,6 +175,38 @@ describe('the library', () => {
     }
   });
 
+  it('finishes every batch before a run ends, however many decoders flush at once', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'many');
+    mkdirSync(folder);
+    for (let i = 0; i < 24; i++) copyFileSync(photo(i % 2 ? 'hot_dog.jpg' : 'parrot.jpg'), join(folder, `p${i}.jpg`));
+    const library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+      decoders: 4,
+      batchSize: 1,
+    });
+    try {
+      await library.scan(library.addFolder(folder));
+      let late = 0;
+      const summary = await library.tag();
+      library.tagging!.on('photo', () => late++);
+      assert.equal(summary.tagged, 24);
+      assert.deepEqual(library.repo.counts(), {
+        pending: 0,
+        processing: 0,
+        done: 24,
+        failed: 0,
+        missing: 0,
+        total: 24,
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(late, 0, 'no photo finished after its run had ended');
+    } finally {
+      await library.close();
+    }
+  });
+
   it('pauses, resumes and cancels tagging without losing work', async () => {
     const dir = tempDir();
     const folder = join(dir, 'many');
