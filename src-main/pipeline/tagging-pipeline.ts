@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -269,8 +270,11 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private async writeThumbnail(print: string, jpeg: Buffer): Promise<void> {
     const file = thumbnailPath(this.options.thumbnailsDir, print);
     await mkdir(join(file, '..'), { recursive: true });
-    await writeFile(`${file}.tmp`, jpeg);
-    await rename(`${file}.tmp`, file);
+    // Copies of one photo share a fingerprint and may be decoded at the same time: each write has its own
+    // temporary name, and the rename makes whichever lands last the thumbnail (they are the same pixels).
+    const temporary = `${file}.${randomUUID()}.tmp`;
+    await writeFile(temporary, jpeg);
+    await rename(temporary, file);
   }
 
   private async classifyAndSave(items: Prepared[]): Promise<void> {

@@ -175,10 +175,11 @@ describe('the library', () => {
     }
   });
 
-  it('finishes every batch before a run ends, however many decoders flush at once', async () => {
+  it('tags every photo, copies of one photo alike, however many decoders run at once', async () => {
     const dir = tempDir();
     const folder = join(dir, 'many');
     mkdirSync(folder);
+    // Copies share a fingerprint, hence a thumbnail, and are decoded side by side.
     for (let i = 0; i < 24; i++) copyFileSync(photo(i % 2 ? 'hot_dog.jpg' : 'parrot.jpg'), join(folder, `p${i}.jpg`));
     const library = Library.open({
       dbPath: join(dir, 'library.sqlite'),
