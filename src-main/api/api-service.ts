@@ -356,8 +356,8 @@ export class ApiService {
       camera: photo.camera,
       modifiedAt: photo.mtimeMs,
       model: photo.modelId && photo.modelVersion ? { id: photo.modelId, version: photo.modelVersion } : null,
-      labels: photo.labels.map(({ id, name, score, source }) => ({ id, name, score, source })),
-      categories: photo.categories.map(({ id, name, score, source }) => ({ id, name, score, source })),
+      labels: photo.labels,
+      categories: photo.categories,
       thumbVersion: photo.status === 'failed' ? null : thumbVersionOf(photo.fingerprint),
     };
   }

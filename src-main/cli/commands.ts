@@ -61,8 +61,9 @@ export function photoJson(photo: TaggedPhoto) {
   return {
     path: photo.path,
     model: photo.modelId,
-    labels: photo.labels.map(({ id, name, score, source }) => ({ id, name, score, source })),
-    categories: photo.categories.map(({ id, name, score, source }) => ({ id, name, score, source })),
+    // The effective-tag rows already have exactly the contract's shape: id, name, score, source.
+    labels: photo.labels,
+    categories: photo.categories,
     ...(photo.error ? { error: photo.error } : {}),
   };
 }
