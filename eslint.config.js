@@ -39,4 +39,22 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // onnxruntime's telemetry is turned off by the module that wraps it, before its native library loads.
+    files: ['**/*.ts'],
+    ignores: ['src-main/classifier/onnxruntime.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'onnxruntime-node',
+              message: 'Import src-main/classifier/onnxruntime.ts instead: it turns telemetry off first.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

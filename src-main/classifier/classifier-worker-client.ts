@@ -1,6 +1,8 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+// Before any worker starts: a worker's own process.env is a copy that its onnxruntime never reads.
+import './telemetry-off.js';
 import type { ClassifierInfo, ClassifierOptions, ImageClassifier } from './classifier.js';
 import type { Classification } from './scoring.js';
 import type { ModelEntry } from '../models/model-catalog.js';

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from './onnxruntime.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import type { ModelEntry } from '../models/model-catalog.js';
 import type { ModelManifest } from '../models/manifest.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
 import type { TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../../src-main/classifier/onnxruntime.js';
 import { decodePhoto, shorterSideFor, toModelInput } from '../../src-main/imaging/decode.js';
 import { readManifest } from '../../src-main/models/model-catalog.js';
 import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
