@@ -332,9 +332,7 @@ export const commands: Record<string, Command> = {
       const server = await startWebServer({ library, host: context.host, port: context.port });
       library.on('warning', (message) => err(`warning: ${message}`));
       out(`Phototag is serving ${library.dbPath} at ${server.url}`);
-      if (server.token) {
-        out('Anyone who can reach this address needs the token in that link; it changes every time serve starts.');
-      }
+      out('Open that link: every request needs the token it carries, which changes every time serve starts.');
       out('Press Ctrl+C to stop.');
       const signal = await new Promise<NodeJS.Signals>((stop) => {
         process.once('SIGINT', stop);

@@ -27,8 +27,8 @@ Options:
   --json             machine-readable output (show, search, models list, doctor)
   --min-score <S>    lowest score for search, 0 to 1 (default 0.1)
   --port <N>         serve: the port to listen on (default 8417; 0 picks a free one)
-  --host <H>         serve: the address to listen on (default 127.0.0.1); any other than loopback
-                     requires the access token serve prints
+  --host <H>         serve: the address to listen on (default 127.0.0.1); on any address, the browser
+                     needs the access token in the link serve prints
   --into <dir>       models pull: install into this models folder instead of the per-user one
                      (e.g. "models" before "npm run dist" to ship the model in the app)
 

@@ -17,7 +17,7 @@ const HEARTBEAT_MS = 20_000;
 
 export interface WebServerOptions {
   library: Library;
-  /** Interface to listen on; loopback by default. Anything else requires the access token. */
+  /** Interface to listen on; loopback by default. */
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -28,10 +28,10 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
-  /** What to open in a browser; carries ?token= when one is required. */
+  /** What to open in a browser: it carries ?token=. */
   url: string;
-  /** Required beyond loopback: as ?token= once (it becomes a cookie), or an `Authorization: Bearer` header. */
-  token: string | undefined;
+  /** Every request needs it: as ?token= once (it becomes a cookie), or an `Authorization: Bearer` header. */
+  token: string;
   port: number;
   service: ApiService;
   close(): Promise<void>;
@@ -39,6 +39,27 @@ export interface WebServer {
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
 export const isLoopback = (host: string) => LOOPBACK.test(host);
+
+/**
+ * The cookie the token link leaves. Cookies ignore ports: its name carries the port so that two servers on one host
+ * keep their own, and every other service on this host that the browser visits receives it as well. On loopback it
+ * is a __Host- cookie, Secure and without Domain (Chromium keeps Secure cookies on http://127.0.0.1 and localhost,
+ * which it counts as secure); beyond loopback, over plain http, a browser would drop a Secure cookie.
+ */
+const tokenCookie = (loopback: boolean, port: number) =>
+  loopback
+    ? { name: `__Host-phototag_token_${port}`, attributes: 'Secure; HttpOnly; SameSite=Strict; Path=/' }
+    : { name: `phototag_token_${port}`, attributes: 'HttpOnly; SameSite=Strict; Path=/' };
+
+/** RFC 7235: the scheme is case-insensitive. */
+const BEARER = /^bearer +(\S+) *$/i;
+
+/**
+ * Where the token link goes once the token is in a cookie: the same path on this origin. The path has had its dot
+ * segments resolved and backslashes turned into slashes (WHATWG URL), so collapsing its leading slashes leaves
+ * nothing a browser could read as another host ("//evil.example/").
+ */
+const sameOriginLocation = (url: URL) => `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
 
 /** The app's own policy: nothing inline, nothing from elsewhere, never framed. */
 const APP_CSP = appContentSecurityPolicy();
@@ -67,7 +88,7 @@ class HttpError extends Error {
 /**
  * Phototag's web mode over plain node:http: the built Svelte app, the API (POST /api/<method>, JSON), its events
  * (server-sent events at /api/events), and thumbnails and photos by id (/media/thumb/<id>, /media/photo/<id>),
- * served only for photos the library knows. Loopback only unless told otherwise, and then only with a token.
+ * served only for photos the library knows. Loopback only unless told otherwise, and only with the token it makes.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { library } = options;
@@ -76,12 +97,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`The web interface is not built (${rendererDir} has no index.html); run "npm run build" first.`);
   }
-  const token = isLoopback(host) ? undefined : randomBytes(32).toString('base64url');
+  // Loopback too: every local user of a shared machine can reach a loopback port, and through it every file the
+  // server's user can read.
+  const token = randomBytes(32).toString('base64url');
+  const loopback = isLoopback(host);
   const service = new ApiService(library);
   const media = new MediaService(library);
   const streams = new Set<ServerResponse>();
   let port = 0;
-  let cookieName = '';
+  const cookie = () => tokenCookie(loopback, port);
 
   const send = (
     response: ServerResponse,
@@ -104,18 +128,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     sendJson(response, status, { error: { code, message } });
 
   const presentedToken = (request: IncomingMessage, url: URL): string | undefined => {
-    const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+    const bearer = BEARER.exec(request.headers.authorization ?? '');
+    if (bearer) return bearer[1];
     const fromQuery = url.searchParams.get('token');
     if (fromQuery) return fromQuery;
     for (const part of (request.headers.cookie ?? '').split(';')) {
       const [name, ...value] = part.trim().split('=');
-      if (name === cookieName) return value.join('=');
+      if (name === cookie().name) return value.join('=');
     }
     return undefined;
   };
   const tokenMatches = (presented: string | undefined) => {
-    if (!token || presented === undefined) return false;
+    if (presented === undefined) return false;
     const a = Buffer.from(presented);
     const b = Buffer.from(token);
     return a.length === b.length && timingSafeEqual(a, b);
@@ -123,8 +147,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   /** Refuses what a page on another site could make the browser send (CSRF, DNS rebinding, hotlinking). */
   const checkOrigin = (request: IncomingMessage) => {
-    if (!token) {
-      // Loopback: the Host must name this machine, so a rebound DNS name cannot reach the API.
+    if (loopback) {
+      // The Host must name this machine, so a rebound DNS name cannot reach the API.
       const hostHeader = (request.headers.host ?? '').toLowerCase();
       const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host.toLowerCase()}:${port}`];
       if (!allowed.includes(hostHeader)) throw new HttpError(403, 'This server answers only to its loopback address.');
@@ -234,21 +258,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://phototag.invalid');
-    if (token) {
-      if (!tokenMatches(presentedToken(request, url))) {
-        return send(response, 401, 'Phototag: this server needs the access token it printed when it started.\n', {
-          'Content-Type': 'text/plain; charset=utf-8',
-          'WWW-Authenticate': 'Bearer realm="phototag"',
-        });
-      }
-      if (url.searchParams.has('token') && request.method === 'GET' && !url.pathname.startsWith('/api/')) {
-        // The token moves into a cookie and out of the address bar, history and any Referer.
-        url.searchParams.delete('token');
-        return send(response, 303, '', {
-          Location: url.pathname + url.search,
-          'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        });
-      }
+    if (!tokenMatches(presentedToken(request, url))) {
+      return send(response, 401, 'Phototag: open the link "phototag serve" printed; it carries the access token.\n', {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'WWW-Authenticate': 'Bearer realm="phototag"',
+      });
+    }
+    if (url.searchParams.has('token') && request.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      // The token moves into a cookie and out of the address bar, history and any Referer.
+      url.searchParams.delete('token');
+      return send(response, 303, '', {
+        Location: sameOriginLocation(url),
+        'Set-Cookie': `${cookie().name}=${token}; ${cookie().attributes}`,
+      });
     }
     checkOrigin(request);
     const path = url.pathname;
@@ -289,14 +311,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     server.listen(options.port ?? DEFAULT_PORT, host, () => resolveListen());
   });
   port = (server.address() as AddressInfo).port;
-  cookieName = `phototag_token_${port}`;
-  const shownHost = isLoopback(host) || !['0.0.0.0', '::'].includes(host) ? host : '127.0.0.1';
+  const shownHost = loopback || !['0.0.0.0', '::'].includes(host) ? host : '127.0.0.1';
   const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/`;
 
   if (options.startEngine ?? true) await service.start();
 
   return {
-    url: token ? `${base}?token=${token}` : base,
+    url: `${base}?token=${token}`,
     token,
     port,
     service,

@@ -7,7 +7,10 @@ import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract.
 import { ROOT } from '../helpers.js';
 
 export interface ServeProcess {
+  /** The link serve printed: it carries the access token. */
   url: string;
+  /** The access token every request needs, loopback included. */
+  token: string;
   child: ChildProcess;
   /** Everything the server wrote, for failure messages. */
   output(): string;
@@ -36,20 +39,30 @@ export async function startServe(options: { dbPath: string; home: string; args?:
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /https?:\/\/\S+/.exec(output);
-      if (match) resolve(match[0]);
+      // The whole link, up to the end of its line: a chunk may end inside it.
+      const match = /(https?:\/\/\S+)\s/.exec(output);
+      if (match) resolve(match[1]!);
     });
     void exited.then((code) => reject(new Error(`phototag serve exited (${code}) before listening:\n${output}`)));
   });
+  const token = new URL(url).searchParams.get('token');
+  if (!token) {
+    await stop(child, exited);
+    throw new Error(`phototag serve printed a link without its access token: ${url}`);
+  }
   return {
     url,
+    token,
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
+    stop: () => stop(child, exited),
   };
+}
+
+/** SIGTERM, then the exit code of a graceful shutdown. */
+function stop(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  return exited;
 }
 
 /** Debian's Chromium, as the project's end-to-end tests and benchmarks use it. */
@@ -76,7 +89,7 @@ export async function callApi<M extends ApiMethod>(
 ): Promise<ApiResult<M>> {
   const response = await fetch(new URL(`api/${method}`, server.url), {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
     body: JSON.stringify(args),
   });
   const body = (await response.json()) as { result: ApiResult<M> };

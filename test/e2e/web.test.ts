@@ -69,6 +69,40 @@ describe('web mode in Chromium, over the real engine', () => {
     await shot('1-empty');
   });
 
+  it('keeps the access token in a __Host- cookie for this port, out of the address bar', async () => {
+    const origin = new URL(server.url).origin;
+    assert.equal(page.url(), `${origin}/`);
+    const cookies = await page.context().cookies(origin);
+    assert.deepEqual(
+      cookies.map(({ name, value, domain, path, httpOnly, secure, sameSite }) => ({
+        name,
+        value,
+        domain,
+        path,
+        httpOnly,
+        secure,
+        sameSite,
+      })),
+      [
+        {
+          name: `__Host-phototag_token_${new URL(server.url).port}`,
+          value: server.token,
+          domain: '127.0.0.1',
+          path: '/',
+          httpOnly: true,
+          secure: true,
+          sameSite: 'Strict',
+        },
+      ],
+    );
+    const anonymous = await fetch(`${origin}/api/summary`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(anonymous.status, 401, 'without the token, even on loopback');
+  });
+
   it('adds a folder by its path on the server, and tagging progress runs to completion', async () => {
     await page.getByRole('textbox', { name: 'Folder path on the server' }).fill(photosDir);
     await page.getByRole('button', { name: 'Add folder' }).click();

@@ -15,15 +15,29 @@ interface Reply {
   body: Buffer;
 }
 
-/** A raw HTTP request: the path goes out exactly as written (fetch would normalise "../" away). */
-function send(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Reply> {
+interface SendOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Present the server's token as a Bearer header (the default), or send no credentials at all. */
+  credentials?: 'token' | 'none';
+}
+
+/**
+ * A raw HTTP request: the path goes out exactly as written (fetch would normalise "../" away). It carries the
+ * server's token unless told otherwise, as every request from the browser carries its cookie.
+ */
+function send(server: WebServer, path: string, options: SendOptions = {}): Promise<Reply> {
+  const credentials = options.credentials === 'none' ? {} : { Authorization: `Bearer ${server.token}` };
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { ...credentials, ...options.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -35,11 +49,12 @@ function send(
   });
 }
 
-const post = (port: number, method: string, body: string, headers: Record<string, string> = {}) =>
-  send(port, `/api/${method}`, {
+const post = (server: WebServer, method: string, body: string, options: SendOptions = {}) =>
+  send(server, `/api/${method}`, {
+    ...options,
     method: 'POST',
     body,
-    headers: { 'Content-Type': 'application/json', ...headers },
+    headers: { 'Content-Type': 'application/json', ...options.headers },
   });
 
 /** What a traversal could reach: a file beside the library, the app's own package.json, the system's passwd. */
@@ -87,7 +102,7 @@ describe('web mode security', () => {
     };
     server = await startWebServer({ library, port: 0, startEngine: false });
     const droppedId = library.repo.folders().find((folder) => folder.path === dropped)!.id;
-    const removed = await post(server.port, 'removeFolder', JSON.stringify({ folderId: droppedId }));
+    const removed = await post(server, 'removeFolder', JSON.stringify({ folderId: droppedId }));
     assert.equal(removed.status, 200, removed.body.toString());
   });
 
@@ -100,19 +115,19 @@ describe('web mode security', () => {
 
   describe('media routes', () => {
     it('serve thumbnails and photos the library knows, with strict headers', async () => {
-      const thumb = await send(server.port, `/media/thumb/${ids.jpeg}`);
+      const thumb = await send(server, `/media/thumb/${ids.jpeg}`);
       assert.equal(thumb.status, 200);
       assert.equal(thumb.headers['content-type'], 'image/jpeg');
       assert.equal(thumb.headers['x-content-type-options'], 'nosniff');
       assert.match(String(thumb.headers['content-security-policy']), /sandbox/);
       assert.deepEqual([...thumb.body.subarray(0, 3)], [0xff, 0xd8, 0xff]);
 
-      const original = await send(server.port, `/media/photo/${ids.jpeg}`);
+      const original = await send(server, `/media/photo/${ids.jpeg}`);
       assert.equal(original.status, 200);
       assert.equal(original.headers['content-type'], 'image/jpeg');
       assert.ok(original.body.equals(readFileSync(photo('dog.jpg'))), 'the original bytes');
 
-      const converted = await send(server.port, `/media/photo/${ids.bmp}`);
+      const converted = await send(server, `/media/photo/${ids.bmp}`);
       assert.equal(converted.status, 200);
       assert.equal(converted.headers['content-type'], 'image/jpeg', 'a BMP is converted for the browser');
       assert.deepEqual([...converted.body.subarray(0, 3)], [0xff, 0xd8, 0xff]);
@@ -160,7 +175,7 @@ describe('web mode security', () => {
         '/assets',
       ];
       for (const path of attempts) {
-        const reply = await send(server.port, path);
+        const reply = await send(server, path);
         assert.ok([400, 404].includes(reply.status), `${path} answered ${reply.status}`);
         assertNoLeak(reply, path);
       }
@@ -169,7 +184,7 @@ describe('web mode security', () => {
     it('refuse photos of a removed folder and photos that are not images', async () => {
       for (const kind of ['thumb', 'photo']) {
         for (const id of [ids.removed, ids.failed]) {
-          const reply = await send(server.port, `/media/${kind}/${id}`);
+          const reply = await send(server, `/media/${kind}/${id}`);
           assert.equal(reply.status, 404, `${kind}/${id}`);
           assert.ok(!reply.body.toString().includes('holiday notes'), 'the text file behind a failed photo');
         }
@@ -179,7 +194,7 @@ describe('web mode security', () => {
 
   describe('the app itself', () => {
     it('is served with a strict Content-Security-Policy and without directory listings', async () => {
-      const index = await send(server.port, '/');
+      const index = await send(server, '/');
       assert.equal(index.status, 200);
       const csp = String(index.headers['content-security-policy']);
       assert.match(csp, /default-src 'none'/);
@@ -189,14 +204,14 @@ describe('web mode security', () => {
       assert.equal(index.headers['x-frame-options'], 'DENY');
     });
 
-    it('answers only to its loopback name and refuses other sites', async () => {
-      const rebound = await send(server.port, '/', { headers: { Host: 'attacker.example:80' } });
+    it('answers only to its loopback name, even with the token, and refuses other sites', async () => {
+      const rebound = await send(server, '/', { headers: { Host: 'attacker.example:80' } });
       assert.equal(rebound.status, 403);
-      const crossSite = await post(server.port, 'summary', '{}', { 'Sec-Fetch-Site': 'cross-site' });
+      const crossSite = await post(server, 'summary', '{}', { headers: { 'Sec-Fetch-Site': 'cross-site' } });
       assert.equal(crossSite.status, 403);
-      const otherOrigin = await post(server.port, 'summary', '{}', { Origin: 'http://attacker.example' });
+      const otherOrigin = await post(server, 'summary', '{}', { headers: { Origin: 'http://attacker.example' } });
       assert.equal(otherOrigin.status, 403);
-      const simpleRequest = await send(server.port, '/api/summary', {
+      const simpleRequest = await send(server, '/api/summary', {
         method: 'POST',
         body: '{}',
         headers: { 'Content-Type': 'text/plain' },
@@ -221,7 +236,7 @@ describe('web mode security', () => {
     ];
     for (const [what, method, body, status, message] of cases) {
       it(`gets a clear error for ${what}`, async () => {
-        const reply = await post(server.port, method, body);
+        const reply = await post(server, method, body);
         assert.equal(reply.status, status, reply.body.toString());
         const answer = JSON.parse(reply.body.toString()) as { error: { code: string; message: string } };
         assert.match(answer.error.message, message);
@@ -230,76 +245,134 @@ describe('web mode security', () => {
     }
 
     it('refuses GET on API methods and oversized bodies', async () => {
-      assert.equal((await send(server.port, '/api/summary')).status, 405);
-      const huge = await post(server.port, 'summary', JSON.stringify({ pad: 'x'.repeat(100_000) }));
+      assert.equal((await send(server, '/api/summary')).status, 405);
+      const huge = await post(server, 'summary', JSON.stringify({ pad: 'x'.repeat(100_000) }));
       assert.equal(huge.status, 413);
     });
   });
 
-  describe('beyond loopback', () => {
-    let open: WebServer;
-    before(async () => {
-      // All interfaces; this machine only lets loopback traffic in, so the test connects through 127.0.0.1.
-      open = await startWebServer({ library, host: '0.0.0.0', port: 0, startEngine: false });
-    });
-    after(() => open?.close());
+  /**
+   * Wherever the server listens, loopback included: any local user of a shared machine can reach a loopback port,
+   * and through the API every file the server's user can read. The cookie differs: a browser keeps a Secure one
+   * on http:// only for loopback.
+   */
+  const listeners = [
+    {
+      where: 'loopback',
+      host: '127.0.0.1',
+      cookie: (port: number) => `__Host-phototag_token_${port}`,
+      attributes: ['HttpOnly', 'Path=/', 'SameSite=Strict', 'Secure'],
+    },
+    {
+      where: 'every interface',
+      host: '0.0.0.0',
+      cookie: (port: number) => `phototag_token_${port}`,
+      attributes: ['HttpOnly', 'Path=/', 'SameSite=Strict'],
+    },
+  ];
+  for (const listener of listeners) {
+    describe(`the access token, listening on ${listener.where}`, () => {
+      let target: WebServer;
+      // On every interface too, the test connects through 127.0.0.1: this machine only lets loopback traffic in.
+      before(async () => {
+        target = await startWebServer({ library, host: listener.host, port: 0, startEngine: false });
+      });
+      after(() => target?.close());
 
-    it('prints a URL carrying a fresh token', () => {
-      assert.ok(open.token && open.token.length >= 32);
-      assert.ok(open.url.endsWith(`?token=${open.token}`), open.url);
-    });
+      it('prints a URL carrying a fresh token', () => {
+        assert.ok(target.token.length >= 32);
+        assert.notEqual(target.token, server.token);
+        assert.ok(target.url.endsWith(`/?token=${target.token}`), target.url);
+      });
 
-    it('refuses every request without the token, or with a wrong one', async () => {
-      for (const [path, method] of [
-        ['/', 'GET'],
-        ['/index.html', 'GET'],
-        ['/api/summary', 'POST'],
-        ['/api/events', 'GET'],
-        [`/media/thumb/${ids.jpeg}`, 'GET'],
-        [`/media/photo/${ids.jpeg}`, 'GET'],
-        ['/media/photo/../../secret.txt', 'GET'],
-      ] as const) {
-        const attempts: Record<string, string>[] = [
+      it('refuses every request without the token, or with a wrong one', async () => {
+        const wrongs: Record<string, string>[] = [
           {},
           { Authorization: 'Bearer wrong' },
-          { Cookie: `phototag_token_${open.port}=wrong` },
+          { Authorization: `Basic ${target.token}` },
+          { Cookie: `${listener.cookie(target.port)}=wrong` },
+          { Cookie: `phototag_token_1=${target.token}` },
         ];
-        for (const headers of attempts) {
-          const reply = await send(open.port, path, {
-            method,
-            headers: { 'Content-Type': 'application/json', ...headers },
-          });
-          assert.equal(reply.status, 401, `${method} ${path} ${JSON.stringify(headers)}`);
+        for (const [path, method] of [
+          ['/', 'GET'],
+          ['/index.html', 'GET'],
+          ['/api/summary', 'POST'],
+          ['/api/addFolder', 'POST'],
+          ['/api/exportDataset', 'POST'],
+          ['/api/events', 'GET'],
+          [`/media/thumb/${ids.jpeg}`, 'GET'],
+          [`/media/photo/${ids.jpeg}`, 'GET'],
+          ['/media/photo/../../secret.txt', 'GET'],
+        ] as const) {
+          for (const headers of wrongs) {
+            const reply = await send(target, path, {
+              method,
+              credentials: 'none',
+              headers: { 'Content-Type': 'application/json', ...headers },
+            });
+            assert.equal(reply.status, 401, `${method} ${path} ${JSON.stringify(headers)}`);
+            assertNoLeak(reply, path);
+          }
+        }
+        const wrongQuery = await send(target, `/?token=${'x'.repeat(target.token.length)}`, { credentials: 'none' });
+        assert.equal(wrongQuery.status, 401);
+      });
+
+      it('accepts the token in an Authorization header, whatever the case of its scheme', async () => {
+        for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+          const headers = { Authorization: `${scheme} ${target.token}` };
+          const summary = await post(target, 'summary', '{}', { credentials: 'none', headers });
+          assert.equal(summary.status, 200, scheme);
+          const thumb = await send(target, `/media/thumb/${ids.jpeg}`, { credentials: 'none', headers });
+          assert.equal(thumb.status, 200, scheme);
+        }
+      });
+
+      it('turns the token link into a cookie for this port alone and takes it out of the address', async () => {
+        const link = await send(target, `/?token=${target.token}`, { credentials: 'none' });
+        assert.equal(link.status, 303);
+        assert.equal(link.headers.location, '/');
+        const [cookie, ...attributes] = String(link.headers['set-cookie']).split('; ');
+        assert.equal(cookie, `${listener.cookie(target.port)}=${target.token}`);
+        assert.deepEqual(attributes.sort(), listener.attributes, 'no Domain: the cookie stays with this host');
+        const page = await send(target, '/', { credentials: 'none', headers: { Cookie: cookie! } });
+        assert.equal(page.status, 200);
+        assert.match(page.body.toString(), /<div id="app">/);
+      });
+
+      it('keeps the token redirect on this origin, whatever the path', async () => {
+        const origin = `http://127.0.0.1:${target.port}`;
+        const tricky = [
+          '/.//evil.example/',
+          '//evil.example/',
+          '///evil.example/',
+          '/./..//evil.example/',
+          '/%2e//evil.example/',
+          '/%2E%2E//evil.example/',
+          '/\\evil.example/',
+          '/\\/evil.example/',
+          '/.\\/evil.example/',
+          '/%5C/evil.example/',
+          '/%2F/evil.example/',
+        ];
+        for (const path of tricky) {
+          const link = await send(target, `${path}?token=${target.token}`, { credentials: 'none' });
+          assert.equal(link.status, 303, path);
+          const location = String(link.headers.location);
+          assert.match(location, /^\/(?![/\\])/, `${path} redirected to ${location}`);
+          assert.equal(new URL(location, `${origin}${path}`).origin, origin, `${path} redirected to ${location}`);
+        }
+        const kept = await send(target, `/index.html?view=grid&token=${target.token}`, { credentials: 'none' });
+        assert.equal(kept.headers.location, '/index.html?view=grid', 'an ordinary path and its other parameters');
+      });
+
+      it('still refuses traversal to someone who has the token', async () => {
+        for (const path of ['/media/photo/%2e%2e%2fsecret.txt', '/../secret.txt', `/media/thumb/${ids.removed}`]) {
+          const reply = await send(target, path);
+          assert.ok([400, 404].includes(reply.status), `${path} answered ${reply.status}`);
           assertNoLeak(reply, path);
         }
-      }
-      const wrongQuery = await send(open.port, `/?token=${'x'.repeat(open.token!.length)}`);
-      assert.equal(wrongQuery.status, 401);
+      });
     });
-
-    it('accepts the token as a header, and as a link that turns it into a cookie', async () => {
-      const bearer = { Authorization: `Bearer ${open.token}` };
-      assert.equal((await post(open.port, 'summary', '{}', bearer)).status, 200);
-      assert.equal((await send(open.port, `/media/thumb/${ids.jpeg}`, { headers: bearer })).status, 200);
-
-      const link = await send(open.port, `/?token=${open.token}`);
-      assert.equal(link.status, 303);
-      assert.equal(link.headers.location, '/');
-      const cookie = String(link.headers['set-cookie']).split(';')[0]!;
-      assert.match(String(link.headers['set-cookie']), /HttpOnly/);
-      assert.match(String(link.headers['set-cookie']), /SameSite=Strict/);
-      const page = await send(open.port, '/', { headers: { Cookie: cookie } });
-      assert.equal(page.status, 200);
-      assert.match(page.body.toString(), /<div id="app">/);
-    });
-
-    it('still refuses traversal to someone who has the token', async () => {
-      const bearer = { Authorization: `Bearer ${open.token}` };
-      for (const path of ['/media/photo/%2e%2e%2fsecret.txt', '/../secret.txt', `/media/thumb/${ids.removed}`]) {
-        const reply = await send(open.port, path, { headers: bearer });
-        assert.ok([400, 404].includes(reply.status), `${path} answered ${reply.status}`);
-        assertNoLeak(reply, path);
-      }
-    });
-  });
+  }
 });
