@@ -31,8 +31,8 @@ function softmax(row: Float32Array): Float32Array {
 }
 
 /**
- * Turns one batch of raw model outputs into labels and category scores. A leading "background" output is not a
- * label: it is skipped, and the other probabilities are left as the model gave them.
+ * Turns one batch of raw model outputs into labels and category scores. A "background" output, first or last, is
+ * not a label: it is skipped, and the other probabilities are left as the model gave them.
  */
 export function scoreBatch(
   output: Float32Array,
@@ -41,17 +41,18 @@ export function scoreBatch(
   labelSet: LabelSet,
 ): Omit<Classification, 'features'>[] {
   const width = output.length / batchSize;
-  const offset = spec.backgroundClass ? 1 : 0;
-  if (width !== labelSet.labels.length + offset) {
+  const count = labelSet.labels.length;
+  const start = spec.backgroundClass === 'first' ? 1 : 0;
+  if (width !== count + (spec.backgroundClass ? 1 : 0)) {
     throw new Error(
       `The model gives ${width} outputs per photo, but its label set "${labelSet.id}" has ` +
-        `${labelSet.labels.length} labels${offset ? ' plus background' : ''}.`,
+        `${count} labels${spec.backgroundClass ? ' plus background' : ''}.`,
     );
   }
   const results: Omit<Classification, 'features'>[] = [];
   for (let n = 0; n < batchSize; n++) {
     const raw = output.subarray(n * width, (n + 1) * width);
-    const probabilities = (spec.kind === 'logits' ? softmax(raw) : raw).subarray(offset);
+    const probabilities = (spec.kind === 'logits' ? softmax(raw) : raw).subarray(start, start + count);
     const categoryScores = new Float64Array(labelSet.categories.length);
     labelSet.labels.forEach((label, i) => {
       for (const category of label.categories) categoryScores[category]! += probabilities[i]!;

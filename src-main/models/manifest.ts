@@ -41,8 +41,14 @@ export const manifestSchema = z.object({
     /** Omitted: the model's only output. */
     name: z.string().min(1).optional(),
     kind: z.enum(['logits', 'probabilities']),
-    /** Index 0 of the output is a "background" class that precedes the label set (TFLite ImageNet models). */
-    backgroundClass: z.boolean(),
+    /**
+     * Where the model has a "background" output that is not a label: "first" (index 0, before the label set, as in
+     * the TFLite ImageNet models), "last" (after it, as in the iNaturalist species models) or false. `true` is the
+     * older spelling of "first".
+     */
+    backgroundClass: z
+      .union([z.enum(['first', 'last']), z.boolean()])
+      .transform((value) => (value === true ? 'first' : value)),
     /** Output holding the pooled feature vector, the input of the final classifier layer. */
     features: z.string().min(1).optional(),
   }),

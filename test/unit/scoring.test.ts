@@ -39,7 +39,7 @@ describe('scoreBatch', () => {
 
   it('skips a leading background class and keeps probabilities as given', () => {
     const probabilities = new Float32Array([0.5, 0, 0, 0.1, 0.4, 0, 0, 0, 0.3, 0.2, 0, 0, 0, 0]);
-    const results = scoreBatch(probabilities, 2, { kind: 'probabilities', backgroundClass: true }, labelSet);
+    const results = scoreBatch(probabilities, 2, { kind: 'probabilities', backgroundClass: 'first' }, labelSet);
     assert.equal(results.length, 2);
     assert.equal(results[0]!.labels[0]!.id, 'hotdog');
     assert.equal(results[0]!.labels[0]!.score, probabilities[4]);
@@ -51,10 +51,30 @@ describe('scoreBatch', () => {
     assert.ok(Math.abs(results[1]!.categories[0]!.score - 0.5) < 1e-6);
   });
 
+  it('skips a trailing background class and keeps probabilities as given', () => {
+    const probabilities = new Float32Array([0.05, 0.1, 0, 0.2, 0, 0.05, 0.6]);
+    const [result] = scoreBatch(probabilities, 1, { kind: 'probabilities', backgroundClass: 'last' }, labelSet);
+    assert.deepEqual(
+      result!.labels.map((label) => [label.id, label.score]),
+      [
+        ['hotdog', probabilities[3]],
+        ['pug', probabilities[1]],
+        ['beagle', probabilities[0]],
+        ['sock', probabilities[5]],
+        ['tabby', probabilities[2]],
+      ],
+    );
+    assert.ok(Math.abs(result!.categories[0]!.score - 0.2) < 1e-6, 'the background counts in no category');
+  });
+
   it('refuses outputs that do not fit the label set', () => {
     assert.throws(
       () => scoreBatch(new Float32Array(7), 1, { kind: 'logits', backgroundClass: false }, labelSet),
       /gives 7 outputs per photo, but its label set "toy" has 6 labels/,
+    );
+    assert.throws(
+      () => scoreBatch(new Float32Array(6), 1, { kind: 'logits', backgroundClass: 'last' }, labelSet),
+      /gives 6 outputs per photo, but its label set "toy" has 6 labels plus background/,
     );
   });
 });
