@@ -5,12 +5,21 @@ Reads:
   models/build/upstream/imagenet/imagenet-1k-classes.tsv   (index, wnid, name; see the README next to it)
   <wordnet>/data.noun                                       (WordNet 3.0, default /usr/share/wordnet,
                                                              Debian package wordnet-base)
+  models/build/upstream/coral-inat-species/inat_{bird,insect}_labels.txt
+                                                            ("Scientific name (Common Name)" per line)
 
 Writes (deterministic, UTF-8, LF line endings; categories sorted by id, labels in model output order, the ids
 inside a cell sorted):
   models/label-sets/categories.tsv   id, name, synsets
   models/label-sets/imagenet-1k.tsv  index, id, name, aliases, categories
   models/label-sets/cifar-10.tsv     index, id, name, aliases, categories
+  models/label-sets/inat-bird.tsv    index, id, name, aliases, categories (no categories: species only)
+  models/label-sets/inat-insect.tsv
+
+A species' id is its scientific name after a prefix ("bird:Haemorhous mexicanus"), its name the common name
+("House Finch"), or the scientific name where the line has none; its aliases cell is the upstream line. Where two
+lines share a common name (a species and one of its subspecies), both names get the scientific name after them, so
+display names stay unique within a label set.
 
 A class belongs to a category when the class synset itself, or any synset reached from it by following WordNet
 hypernym pointers ("@" and instance hypernym "@i") transitively, is one of that category's synsets. A class may be
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 
@@ -426,6 +436,13 @@ CIFAR_10: list[tuple[str, str, str, str]] = [
     ('truck', 'Truck', 'n04490091', 'truck'),
 ]
 
+# The iNaturalist species label sets: (label set id, tag id prefix, upstream label file). The file lists the model's
+# outputs in order, and its LAST line is "background": not a label (the manifests say backgroundClass "last").
+INAT_SPECIES: list[tuple[str, str, str]] = [
+    ('inat-bird', 'bird', os.path.join(HERE, 'upstream', 'coral-inat-species', 'inat_bird_labels.txt')),
+    ('inat-insect', 'insect', os.path.join(HERE, 'upstream', 'coral-inat-species', 'inat_insect_labels.txt')),
+]
+
 # Sanity checks that must hold, or the build fails: (wnid, categories it must have). Not exhaustive.
 MUST_HAVE: list[tuple[str, set[str]]] = [
     ('n02099601', {'dog'}),                    # golden retriever
@@ -545,6 +562,29 @@ def read_class_table(path: str) -> list[tuple[int, str, str]]:
     return rows
 
 
+def species_rows(prefix: str, path: str) -> list[list[str]]:
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().splitlines()
+    if not lines or lines[-1] != 'background' or 'background' in lines[:-1]:
+        sys.exit(f'{path}: "background" must be the last line and only there')
+    species = []
+    for line in lines[:-1]:
+        # "Circus cyaneus hudsonius (Northern Harrier (American))": the common name may hold parentheses itself
+        match = re.fullmatch(r'(\S.*?) \((.+)\)', line)
+        scientific, common = (match.group(1), match.group(2)) if match else (line.strip(), None)
+        species.append((scientific, common or scientific, line))
+    shared = Counter(name.lower() for _, name, _ in species)
+    rows = []
+    for index, (scientific, name, line) in enumerate(species):
+        if shared[name.lower()] > 1 and name != scientific:
+            name = f'{name} ({scientific})'
+        rows.append([str(index), f'{prefix}:{scientific}', name, line, ''])
+    ids = Counter(row[1] for row in rows)
+    if max(ids.values()) > 1:
+        sys.exit(f'{path}: scientific names not unique: {sorted(i for i, n in ids.items() if n > 1)}')
+    return rows
+
+
 def tsv(header: list[str], rows: list[list[str]]) -> str:
     for row in [header, *rows]:
         for cell in row:
@@ -585,7 +625,9 @@ def build(wordnet_dir: str) -> tuple[dict[str, str], dict]:
         wordnet.check(wnid, lemma)
         cifar.append([str(index), cid, name, '', ','.join(categories_of(wordnet, wnid))])
 
-    for label, rows in (('imagenet-1k', imagenet), ('cifar-10', cifar)):
+    species = {label: species_rows(prefix, path) for label, prefix, path in INAT_SPECIES}
+
+    for label, rows in (('imagenet-1k', imagenet), ('cifar-10', cifar), *species.items()):
         seen = Counter(row[2].lower() for row in rows)
         duplicates = sorted(name for name, count in seen.items() if count > 1)
         if duplicates:
@@ -604,6 +646,7 @@ def build(wordnet_dir: str) -> tuple[dict[str, str], dict]:
         'categories.tsv': tsv(['id', 'name', 'synsets'], categories_rows),
         'imagenet-1k.tsv': tsv(header, imagenet),
         'cifar-10.tsv': tsv(header, cifar),
+        **{f'{label}.tsv': tsv(header, rows) for label, rows in species.items()},
     }
     return files, {'imagenet': imagenet, 'cifar': cifar}
 

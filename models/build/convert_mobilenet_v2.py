@@ -1,10 +1,14 @@
 #!/usr/bin/python3
-"""Convert the uint8-quantized TFLite MobileNetV2 1.0/224 into a QDQ ONNX model.
+"""Convert the uint8-quantized TFLite MobileNetV2 1.0/224 classifiers into QDQ ONNX models.
 
-    /usr/bin/python3 models/build/convert_mobilenet_v2.py [--tflite PATH] [--out DIR]
+    /usr/bin/python3 models/build/convert_mobilenet_v2.py [--model ID ...] [--out DIR]
 
-Writes DIR/model.onnx and updates `size` and `sha256` in DIR/manifest.json
-(created from the template below when missing).
+For each model in MODELS (all of them unless --model names some) writes DIR/<id>/model.onnx (DIR defaults to the
+repository's models/) and updates `size`, `sha256` and `source` in DIR/<id>/manifest.json (created from the
+model's template below when missing). The models:
+  * mobilenet-v2-imagenet: ImageNet-1k (1001 outputs, index 0 = background), the embedded default;
+  * inat-bird, inat-insect: the iNaturalist bird (965 outputs) and insect (1022 outputs) specialists, whose
+    LAST output is background. They end in FULLY_CONNECTED instead of a 1x1 CONV_2D + RESHAPE.
 
 What the ONNX graph computes (opset 13):
   * input  `input`         float32 [N,224,224,3], NHWC RGB, value = (pixel - 128) / 128.
@@ -18,12 +22,14 @@ What the ONNX graph computes (opset 13):
   * fused RELU6 (or RELU, RELU_N1_TO_1) becomes a Clip before the QuantizeLinear,
     except where TFLite's quantized clamp range is the whole uint8 range of the
     output tensor: then the QuantizeLinear saturation is exactly the TFLite clamp
-    and the Clip is left out (this is the case for every ReLU6 in this model);
-  * output `probabilities` float32 [N,1001]: float softmax of the dequantized
-    logits (the TFLite model re-quantizes it to 1/256 steps; we do not);
-    index 0 = background, 1..1000 = ImageNet-1k in sorted-wnid order;
+    and the Clip is left out (this is the case for every ReLU6 in these models);
+  * FULLY_CONNECTED becomes Flatten (on the uint8 tensor) -> DequantizeLinear -> Gemm
+    with the [units, depth] weights as B (transB = 1), then QuantizeLinear;
+  * output `probabilities` float32 [N,classes]: float softmax of the dequantized
+    logits (the TFLite model re-quantizes it to 1/256 steps; we do not), in the
+    TFLite output order, background included where the model has one;
   * output `features` float32 [N,1280]: the dequantized output of the global
-    average pool (the input of the final 1x1 classifier conv).
+    average pool (the input of the final classifier layer).
 
 The output is deterministic: same input file -> byte-identical model.onnx.
 """
@@ -37,6 +43,7 @@ import os
 import re
 import sys
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import onnx
@@ -46,62 +53,109 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from tflite_reader import read_tflite  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_TFLITE = os.path.join(HERE, "upstream", "coral-mobilenet-v2", "mobilenet_v2_1.0_224_quant.tflite")
-DEFAULT_OUT = os.path.join(REPO, "models", "mobilenet-v2-imagenet")
+UPSTREAM = os.path.join(HERE, "upstream")
+MODELS_DIR = os.path.dirname(HERE)
 OPSET = 13
+CORAL_COMMIT = "104342d2d3480b3e66203073dac24f4e2dbb4c41"
 
-MANIFEST_TEMPLATE = OrderedDict(
+INPUT = OrderedDict(
     [
-        ("id", "mobilenet-v2-imagenet"),
-        ("name", "MobileNetV2 (embedded)"),
-        ("version", "1"),
-        ("architecture", "MobileNetV2 1.0/224, uint8 quantized (converted from TFLite)"),
-        ("labelSet", "imagenet-1k"),
-        ("file", "model.onnx"),
-        ("size", 0),
-        ("sha256", ""),
-        (
-            "input",
-            OrderedDict(
-                [
-                    ("name", "input"),
-                    ("width", 224),
-                    ("height", 224),
-                    ("layout", "NHWC"),
-                    ("colorOrder", "RGB"),
-                    ("resize", OrderedDict([("policy", "shorter-side-center-crop"), ("shorterSide", 256)])),
-                    ("scale", 1),
-                    ("mean", [128, 128, 128]),
-                    ("std", [128, 128, 128]),
-                ]
-            ),
-        ),
-        (
-            "output",
-            OrderedDict(
-                [
-                    ("name", "probabilities"),
-                    ("kind", "probabilities"),
-                    ("backgroundClass", True),
-                    ("features", "features"),
-                ]
-            ),
-        ),
-        (
-            "license",
-            OrderedDict(
-                [
-                    ("name", "Apache-2.0"),
-                    (
-                        "attribution",
-                        "MobileNetV2 1.0/224 quantized, from google-coral/test_data (commit "
-                        "104342d2d3480b3e66203073dac24f4e2dbb4c41), Copyright Google LLC, Apache License 2.0.",
+        ("name", "input"),
+        ("width", 224),
+        ("height", 224),
+        ("layout", "NHWC"),
+        ("colorOrder", "RGB"),
+        ("resize", OrderedDict([("policy", "shorter-side-center-crop"), ("shorterSide", 256)])),
+        ("scale", 1),
+        ("mean", [128, 128, 128]),
+        ("std", [128, 128, 128]),
+    ]
+)
+
+
+def output_spec(background: bool | str) -> OrderedDict:
+    return OrderedDict(
+        [("name", "probabilities"), ("kind", "probabilities"), ("backgroundClass", background), ("features", "features")]
+    )
+
+
+def apache_license(attribution: str) -> OrderedDict:
+    return OrderedDict([("name", "Apache-2.0"), ("attribution", attribution)])
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    tflite: str  # path under models/build/upstream
+    classes_doc: str  # what the non-background probabilities are, for the ONNX doc string
+    manifest: OrderedDict  # the manifest.json written when the output folder has none
+
+
+def inat_spec(group: str) -> ModelSpec:
+    tflite = f"mobilenet_v2_1.0_224_inat_{group}_quant.tflite"
+    return ModelSpec(
+        tflite=f"coral-inat-species/{tflite}",
+        classes_doc=f"the species of inat_{group}_labels.txt in file order",
+        manifest=OrderedDict(
+            [
+                ("id", f"inat-{group}"),
+                ("name", f"iNaturalist {group}s (MobileNetV2 specialist)"),
+                ("version", "1"),
+                ("architecture", "MobileNetV2 1.0/224, uint8 quantized (converted from TFLite)"),
+                ("role", "specialist"),
+                ("labelSet", f"inat-{group}"),
+                ("file", "model.onnx"),
+                ("size", 0),
+                ("sha256", ""),
+                ("input", INPUT),
+                ("output", output_spec("last")),
+                (
+                    "license",
+                    apache_license(
+                        f"MobileNetV2 1.0/224 iNaturalist {group}s, quantized (uint8), by Google, as published in "
+                        f"google-coral/test_data (commit {CORAL_COMMIT}), files {tflite} and "
+                        f"inat_{group}_labels.txt, Apache License 2.0."
                     ),
-                ]
+                ),
+                ("source", ""),
+            ]
+        ),
+    )
+
+
+MODELS: OrderedDict[str, ModelSpec] = OrderedDict(
+    [
+        (
+            "mobilenet-v2-imagenet",
+            ModelSpec(
+                tflite="coral-mobilenet-v2/mobilenet_v2_1.0_224_quant.tflite",
+                classes_doc="ImageNet-1k (sorted wnid)",
+                manifest=OrderedDict(
+                    [
+                        ("id", "mobilenet-v2-imagenet"),
+                        ("name", "MobileNetV2 (embedded)"),
+                        ("version", "1"),
+                        ("architecture", "MobileNetV2 1.0/224, uint8 quantized (converted from TFLite)"),
+                        ("labelSet", "imagenet-1k"),
+                        ("file", "model.onnx"),
+                        ("size", 0),
+                        ("sha256", ""),
+                        ("input", INPUT),
+                        ("output", output_spec(True)),
+                        ("defaultPriority", 10),
+                        (
+                            "license",
+                            apache_license(
+                                "MobileNetV2 1.0/224 quantized (uint8) by Google, as published in google-coral/test_data "
+                                f"(commit {CORAL_COMMIT}), Apache License 2.0."
+                            ),
+                        ),
+                        ("source", ""),
+                    ]
+                ),
             ),
         ),
-        ("source", ""),
+        ("inat-bird", inat_spec("bird")),
+        ("inat-insect", inat_spec("insect")),
     ]
 )
 
@@ -127,9 +181,10 @@ def activation_bounds(act: str):
 
 
 class Converter:
-    def __init__(self, model, tflite_sha256: str):
+    def __init__(self, model, spec: ModelSpec, tflite_sha256: str):
         self.sg = model.subgraphs[0]
         self.t = self.sg.tensors
+        self.spec = spec
         self.tflite_sha256 = tflite_sha256
         self.nodes: list = []
         self.inits: list = []
@@ -171,20 +226,21 @@ class Converter:
         self.node("QuantizeLinear", [float_name, s, z], [out], f"{self.names[idx]}/QuantizeLinear")
         self.q_name[idx] = out
 
-    def dequantize(self, idx: int) -> str:
-        """A fresh DequantizeLinear of activation idx (one per consumer)."""
+    def dequantize(self, idx: int, source: str | None = None) -> str:
+        """A fresh DequantizeLinear of activation idx (one per consumer), or of `source`, a uint8 tensor holding
+        idx's values in another shape."""
         k = self.dq_count.get(idx, 0)
         self.dq_count[idx] = k + 1
         s, z = self.qparams(idx)
         out = f"{self.names[idx]}/dequantized_{k}"
-        self.node("DequantizeLinear", [self.q_name[idx], s, z], [out], f"{self.names[idx]}/DequantizeLinear_{k}")
+        self.node("DequantizeLinear", [source or self.q_name[idx], s, z], [out], f"{self.names[idx]}/DequantizeLinear_{k}")
         return out
 
-    def const_weight(self, idx: int, array_oihw: np.ndarray) -> str:
+    def const_weight(self, idx: int, array: np.ndarray) -> str:
         tensor = self.t[idx]
         assert tensor.type_name == "UINT8" and tensor.quantization.per_tensor, "per-tensor uint8 weights expected"
         base = self.names[idx]
-        q = self.init(f"{base}/quantized", array_oihw.astype(np.uint8))
+        q = self.init(f"{base}/quantized", array.astype(np.uint8))
         s, z = self.qparams(idx)
         out = f"{base}/dequantized"
         self.node("DequantizeLinear", [q, s, z], [out], f"{base}/DequantizeLinear")
@@ -305,6 +361,27 @@ class Converter:
         )
         self.finish(op, out_idx, y, o["fused_activation_function"])
 
+    def fully_connected(self, op) -> None:
+        o = op.options
+        x_idx, w_idx, out_idx = op.inputs[0], op.inputs[1], op.outputs[0]
+        b_idx = op.inputs[2] if len(op.inputs) > 2 else -1
+        assert o["weights_format"] == 0, "only DEFAULT (unshuffled) FULLY_CONNECTED weights are supported"
+        w = self.t[w_idx].data  # TFLite [units, depth]
+        xs, ys = self.t[x_idx].shape, self.t[out_idx].shape
+        assert int(np.prod(xs[1:])) == w.shape[1] and list(ys) == [xs[0], w.shape[0]], (xs, w.shape, ys)
+        x = self.q_name[x_idx]
+        if len(xs) != 2:
+            # TFLite reads the input as [-1, depth]. Flattening the uint8 tensor keeps the DequantizeLinear right
+            # before the Gemm, where onnxruntime's QDQ fusion looks for it.
+            x = f"{self.names[x_idx]}/flattened"
+            self.node("Flatten", [self.q_name[x_idx]], [x], f"op{op.index}/Flatten", axis=1)
+        inputs = [self.dequantize(x_idx, x), self.const_weight(w_idx, w)]
+        if b_idx >= 0:
+            inputs.append(self.const_bias(b_idx, x_idx, w_idx))
+        y = f"{self.names[out_idx]}/float"
+        self.node("Gemm", inputs, [y], f"op{op.index}/FullyConnected", transB=1)
+        self.finish(op, out_idx, y, o["fused_activation_function"])
+
     def reshape(self, op) -> None:
         # Only the classifier squeeze [N,1,1,C] -> [N,C] is supported; it becomes a
         # batch-agnostic Flatten on the uint8 tensor (reshape does not change values).
@@ -355,6 +432,8 @@ class Converter:
                 self.add(op)
             elif name == "AVERAGE_POOL_2D":
                 self.average_pool(op)
+            elif name == "FULLY_CONNECTED":
+                self.fully_connected(op)
             elif name == "RESHAPE":
                 self.reshape(op)
             elif name == "SOFTMAX":
@@ -367,9 +446,10 @@ class Converter:
 
         n_classes = self.t[out_idx].shape[-1]
         n_features = fs[3]
+        tflite_name = os.path.basename(self.spec.tflite)
         graph = helper.make_graph(
             self.nodes,
-            "mobilenet_v2_1.0_224_quant",
+            os.path.splitext(tflite_name)[0],
             inputs=[helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 224, 224, 3])],
             outputs=[
                 helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", n_classes]),
@@ -383,9 +463,9 @@ class Converter:
             producer_name="phototag convert_mobilenet_v2.py",
             producer_version="1",
             doc_string=(
-                "MobileNetV2 1.0/224 uint8 (QDQ), converted from mobilenet_v2_1.0_224_quant.tflite "
+                f"MobileNetV2 1.0/224 uint8 (QDQ), converted from {tflite_name} "
                 f"(sha256 {self.tflite_sha256}). input: float32 NHWC RGB (pixel-128)/128; "
-                "probabilities[0] = background, 1..1000 = ImageNet-1k (sorted wnid); "
+                f"{self.probabilities_doc(n_classes)}; "
                 "features = dequantized global-average-pool output."
             ),
         )
@@ -393,13 +473,21 @@ class Converter:
         onnx.checker.check_model(model)
         return model
 
+    def probabilities_doc(self, n: int) -> str:
+        background = self.spec.manifest["output"]["backgroundClass"]
+        classes = self.spec.classes_doc
+        if background in (True, "first"):
+            return f"probabilities[0] = background, 1..{n - 1} = {classes}"
+        assert background == "last", background
+        return f"probabilities[0..{n - 2}] = {classes}, [{n - 1}] = background"
 
-def update_manifest(path: str, size: int, sha: str, tflite_name: str, tflite_sha: str) -> dict:
+
+def update_manifest(path: str, template: OrderedDict, size: int, sha: str, tflite_name: str, tflite_sha: str) -> dict:
     if os.path.exists(path):
         with open(path, "r", encoding="utf-8") as f:
             manifest = json.load(f, object_pairs_hook=OrderedDict)
     else:
-        manifest = json.loads(json.dumps(MANIFEST_TEMPLATE), object_pairs_hook=OrderedDict)
+        manifest = json.loads(json.dumps(template), object_pairs_hook=OrderedDict)
     manifest["size"] = size
     manifest["sha256"] = sha
     manifest["source"] = (
@@ -413,33 +501,40 @@ def update_manifest(path: str, size: int, sha: str, tflite_name: str, tflite_sha
     return manifest
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--tflite", default=DEFAULT_TFLITE, help="input .tflite (default: %(default)s)")
-    ap.add_argument("--out", default=DEFAULT_OUT, help="output directory (default: %(default)s)")
-    args = ap.parse_args(argv)
-
-    tflite_sha = sha256_file(args.tflite)
-    model = Converter(read_tflite(args.tflite), tflite_sha).convert()
+def build(model_id: str, models_dir: str) -> None:
+    spec = MODELS[model_id]
+    tflite = os.path.join(UPSTREAM, spec.tflite)
+    tflite_sha = sha256_file(tflite)
+    model = Converter(read_tflite(tflite), spec, tflite_sha).convert()
     data = model.SerializeToString()
 
-    os.makedirs(args.out, exist_ok=True)
-    onnx_path = os.path.join(args.out, "model.onnx")
+    out = os.path.join(models_dir, model_id)
+    os.makedirs(out, exist_ok=True)
+    onnx_path = os.path.join(out, "model.onnx")
     tmp = onnx_path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, onnx_path)
     sha = hashlib.sha256(data).hexdigest()
-    manifest_path = os.path.join(args.out, "manifest.json")
-    update_manifest(manifest_path, len(data), sha, os.path.basename(args.tflite), tflite_sha)
+    manifest_path = os.path.join(out, "manifest.json")
+    update_manifest(manifest_path, spec.manifest, len(data), sha, os.path.basename(tflite), tflite_sha)
 
     ops: dict[str, int] = {}
     for n in model.graph.node:
         ops[n.op_type] = ops.get(n.op_type, 0) + 1
-    print(f"read  {args.tflite} (sha256 {tflite_sha})")
+    print(f"read  {tflite} (sha256 {tflite_sha})")
     print(f"wrote {onnx_path}: {len(data)} bytes, sha256 {sha}")
     print(f"      {len(model.graph.node)} nodes: " + ", ".join(f"{k} {v}" for k, v in sorted(ops.items())))
     print(f"wrote {manifest_path} (size, sha256 updated)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", action="append", choices=list(MODELS), help="convert only this model (repeatable)")
+    ap.add_argument("--out", default=MODELS_DIR, help="models directory to write <id>/ into (default: %(default)s)")
+    args = ap.parse_args(argv)
+    for model_id in args.model or MODELS:
+        build(model_id, args.out)
     return 0
 
 

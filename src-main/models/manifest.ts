@@ -54,6 +54,11 @@ export const manifestSchema = z.object({
   }),
   /** The installed model with the highest priority is the default; downloads outrank the embedded fallback. */
   defaultPriority: z.number().int().default(0),
+  /**
+   * "primary": a classifier a library can tag with. "specialist": names what a primary model found in more detail
+   * (bird species on a bird photo), so it is never the library's model.
+   */
+  role: z.enum(['primary', 'specialist']).default('primary'),
   license: z.object({ name: z.string().min(1), attribution: z.string().min(1) }),
   source: z.string().min(1),
 });

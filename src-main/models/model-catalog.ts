@@ -63,6 +63,11 @@ export function listModels(dirs: ModelDirs = defaultModelDirs()): ModelEntry[] {
   return [...byId.values()].sort((a, b) => a.manifest.id.localeCompare(b.manifest.id));
 }
 
+/** The models a library can tag with; specialists only add detail to what one of these finds. */
+export function primaryModels(models: ModelEntry[]): ModelEntry[] {
+  return models.filter((model) => model.manifest.role === 'primary');
+}
+
 export function findModel(models: ModelEntry[], id: string): ModelEntry {
   const entry = models.find((model) => model.manifest.id === id);
   if (!entry) {
@@ -72,18 +77,26 @@ export function findModel(models: ModelEntry[], id: string): ModelEntry {
 }
 
 /**
- * The model to tag with: `preferredId` when given (it must be installed), else the installed model with the
- * highest default priority (a downloaded ImageNet ResNet before the embedded MobileNetV2).
+ * The model to tag with: `preferredId` when given (it must be an installed primary model), else the installed
+ * primary model with the highest default priority (a downloaded ImageNet ResNet before the embedded MobileNetV2).
+ * Specialists never are.
  */
 export function chooseModel(models: ModelEntry[], preferredId?: string): ModelEntry {
+  const primaries = primaryModels(models);
   if (preferredId) {
     const entry = findModel(models, preferredId);
+    if (!primaries.includes(entry)) {
+      throw new Error(
+        `The model "${preferredId}" is a specialist: it only adds detail to what a primary model finds, so it ` +
+          `cannot be the model a library tags with. Primary models: ${primaries.map((m) => m.manifest.id).join(', ')}.`,
+      );
+    }
     if (!entry.installed) {
       throw new Error(`The model "${preferredId}" is not installed yet. Download it with: phototag models pull ${preferredId}`);
     }
     return entry;
   }
-  const installed = models.filter((model) => model.installed);
+  const installed = primaries.filter((model) => model.installed);
   const best = installed.sort((a, b) => b.manifest.defaultPriority - a.manifest.defaultPriority)[0];
   if (!best) throw new Error('No model is installed: the app folder is missing its embedded models.');
   return best;

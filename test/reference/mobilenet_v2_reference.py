@@ -1,13 +1,13 @@
 #!/usr/bin/python3
-"""Independent numpy reference for the uint8-quantized TFLite MobileNetV2.
+"""Independent numpy reference for the uint8-quantized TFLite MobileNetV2 classifiers.
 
     /usr/bin/python3 test/reference/mobilenet_v2_reference.py \
         --tflite models/build/upstream/coral-mobilenet-v2/mobilenet_v2_1.0_224_quant.tflite \
         --input X.f32 --batch N [--features]
 
 X.f32: raw little-endian float32 [N,224,224,3] (NHWC, RGB, (pixel-128)/128).
-Prints one JSON object: {"probabilities": [[1001 floats] x N]} (plus "features"
-[[1280 floats] x N] with --features).
+Prints one JSON object: {"probabilities": [[one float per output] x N]} (plus
+"features" [[1280 floats] x N] with --features).
 
 It interprets the TFLite graph directly, in NHWC, with float64 math on the
 dequantized weights and biases; after each op the result goes through the fused
@@ -141,6 +141,12 @@ def run(model, images: np.ndarray):
         elif name == "AVERAGE_POOL_2D":
             y = fake_quant(activation(average_pool(vals[ins[0]], o), o["fused_activation_function"]), out)
             pooled = y
+        elif name == "FULLY_CONNECTED":
+            x = vals[ins[0]]
+            w = dequant(T[ins[1]])  # [units, depth]
+            b = dequant(T[ins[2]]) if len(ins) > 2 and ins[2] >= 0 else 0.0
+            y = x.reshape(x.shape[0], w.shape[1]) @ w.T + b
+            y = fake_quant(activation(y, o["fused_activation_function"]), out)
         elif name == "RESHAPE":
             x = vals[ins[0]]
             shape = list(out.shape)
