@@ -10,6 +10,7 @@ import type { Library } from '../library/library.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import {
   isApiMethod,
+  isShown,
   requestSchemas,
   thumbVersionOf,
   type ApiError,
@@ -316,7 +317,11 @@ export class ApiService {
     const { total, rows } = this.browse.page(request.filter, request.offset, request.limit);
     const tags = this.browse.tileTags(rows.map((row) => row.id));
     const photos = rows.map((row): PhotoTile => {
-      const { topLabel, topCategory, labels } = tags.get(row.id)!;
+      const tileTags = tags.get(row.id)!;
+      // Only what is shown: the best label is the first of those left (the user's first, then by score).
+      const labels = tileTags.labels.filter(isShown);
+      const topLabel = labels[0];
+      const topCategory = tileTags.topCategory && isShown(tileTags.topCategory) ? tileTags.topCategory : undefined;
       // A category sums its labels' probabilities, so it wins a tie with its own best label: "Dog", not "Beagle".
       const top =
         topCategory && (!topLabel || topCategory.score >= topLabel.score)

@@ -202,6 +202,18 @@ export interface TagScore extends Score {
   source: 'model' | 'user';
 }
 
+/**
+ * The model's tags below this score are noise, not news: they would read "0%" or "1%" ("Reptile 1%, Fish 1%" under
+ * a portrait). Scores show as whole percents, so from 0.015 a tag reads "2%"; 0.02 keeps a margin and still shows
+ * the few percents the labels of an uncertain photo carry. Stored results keep everything (search and export
+ * thresholds are their own); what is shown in the CLI, the API and the app starts here.
+ */
+export const MIN_SHOWN_SCORE = 0.02;
+
+/** Whether a tag is shown: the user's always, the model's from MIN_SHOWN_SCORE. */
+export const isShown = (tag: Pick<TagScore, 'score' | 'source'>) =>
+  tag.source === 'user' || tag.score >= MIN_SHOWN_SCORE;
+
 export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missing';
 
 export interface StatusCounts {

@@ -1,5 +1,5 @@
 import { sep } from 'node:path';
-import type { StatusCounts } from '../api/contract.js';
+import { isShown, type StatusCounts } from '../api/contract.js';
 import { TOP_LABELS, type Classification } from '../classifier/scoring.js';
 import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
 import type { Db } from './database.js';
@@ -276,9 +276,12 @@ export class PhotoRepository {
     return counts;
   }
 
-  /** The photo with its tags as corrections leave them: every user tag, then the model's best up to five labels. */
+  /**
+   * The photo with its tags as corrections leave them and as they are shown: every user tag, then the model's best
+   * up to five labels, none of the model's below MIN_SHOWN_SCORE.
+   */
   withTags(photo: PhotoRow): TaggedPhoto {
-    const labels = this.corrections.labelsOf(photo.id);
+    const labels = this.corrections.labelsOf(photo.id).filter(isShown);
     const users = labels.filter((label) => label.source === 'user');
     return {
       ...photo,
@@ -286,7 +289,7 @@ export class PhotoRepository {
         ...users,
         ...labels.filter((label) => label.source === 'model').slice(0, Math.max(0, TOP_LABELS - users.length)),
       ],
-      categories: this.corrections.categoriesOf(photo.id),
+      categories: this.corrections.categoriesOf(photo.id).filter(isShown),
     };
   }
 

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ApiService } from '../../src-main/api/api-service.js';
-import type { ApiEvent, PhotoFilter, Progress } from '../../src-main/api/contract.js';
+import {
+  MIN_SHOWN_SCORE,
+  type ApiEvent,
+  type PhotoFilter,
+  type Progress,
+  type TagScore,
+} from '../../src-main/api/contract.js';
 import { openDatabase } from '../../src-main/db/database.js';
 import { MIGRATIONS } from '../../src-main/db/migrations.js';
 import type { Classification } from '../../src-main/classifier/scoring.js';
@@ -337,6 +343,73 @@ describe('tagging through the service, with the real model', () => {
       dog.photos.map((tile) => tile.name),
       ['dog.jpg'],
     );
+  });
+});
+
+describe('the minimum shown score, with the real model', () => {
+  const dir = tempDir('phototag-api-shown-');
+  let library: Library;
+  let service: ApiService;
+
+  before(async () => {
+    process.env.PHOTOTAG_HOME ??= join(dir, 'home');
+    mkdirSync(join(dir, 'photos'));
+    for (const name of ['face.jpg', 'parrot.jpg']) copyFileSync(photo(name), join(dir, 'photos', name));
+    library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    await library.scan(library.addFolder(join(dir, 'photos')));
+    await library.tag();
+    service = new ApiService(library);
+  });
+
+  after(async () => {
+    service?.close();
+    await library?.close();
+  });
+
+  const unshown = (tags: TagScore[]) => tags.filter((tag) => tag.score < MIN_SHOWN_SCORE).map((tag) => tag.name);
+  const parrotTile = async () =>
+    (await service.call('queryPhotos', {})).photos.find((tile) => tile.name === 'parrot.jpg')!;
+
+  it('leaves the model tags under it out of the grid and the photo view, and shows the user tags', async () => {
+    const tiles = (await service.call('queryPhotos', {})).photos;
+    assert.deepEqual(
+      tiles.map((tile) => unshown(tile.labels)),
+      [[], []],
+    );
+    for (const tile of tiles) {
+      const detail = await service.call('photo', { id: tile.id });
+      assert.deepEqual(unshown([...detail.labels, ...detail.categories]), [], tile.name);
+    }
+    const parrot = await parrotTile();
+    assert.deepEqual(
+      parrot.labels.map((label) => label.name),
+      ['Macaw'],
+      'its other four labels score under 1%',
+    );
+
+    // "Lorikeet" is one of them: confirmed, it is the user's, and shows.
+    const lorikeet = { kind: 'label' as const, id: 'n01820546', name: 'Lorikeet' };
+    await service.call('correct', { photos: { ids: [parrot.id] }, action: { type: 'confirm', tag: lorikeet } });
+    const confirmed = { id: lorikeet.id, name: lorikeet.name, score: 1, source: 'user' };
+    assert.deepEqual((await service.call('photo', { id: parrot.id })).labels[0], confirmed);
+    assert.deepEqual((await parrotTile()).labels[0], confirmed);
+  });
+
+  it('captions a tile with nothing when none of its tags is shown', async () => {
+    const { id } = await parrotTile();
+    // What is left of the parrot's tags without these scores under the minimum (Lorikeet is confirmed above).
+    for (const tag of [
+      { kind: 'label' as const, id: 'n01818515', name: 'Macaw' },
+      { kind: 'label' as const, id: 'n01820546', name: 'Lorikeet' },
+      { kind: 'category' as const, id: 'bird', name: 'Bird' },
+    ]) {
+      await service.call('correct', { photos: { ids: [id] }, action: { type: 'reject', tag } });
+    }
+    const tile = await parrotTile();
+    assert.equal(tile.top, null);
+    assert.deepEqual(tile.labels, []);
+    const detail = await service.call('photo', { id });
+    assert.deepEqual([detail.labels, detail.categories], [[], []]);
   });
 });
 
