@@ -1,6 +1,7 @@
 import type { Dirent, Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isUnder } from './folder-rules.js';
 import { isPhotoPath } from './photo-formats.js';
 
 export type ScanEntry =
@@ -82,16 +83,28 @@ const needsStat = (entry: Dirent) =>
   entry.isSymbolicLink() ||
   !(entry.isFile() || entry.isDirectory() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice());
 
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+
+const outsideLink = (path: string, real: string, boundary: string): ScanEntry => ({
+  type: 'problem',
+  path,
+  message: `Skipped ${path}: it links to ${real}, outside ${boundary}; add that folder itself to tag its photos.`,
+});
+
 /**
  * Streams the photos under `root` (absolute paths, with size and modification time) and the problems met on the way.
- * Hidden and system folders are skipped; symbolic links are followed, and each real folder is read once, so link
- * loops end. An unreadable folder yields a `problem` and the scan goes on; a file deleted mid-scan is skipped.
+ * Hidden and system folders are skipped. Symbolic links to files are followed; links to folders only where the
+ * folder really lies inside `root` (a link to / or /proc would walk the whole file system), each one named in a
+ * problem otherwise. Each real folder is read once, so link loops end. An unreadable folder yields a `problem` and
+ * the scan goes on; a file deleted mid-scan is skipped.
  * Memory holds one folder's listing at a time plus the folders still to visit, so it stays flat at 100,000 photos.
  * Each folder's entries are visited in name order, so repeated scans of an unchanged tree give the same sequence.
  */
 export async function* scanFolder(root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry> {
   const { signal, onFolder, foldersOnly = false } = options;
   const start = resolve(root);
+  // Where links may lead: the root's own real path, in case the root is reached through a link itself.
+  const boundary = await realpath(start).catch(() => start);
   const visited = new Set<string>();
   const pending = [start];
   for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
@@ -120,12 +133,7 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
         signal?.throwIfAborted();
         const batch = toStat.slice(i, i + STAT_BATCH);
         const results = await Promise.all(
-          batch.map((entry) =>
-            stat(join(folder, entry.name)).then(
-              (stats): Stats | Error => stats,
-              (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-            ),
-          ),
+          batch.map((entry) => stat(join(folder, entry.name)).then((stats): Stats | Error => stats, asError)),
         );
         for (const [index, entry] of batch.entries()) {
           const result = results[index]!;
@@ -133,7 +141,12 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
           if (result instanceof Error) {
             if (!isGone(result)) yield problem(path, 'the file', result);
           } else if (result.isDirectory()) {
-            subfolders.push(entry.name);
+            // Not typed by the listing: a link, mostly, so where it really leads decides.
+            const real = await realpath(path).catch(asError);
+            if (real instanceof Error) {
+              if (!isGone(real)) yield problem(path, 'the folder', real);
+            } else if (isUnder(real, boundary)) subfolders.push(entry.name);
+            else yield outsideLink(path, real, boundary);
           } else if (!foldersOnly && result.isFile() && isPhotoPath(entry.name)) {
             yield { type: 'photo', path, size: result.size, mtimeMs: result.mtimeMs };
           }

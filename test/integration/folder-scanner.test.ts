@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
@@ -94,21 +94,45 @@ describe('scanning a folder', () => {
     assert.equal(isPhotoPath('/x.jpg/readme'), false);
   });
 
-  it('follows symbolic links to folders and files, and ends on a link loop', async () => {
+  it('follows links to files anywhere and to folders within the tree, each real folder once, ending loops', async () => {
     const root = tempDir();
     const outside = tempDir();
     write(root, 'album/one.jpg');
+    // Reachable only through the link (hidden folders are skipped), and inside the tree: followed.
+    write(root, '.store/2019/three.jpg');
     write(outside, 'elsewhere/two.jpg');
     symlinkSync(root, join(root, 'album', 'back-to-root'));
     symlinkSync(join(root, 'album'), join(root, 'album', 'self'));
-    symlinkSync(join(outside, 'elsewhere'), join(root, 'linked-folder'));
+    symlinkSync(join(root, '.store', '2019'), join(root, '2019'));
+    symlinkSync(join(root, '.store', '2019'), join(root, 'album', 'again'));
     symlinkSync(join(outside, 'elsewhere', 'two.jpg'), join(root, 'linked-photo.jpg'));
+    const expected = (base: string) =>
+      [join('linked-photo.jpg'), join('2019', 'three.jpg'), join('album', 'one.jpg')].map((path) => join(base, path));
     const entries = await scan(root);
     assert.deepEqual(problems(entries), []);
-    assert.deepEqual(photoPaths(entries), [
-      join(root, 'linked-photo.jpg'),
-      join(root, 'album', 'one.jpg'),
-      join(root, 'linked-folder', 'two.jpg'),
+    assert.deepEqual(photoPaths(entries), expected(root));
+    // A root reached through a link itself: its inner links still lead within it.
+    const via = join(outside, 'via-link');
+    symlinkSync(root, via);
+    assert.deepEqual(photoPaths(await scan(via)), expected(via));
+  });
+
+  it('does not follow a link to a folder outside the tree, and names it', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    const kept = write(root, 'album/kept.jpg');
+    write(outside, 'elsewhere/two.jpg');
+    symlinkSync(join(outside, 'elsewhere'), join(root, 'album', 'linked-folder'));
+    const entries = await scan(root);
+    assert.deepEqual(photoPaths(entries), [kept]);
+    assert.deepEqual(problems(entries), [
+      {
+        type: 'problem',
+        path: join(root, 'album', 'linked-folder'),
+        message:
+          `Skipped ${join(root, 'album', 'linked-folder')}: it links to ${join(outside, 'elsewhere')}, ` +
+          `outside ${realpathSync(root)}; add that folder itself to tag its photos.`,
+      },
     ]);
   });
 
