@@ -167,12 +167,13 @@ export class ApiService {
   }
 
   /**
-   * Starts the engine: watches every library folder, scans them for what changed while nobody watched, and tags
-   * whatever is pending. Resolves once watching has begun; scanning and tagging go on in the background.
+   * Starts the engine: in the background, watches every library folder, scans them for what changed while nobody
+   * watched, and tags whatever is pending. Placing the watches walks every folder, 1.5 s for 20,000 of them, so
+   * the URL or the window does not wait for it; a photo changed meanwhile is found by the scan that follows.
    */
   async start(): Promise<void> {
-    await this.library.watch();
     this.background(async () => {
+      await this.library.watch();
       await this.library.scanAll();
       await this.library.tag();
     });

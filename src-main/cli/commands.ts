@@ -329,8 +329,9 @@ export const commands: Record<string, Command> = {
     withLibrary(context, async (library) => {
       if (context.args.length) throw new UsageError('serve takes no arguments; add folders in the web interface.');
       const { startWebServer } = await import('../web/web-server.js');
-      const server = await startWebServer({ library, host: context.host, port: context.port });
+      // Before starting: the engine's first warnings (a library folder it skips) come while it starts.
       library.on('warning', (message) => err(`warning: ${message}`));
+      const server = await startWebServer({ library, host: context.host, port: context.port });
       out(`Phototag is serving ${library.dbPath} at ${server.url}`);
       out('Open that link: every request needs the token it carries, which changes every time serve starts.');
       out('Press Ctrl+C to stop.');

@@ -1,6 +1,88 @@
-import { sep } from 'node:path';
+import { realpathSync, statfsSync } from 'node:fs';
+import { parse, sep } from 'node:path';
+
+/**
+ * Linux file systems that hold kernel state, never photos, by their statfs f_type (linux/magic.h). Walking one is
+ * endless: /proc alone links back to the whole file system. tmpfs is not here: /tmp is often one, and photos may well
+ * be put there.
+ */
+const PSEUDO_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0x5a3c69f0, 'apparmorfs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x6e736673, 'nsfs'],
+  [0x958458f6, 'hugetlbfs'],
+]);
+
+/**
+ * The same folders by path, for what statfs does not tell apart (/dev, whose devtmpfs reports tmpfs's number) and
+ * for macOS and Windows, whose file-system numbers mean nothing here.
+ */
+const SYSTEM_PATHS: readonly (readonly [string, string])[] =
+  process.platform === 'win32'
+    ? [[process.env.SystemRoot ?? 'C:\\Windows', 'Windows']]
+    : [
+        ['/proc', 'proc'],
+        ['/sys', 'sysfs'],
+        ['/dev', 'devices'],
+        ['/System', 'macOS'],
+      ];
+
+/** Paths compare as the platform's default file system does: without case on Windows and macOS. */
+const comparable = (path: string) =>
+  process.platform === 'win32' || process.platform === 'darwin' ? path.toLowerCase() : path;
 
 /** Whether `path` is `folder` or lies inside it (both absolute and normalized). */
 export function isUnder(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    // A folder that is gone (an unplugged drive) is judged by the path the library knows.
+    return path;
+  }
+}
+
+function fileSystemName(path: string): string | undefined {
+  // Other kernels number their file systems differently.
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return PSEUDO_FILE_SYSTEMS.get(statfsSync(path).type);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The root of the file system; on Windows only the system drive's, since another drive's root is a camera card's. */
+function isFileSystemRoot(path: string): boolean {
+  const root = parse(path).root;
+  if (path !== root) return false;
+  return process.platform !== 'win32' || comparable(root).startsWith(comparable(process.env.SystemDrive ?? 'C:'));
+}
+
+/**
+ * Why `path` (absolute) cannot be a library folder, or undefined when it can: the root of the file system, or a
+ * system folder, judged by its real path and its file system so that a link to /proc is refused like /proc. The
+ * home folder is allowed: it is where photos live, and the scanner skips its hidden folders.
+ */
+export function systemFolderReason(path: string): string | undefined {
+  const real = realPath(path);
+  if (isFileSystemRoot(real)) return 'it is the root of the file system, not a photo folder';
+  const name =
+    fileSystemName(real) ?? SYSTEM_PATHS.find(([folder]) => isUnder(comparable(real), comparable(folder)))?.[1];
+  return name ? `it is a system folder (${name}), not a photo folder` : undefined;
 }

@@ -10,6 +10,7 @@ import { PhotoRepository, type Folder, type ScannedFile } from '../db/photo-repo
 import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
 import { TaggingPipeline, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
+import { systemFolderReason } from './folder-rules.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { resolveTag } from './tag-resolver.js';
 import type { Tag } from '../db/correction-repository.js';
@@ -79,6 +80,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   private classifier: ImageClassifier | undefined;
   private pipeline: TaggingPipeline | undefined;
   private watcher: FolderWatcher | undefined;
+  /** Library folders the folder rules refuse now, each named in a warning once. */
+  private readonly refusedFolders = new Set<string>();
   private purgeTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -150,14 +153,31 @@ export class Library extends EventEmitter<LibraryEvents> {
     return { classifier: this.classifier, pipeline: this.pipeline };
   }
 
-  /** Adds a folder (an absolute, existing directory) to the library. */
+  /** Adds a folder (an absolute, existing directory, neither the file system's root nor a system one) to the library. */
   addFolder(path: string): Folder {
     const absolute = resolve(path);
     if (!existsSync(absolute)) throw new Error(`Cannot add ${absolute}: it does not exist.`);
     if (!isDirectory(absolute)) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
+    const refusal = systemFolderReason(absolute);
+    if (refusal) throw new Error(`Cannot add ${absolute}: ${refusal}.`);
     const folder = this.repo.addFolder(absolute);
     this.emit('changed');
     return folder;
+  }
+
+  /**
+   * The library's folders, less those addFolder would refuse now (a system folder added by an older Phototag):
+   * walking one could take minutes and gigabytes, so it is neither scanned nor watched, and a warning says why.
+   */
+  private workingFolders(): Folder[] {
+    return this.repo.folders().filter((folder) => {
+      const refusal = systemFolderReason(folder.path);
+      if (refusal && !this.refusedFolders.has(folder.path)) {
+        this.refusedFolders.add(folder.path);
+        this.emit('warning', `Skipped the library folder ${folder.path}: ${refusal}; remove it from the library.`);
+      }
+      return refusal === undefined;
+    });
   }
 
   async removeFolder(path: string): Promise<void> {
@@ -206,7 +226,7 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   async scanAll(signal?: AbortSignal): Promise<ScanSummary> {
     const total: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
-    for (const folder of this.repo.folders()) {
+    for (const folder of this.workingFolders()) {
       const summary = await this.scan(folder, signal);
       total.found += summary.found;
       total.added += summary.added;
@@ -262,7 +282,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       },
       options,
     );
-    for (const folder of this.repo.folders()) await this.watcher.add(folder.path);
+    for (const folder of this.workingFolders()) await this.watcher.add(folder.path);
   }
 
   async watchFolder(folder: Folder): Promise<void> {
