@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { photo } from './helpers.js';
@@ -62,4 +63,100 @@ export function writeHostileFiles(dir: string): Record<string, RegExp> {
     reasons[join(dir, name)] = reason;
   }
   return reasons;
+}
+
+/** A small real HEIC (heif-enc, from Debian's libheif-examples) whose 'ispe' boxes declare `width` x `height`. */
+export function hugeHeic(dir: string, width: number, height: number): Buffer {
+  const file = join(dir, `.source-${width}x${height}.heic`);
+  execFileSync('heif-enc', ['-q', '50', '-o', file, photo('dog.jpg')]);
+  const heic = readFileSync(file);
+  rmSync(file);
+  let patched = 0;
+  for (let at = heic.indexOf('ispe'); at >= 0; at = heic.indexOf('ispe', at + 4)) {
+    // size, 'ispe', version and flags, then width and height.
+    heic.writeUInt32BE(width, at + 8);
+    heic.writeUInt32BE(height, at + 12);
+    patched++;
+  }
+  if (patched === 0) throw new Error('heif-enc wrote no ispe box');
+  return heic;
+}
+
+export interface BitmapFields {
+  width?: number;
+  height?: number;
+  bpp?: number;
+  compression?: number;
+  /** Palette entries actually written (for up to 8 bits per pixel); the header declares none, meaning 2^bpp. */
+  colors?: number;
+  /** Pixel data bytes actually written; all rows by default. */
+  pixelBytes?: number;
+  pixels?: Buffer;
+}
+
+/** A bitmap with a 40-byte header, whose fields and contents may contradict each other. */
+export function bitmap(fields: BitmapFields = {}): Buffer {
+  const { width = 4, height = 3, bpp = 24, compression = 0 } = fields;
+  const colors = fields.colors ?? (bpp <= 8 ? 2 ** bpp : 0);
+  const stride = Math.ceil((Math.abs(width) * bpp) / 32) * 4;
+  const pixels = fields.pixels ?? Buffer.alloc(fields.pixelBytes ?? stride * Math.abs(height), 0x80);
+  const header = Buffer.alloc(54);
+  const dataOffset = 54 + colors * 4;
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(dataOffset + pixels.length, 2);
+  header.writeUInt32LE(dataOffset, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(bpp, 28);
+  header.writeUInt32LE(compression, 30);
+  const palette = Buffer.alloc(colors * 4);
+  for (let i = 0; i < colors; i++) palette.writeUInt32LE(((i * 37) & 0xff) * 0x010101, i * 4);
+  return Buffer.concat([header, palette, pixels]);
+}
+
+/** Malformed bitmaps, each with the precise reason it must be refused for. */
+export const BAD_BITMAPS: Record<string, [Buffer, RegExp]> = {
+  'depth-0.bmp': [bitmap({ bpp: 0, pixelBytes: 64 }), /its bit depth \(0 bits per pixel\) is not supported/],
+  'depth-7.bmp': [bitmap({ bpp: 7 }), /its bit depth \(7 bits per pixel\) is not supported/],
+  'width-negative.bmp': [bitmap({ width: -4 }), /the bitmap's width \(-4\) is invalid/],
+  'height-zero.bmp': [bitmap({ height: 0, pixelBytes: 48 }), /the bitmap's height \(0\) is invalid/],
+  'past-end.bmp': [bitmap({ width: 64, height: 64, pixelBytes: 1000 }), /pixel data runs past the end of the file/],
+  'rle8.bmp': [bitmap({ bpp: 8, compression: 1 }), /its compression \(RLE8\) is not supported/],
+  'no-palette.bmp': [bitmap({ bpp: 8, colors: 0 }), /its colour palette \(256 colours\) is missing/],
+  'huge.bmp': [bitmap({ width: 20000, height: 20000, pixelBytes: 64 }), /too large \(the limit is 200 megapixels\)/],
+};
+
+/** Bitmaps and HEIC files whose headers lie, written into `dir`; the value is the expected reason. */
+export function writeHostileFormats(dir: string): Record<string, RegExp> {
+  const files: Record<string, [Buffer, RegExp]> = {
+    ...BAD_BITMAPS,
+    'huge.heic': [hugeHeic(dir, 15000, 15000), /too large \(the limit is 200 megapixels\)/],
+  };
+  const reasons: Record<string, RegExp> = {};
+  for (const [name, [bytes, reason]] of Object.entries(files)) {
+    writeFileSync(join(dir, name), bytes);
+    reasons[join(dir, name)] = reason;
+  }
+  // 300 MB that take no room on disk: a HEIC header, then a hole.
+  const oversized = join(dir, 'oversized.heic');
+  writeFileSync(oversized, files['huge.heic']![0]);
+  truncateSync(oversized, 300 * 1024 * 1024);
+  reasons[oversized] = /the file is too large to decode \(the limit for HEIC is 256 MB\)/;
+  return reasons;
+}
+
+/** Where the operating system offers them (not on Windows), files that are not regular files, named like photos. */
+export const SPECIAL_FILES: Record<string, RegExp> = {
+  'pipe.jpg': /it is a named pipe \(FIFO\), not a photo file/,
+  'zero.jpg': /it is a device, not a photo file/,
+  // Reports 0 bytes, holds eight bytes for every page of the address space.
+  ...(existsSync('/proc/self/pagemap') ? { 'pagemap.jpg': /the file is empty/ } : {}),
+};
+
+/** Writes SPECIAL_FILES' `name` at `path`: a named pipe, or a link to /dev/zero or /proc/self/pagemap. */
+export function writeSpecialFile(name: string, path: string): void {
+  if (name === 'pipe.jpg') execFileSync('mkfifo', [path]);
+  else symlinkSync(name === 'zero.jpg' ? '/dev/zero' : '/proc/self/pagemap', path);
 }

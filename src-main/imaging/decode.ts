@@ -1,15 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import { decodeForeign } from './foreign-formats.js';
+import { decodeForeignInWorker } from './foreign-decoder.js';
+import { foreignFormat, SNIFF_BYTES } from './foreign-formats.js';
+import { describe, ImageFault, MAX_INPUT_PIXELS, REASONS } from './photo-error.js';
+import { PhotoFile, withPhotoFile } from './photo-file.js';
 import type { ModelManifest } from '../models/manifest.js';
 
-/** A problem with one photo, worded for the person who owns it; the run goes on with the next photo. */
-export class PhotoError extends Error {
-  override name = 'PhotoError';
-}
-
-/** Larger images are refused before decoding: 200 megapixels covers every camera and panorama people shoot. */
-export const MAX_INPUT_PIXELS = 200_000_000;
+export { MAX_INPUT_PIXELS, PhotoError } from './photo-error.js';
 
 export interface DecodedPhoto {
   /** sRGB pixels, 3 channels, EXIF orientation applied, alpha flattened onto white, shrunk on load. */
@@ -25,57 +21,36 @@ export interface DecodedPhoto {
   metadata: Metadata;
 }
 
-function describe(error: unknown, what: string): PhotoError {
-  const message = error instanceof Error ? error.message : String(error);
-  const reasons: [RegExp, string][] = [
-    [/Input file is missing|ENOENT/i, 'the file no longer exists'],
-    [/EACCES|EPERM|permission denied/i, 'the file cannot be read (permission denied)'],
-    [/EISDIR/i, 'it is a folder, not a photo'],
-    [/empty|zero.?length/i, 'the file is empty (0 bytes)'],
-    [/pixel limit|too large|dimensions/i, `the image is too large (the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels)`],
-    [
-      /unsupported image format|bad seek|not a known file format/i,
-      'it is not an image, or its format is not supported',
-    ],
-    [
-      /premature end|truncated|unexpected end|short read|end of file|EOF/i,
-      'the image is truncated (the file ends too early)',
-    ],
-  ];
-  const reason = reasons.find(([pattern]) => pattern.test(message))?.[1] ?? `the image is corrupt (${message.trim()})`;
-  return new PhotoError(`Cannot read ${what}: ${reason}.`, { cause: error });
-}
-
-/** A photo file's bytes; a missing, unreadable or vanished file gets its own reason. */
-export async function readPhotoFile(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw describe(error, path);
-  }
-}
-
 /**
- * Decodes a photo once, shrunk so its shorter side is at least `minShorterSide` (JPEG and WebP shrink on load, so
- * a 12-megapixel photo never exists at full size in memory). The result feeds both the model input and the thumbnail.
+ * Decodes a photo once, shrunk so its shorter side is at least `minShorterSide` (JPEG, WebP and BMP shrink on load,
+ * so a 12-megapixel photo never exists at full size in memory). The result feeds both the model input and the
+ * thumbnail. A file is never held whole in memory: libvips reads it from its path, and BMP and HEIC, which libvips
+ * cannot read, are decoded in a worker thread.
  */
 export async function decodePhoto(
-  input: string | Buffer,
+  input: string | PhotoFile | Buffer,
   minShorterSide: number,
   /** How errors name the photo when `input` is its bytes. */
-  name = typeof input === 'string' ? input : 'the image',
+  name = typeof input === 'string' ? input : input instanceof PhotoFile ? input.path : 'the image',
 ): Promise<DecodedPhoto> {
+  if (typeof input === 'string') return withPhotoFile(input, (file) => decodePhoto(file, minShorterSide, name));
   try {
-    const bytes = typeof input === 'string' ? await readPhotoFile(input) : input;
-    if (bytes.length === 0) throw new Error('empty');
-    const foreign = await decodeForeign(bytes);
+    const head = input instanceof PhotoFile ? await input.read(0, SNIFF_BYTES) : input;
+    if (head.length === 0) throw new ImageFault(REASONS.empty);
+    const format = foreignFormat(head);
+    const foreign = format && (await decodeForeignInWorker(format, input, minShorterSide));
     const image = foreign
       ? sharp(foreign.data, { raw: { width: foreign.width, height: foreign.height, channels: foreign.channels } })
-      : sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true });
+      : sharp(input instanceof PhotoFile ? input.path : input, {
+          failOn: 'warning',
+          limitInputPixels: MAX_INPUT_PIXELS,
+          sequentialRead: true,
+        });
     const metadata = await image.metadata();
-    const { width, height } = metadata;
-    if (!width || !height) throw new Error('unsupported image format: no dimensions');
-    if (width * height > MAX_INPUT_PIXELS) throw new Error(`pixel limit: ${width}x${height}`);
+    if (!metadata.width || !metadata.height) throw new Error('unsupported image format: no dimensions');
+    const width = foreign?.fullWidth ?? metadata.width;
+    const height = foreign?.fullHeight ?? metadata.height;
+    if (width * height > MAX_INPUT_PIXELS) throw new ImageFault(REASONS.tooLarge);
     const sideways = (metadata.orientation ?? 1) >= 5;
     const { data, info } = await image
       .rotate()
@@ -95,7 +70,7 @@ export async function decodePhoto(
       metadata,
     };
   } catch (error) {
-    throw error instanceof PhotoError ? error : describe(error, name);
+    throw describe(error, name);
   }
 }
 

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import exifr from 'exifr';
+import type { ByteSource } from '../imaging/photo-file.js';
 
 const SAMPLE = 256 * 1024;
 
 /**
  * A content fingerprint that finds a moved or renamed photo again: sha256 over the size and the first and last
  * 256 KiB. Camera files differ in their headers (EXIF time, thumbnail) and tails, so sampling is enough and keeps
- * the main thread free of hashing whole files.
+ * the main thread free of hashing whole files. Only those samples are read: libraries store this, so it never changes.
  */
-export function fingerprint(bytes: Buffer): string {
-  const hash = createHash('sha256').update(String(bytes.length)).update(bytes.subarray(0, SAMPLE));
-  if (bytes.length > SAMPLE) hash.update(bytes.subarray(Math.max(SAMPLE, bytes.length - SAMPLE)));
+export async function fingerprint(file: ByteSource): Promise<string> {
+  const hash = createHash('sha256')
+    .update(String(file.size))
+    .update(await file.read(0, SAMPLE));
+  if (file.size > SAMPLE) hash.update(await file.read(Math.max(SAMPLE, file.size - SAMPLE), SAMPLE));
   return hash.digest('hex');
 }
 
@@ -26,10 +29,13 @@ export interface ExifFacts {
   camera: string | null;
 }
 
-/** Date taken and camera from EXIF; a photo without EXIF, or with a broken block, simply has none. */
-export async function readExif(bytes: Buffer): Promise<ExifFacts> {
+/**
+ * Date taken and camera from EXIF; a photo without EXIF, or with a broken block, simply has none. exifr reads the
+ * file itself, only the chunks that hold the EXIF block (64 KB each, five at most).
+ */
+export async function readExif(path: string): Promise<ExifFacts> {
   try {
-    const tags = (await exifr.parse(bytes, EXIF_OPTIONS)) as Record<string, unknown> | undefined;
+    const tags = (await exifr.parse(path, EXIF_OPTIONS)) as Record<string, unknown> | undefined;
     const when = String(tags?.DateTimeOriginal ?? tags?.CreateDate ?? '');
     const date = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(when);
     const make = typeof tags?.Make === 'string' ? tags.Make.trim() : '';

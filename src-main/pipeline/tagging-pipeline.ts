@@ -9,12 +9,13 @@ import {
   decodePhoto,
   makeThumbnail,
   PhotoError,
-  readPhotoFile,
   shorterSideFor,
   toModelInput,
+  type DecodedPhoto,
 } from '../imaging/decode.js';
+import { PhotoFile } from '../imaging/photo-file.js';
 import type { ModelManifest } from '../models/manifest.js';
-import { fingerprint, readExif } from './photo-facts.js';
+import { fingerprint, readExif, type ExifFacts } from './photo-facts.js';
 
 export const THUMBNAIL_SIZE = 320;
 /** Thumbnails need this much of the photo's shorter side (a 4:3 photo fills the 320 box), whatever the model. */
@@ -225,28 +226,39 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     await flush();
   }
 
-  /** Reads, fingerprints and decodes one photo; a moved photo is relinked instead of decoded. */
+  /**
+   * Opens, fingerprints and decodes one photo; a moved photo is relinked instead of decoded. The file is read
+   * through one descriptor checked to be a regular file, and never held whole in memory.
+   */
   private async prepare(claimed: PhotoRow): Promise<Prepared | undefined> {
     let photo = claimed;
     let print: string | undefined;
     try {
-      const bytes = await readPhotoFile(photo.path);
-      print = fingerprint(bytes);
-      if (photo.fingerprint === null) {
-        const moved = this.repo.relinkMoved(photo, print);
-        if (moved) {
-          if (moved.modelId === this.model.id && moved.modelVersion === this.model.version) {
-            this.finish(moved, 'tagged');
-            return undefined;
+      const file = await PhotoFile.open(photo.path);
+      let decoded: DecodedPhoto;
+      let exif: ExifFacts;
+      try {
+        print = await fingerprint(file);
+        if (photo.fingerprint === null) {
+          const moved = this.repo.relinkMoved(photo, print);
+          if (moved) {
+            if (moved.modelId === this.model.id && moved.modelVersion === this.model.version) {
+              this.finish(moved, 'tagged');
+              return undefined;
+            }
+            photo = moved;
           }
-          photo = moved;
         }
+        [decoded, exif] = await Promise.all([
+          decodePhoto(file, decodeSideFor(this.options.manifest.input)),
+          readExif(file.path),
+        ]);
+      } finally {
+        await file.close();
       }
-      const decoded = await decodePhoto(bytes, decodeSideFor(this.options.manifest.input), photo.path);
-      const [input, thumbnail, exif] = await Promise.all([
+      const [input, thumbnail] = await Promise.all([
         toModelInput(decoded, this.options.manifest.input),
         makeThumbnail(decoded, THUMBNAIL_SIZE),
-        readExif(bytes),
       ]);
       await this.writeThumbnail(print, thumbnail);
       const metadata = {

@@ -16,8 +16,8 @@
  *   timed from the start of tagging, after the classifier worker has started (the baseline excludes its model load);
  *   during it, event_loop_p99_ms (monitorEventLoopDelay, 1 ms resolution, on this thread: the one that serves the
  *   UI in the app) and peak_rss_mb (rss sampled every 50 ms; worker threads share the process's memory);
- * - decode_floor: photos/s of decode and preprocessing alone with the pipeline's settings (readPhotoFile,
- *   decodePhoto, toModelInput and makeThumbnail, as many photos in flight as threadPlan's decoders, sharp with one
+ * - decode_floor: photos/s of decode and preprocessing alone with the pipeline's settings (decodePhoto,
+ *   toModelInput and makeThumbnail, as many photos in flight as threadPlan's decoders, sharp with one
  *   thread per image), on the first `--sample` photos (default 1000);
  * - inference: photos/s of the classifier worker alone on ready tensors (threadPlan's threads, the pipeline's batch);
  * - ratio = pipeline / min(decode_floor, inference);
@@ -56,7 +56,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { packageRoot } from '../../src-main/app-paths.js';
 import { ClassifierWorker } from '../../src-main/classifier/classifier-worker-client.js';
-import { decodePhoto, makeThumbnail, readPhotoFile, toModelInput } from '../../src-main/imaging/decode.js';
+import { decodePhoto, makeThumbnail, toModelInput } from '../../src-main/imaging/decode.js';
 import { scanFolder } from '../../src-main/library/folder-scanner.js';
 import { Library, threadPlan } from '../../src-main/library/library.js';
 import { isPhotoPath } from '../../src-main/library/photo-formats.js';
@@ -376,8 +376,7 @@ async function measureDecodeFloor(files: string[], entry: ModelEntry, decoders: 
     while (next < files.length) {
       const path = files[next++]!;
       try {
-        const bytes = await readPhotoFile(path);
-        const decoded = await decodePhoto(bytes, decodeSideFor(input), path);
+        const decoded = await decodePhoto(path, decodeSideFor(input));
         const [tensor] = await Promise.all([toModelInput(decoded, input), makeThumbnail(decoded, THUMBNAIL_SIZE)]);
         if (tensors.length < 4 * PIPELINE_BATCH) tensors.push(tensor);
       } catch {

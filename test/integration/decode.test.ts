@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodePhoto, makeThumbnail, PhotoError, toModelInput } from '../../src-main/imaging/decode.js';
 import { readManifest } from '../../src-main/models/model-catalog.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
-import { writeHostileFiles } from '../hostile-files.js';
+import { SPECIAL_FILES, writeHostileFiles, writeHostileFormats, writeSpecialFile } from '../hostile-files.js';
+
+async function assertRefused(file: string, reason: RegExp): Promise<void> {
+  await assert.rejects(decodePhoto(file, 256), (error: Error) => {
+    assert.ok(error instanceof PhotoError, `${file}: ${error.message}`);
+    assert.match(error.message, reason, file);
+    assert.ok(error.message.startsWith(`Cannot read ${file}: `));
+    return true;
+  });
+}
 
 describe('decoding photos', () => {
   it('shrinks on load to what the model needs and keeps the original size', async () => {
@@ -71,13 +83,41 @@ describe('decoding photos', () => {
     const reasons = writeHostileFiles(dir);
     reasons[join(dir, 'vanished.jpg')] = /no longer exists/;
     reasons[dir] = /folder/;
-    for (const [file, reason] of Object.entries(reasons)) {
-      await assert.rejects(decodePhoto(file, 256), (error: Error) => {
-        assert.ok(error instanceof PhotoError, `${file}: ${error.message}`);
-        assert.match(error.message, reason, file);
-        assert.ok(error.message.startsWith(`Cannot read ${file}: `));
-        return true;
-      });
+    for (const [file, reason] of Object.entries(reasons)) await assertRefused(file, reason);
+  });
+
+  it('gives malformed bitmaps and HEIC files declaring too many pixels their precise reason', async () => {
+    for (const [file, reason] of Object.entries(writeHostileFormats(tempDir()))) await assertRefused(file, reason);
+  });
+
+  it(
+    'reads only regular files: a named pipe, a device and a pseudo file reporting 0 bytes are refused',
+    // A named pipe or /dev/zero read like a file never ends: the timeout makes that a failure, not a hang.
+    { skip: process.platform === 'win32' && 'Windows has no named pipes or /dev', timeout: 60_000 },
+    async () => {
+      const dir = tempDir();
+      for (const [name, reason] of Object.entries(SPECIAL_FILES)) {
+        writeSpecialFile(name, join(dir, name));
+        await assertRefused(join(dir, name), reason);
+      }
+    },
+  );
+
+  it('decodes HEIC in a worker thread: this thread never loads the WebAssembly decoder', async () => {
+    const file = join(tempDir(), 'cat.heic');
+    execFileSync('heif-enc', ['-q', '80', '-o', file, photo('cat_720p.jpg')]);
+    for (const input of [file, readFileSync(file)]) {
+      const decoded = await decodePhoto(input, 256);
+      assert.deepEqual([decoded.format, decoded.originalWidth, decoded.originalHeight], ['heic', 1280, 720]);
+      assert.equal(Math.min(decoded.width, decoded.height), 256);
     }
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    assert.ok(!loaded.some((path) => path.includes('heic-decode') || path.includes('libheif')), loaded.join('\n'));
+  });
+
+  it('shrinks a bitmap on load and keeps its full size', async () => {
+    const decoded = await decodePhoto(photo('grace_hopper.bmp'), 100);
+    assert.deepEqual([decoded.originalWidth, decoded.originalHeight, decoded.format], [512, 600, 'bmp']);
+    assert.equal(Math.min(decoded.width, decoded.height), 100);
   });
 });
