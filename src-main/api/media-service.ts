@@ -1,8 +1,10 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { sep } from 'node:path';
 import sharp from 'sharp';
 import type { PhotoRow } from '../db/photo-repository.js';
+import { concurrencyLimit } from '../imaging/concurrency-limit.js';
 import { decodePhoto } from '../imaging/decode.js';
+import { PhotoFile } from '../imaging/photo-file.js';
 import type { Library } from '../library/library.js';
 import { thumbnailPath } from '../pipeline/tagging-pipeline.js';
 import { parseMediaPath, thumbVersionOf } from './contract.js';
@@ -47,6 +49,12 @@ function browserImageType(head: Buffer): string | undefined {
  * request reaches the file system.
  */
 export class MediaService {
+  /**
+   * Conversions at once: each may decode a photo of up to 200 megapixels, so a burst of requests for them waits its
+   * turn instead of filling memory, and leaves cores to tagging and the API.
+   */
+  private readonly conversions = concurrencyLimit(2);
+
   constructor(private readonly library: Library) {}
 
   /** `path` is what follows the media root ("thumb/42"); `version` the ?v= a tile's URL carries. */
@@ -87,34 +95,34 @@ export class MediaService {
   }
 
   private async photo(photo: PhotoRow): Promise<Media> {
-    const head = Buffer.alloc(16);
-    let size: number;
-    let etag: string;
+    let file: PhotoFile;
+    let head: Buffer;
     try {
-      const info = await stat(photo.path);
-      if (!info.isFile()) throw new Error('not a file');
-      size = info.size;
-      etag = `"${info.size}-${Math.trunc(info.mtimeMs)}"`;
-      const file = await open(photo.path, 'r');
+      file = await PhotoFile.open(photo.path);
       try {
-        await file.read(head, 0, head.length, 0);
+        head = await file.read(0, 16);
       } finally {
         await file.close();
       }
     } catch {
       throw new MediaError(404, 'The photo file is gone.');
     }
-    const headers = { etag, cacheControl: 'private, no-cache' };
+    const headers = { etag: `"${file.size}-${Math.trunc(file.mtimeMs)}"`, cacheControl: 'private, no-cache' };
     const type = browserImageType(head);
-    if (type) return { ...headers, file: photo.path, size, contentType: type };
+    if (type) return { ...headers, file: photo.path, size: file.size, contentType: type };
     try {
-      const decoded = await decodePhoto(photo.path, CONVERTED_SHORTER_SIDE);
-      const body = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
-        .jpeg({ quality: 88, mozjpeg: true })
-        .toBuffer();
+      const body = await this.conversions(() => convertForBrowser(photo.path));
       return { ...headers, body, contentType: 'image/jpeg' };
     } catch (error) {
       throw new MediaError(415, (error as Error).message);
     }
   }
+}
+
+/** A JPEG of a photo the browser cannot show, from the same bounded decode as tagging (shrunk on load, capped). */
+async function convertForBrowser(path: string): Promise<Buffer> {
+  const decoded = await decodePhoto(path, CONVERTED_SHORTER_SIDE);
+  return sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
+    .jpeg({ quality: 88, mozjpeg: true })
+    .toBuffer();
 }
