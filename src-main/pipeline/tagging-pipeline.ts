@@ -281,11 +281,12 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
 
   private async writeThumbnail(print: string, jpeg: Buffer): Promise<void> {
     const file = thumbnailPath(this.options.thumbnailsDir, print);
-    await mkdir(join(file, '..'), { recursive: true });
+    // Owner only, like the private photos they show (folders this makes; Windows ignores the modes).
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
     // Copies of one photo share a fingerprint and may be decoded at the same time: each write has its own
     // temporary name, and the rename makes whichever lands last the thumbnail (they are the same pixels).
     const temporary = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temporary, jpeg);
+    await writeFile(temporary, jpeg, { mode: 0o600 });
     await rename(temporary, file);
   }
 
