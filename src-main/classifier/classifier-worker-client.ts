@@ -1,6 +1,5 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../start-worker.js';
 // Before any worker starts: a worker's own process.env is a copy that its onnxruntime never reads.
 import './telemetry-off.js';
 import type { ClassifierInfo, ClassifierOptions, ImageClassifier } from './classifier.js';
@@ -17,19 +16,6 @@ export type WorkerReply =
   | { type: 'failed'; message: string }
   | { type: 'classified'; id: number; results: Classification[] }
   | { type: 'error'; id: number; message: string };
-
-// The worker entry sits beside this module, as .ts under tsx and as .js once compiled.
-const sourceExtension = extname(fileURLToPath(import.meta.url));
-const workerUrl = new URL(`./classifier-worker${sourceExtension}`, import.meta.url);
-
-function spawn(workerData: unknown): Worker {
-  if (sourceExtension !== '.ts') return new Worker(workerUrl, { workerData });
-  // Running from sources (tests, development): Node 20 does not hand tsx's --import hooks to workers, so the
-  // worker registers tsx itself before loading its entry.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
-}
 
 /** A Classifier running in a worker thread: same interface, and the calling thread's event loop stays free. */
 export class ClassifierWorker implements ImageClassifier {
@@ -52,7 +38,7 @@ export class ClassifierWorker implements ImageClassifier {
   }
 
   static start(entry: ModelEntry, options: ClassifierOptions): Promise<ClassifierWorker> {
-    const worker = spawn({ entry, options });
+    const worker = startWorker(import.meta.url, 'classifier-worker', { entry, options });
     return new Promise((resolve, reject) => {
       const onExit = (code: number) =>
         reject(new Error(`The classifier worker stopped while loading (exit code ${code}).`));
