@@ -22,10 +22,18 @@ export type ForeignReply =
  */
 const WORKERS = 2;
 /**
- * A worker that decoded more than this is retired after it: its WebAssembly memory keeps its high-water mark for
- * good (about 150 MB after a 12-megapixel HEIC, gigabytes after a 200-megapixel one).
+ * A worker that decoded a HEIC larger than this is retired after it: its WebAssembly memory keeps its high-water
+ * mark for good (about 150 MB after a 12-megapixel HEIC, gigabytes after a 200-megapixel one).
  */
 const RETIRE_AFTER_PIXELS = 50_000_000;
+
+/** Whether a worker is retired after `reply`: it crashed (no reply), a decoder failed in it, or it grew large. */
+function retires(reply: ForeignReply | undefined): boolean {
+  if (!reply) return true;
+  if ('error' in reply) return !reply.error.fault;
+  const { format, fullWidth, fullHeight } = reply.image;
+  return format === 'heic' && fullWidth * fullHeight > RETIRE_AFTER_PIXELS;
+}
 
 const idle: Worker[] = [];
 const lanes = concurrencyLimit(WORKERS);
@@ -87,9 +95,7 @@ export function decodeForeignInWorker(
       reply = await ask(worker, { format, minShorterSide, source });
     } finally {
       worker.unref();
-      const retire =
-        !reply || ('image' in reply && reply.image.fullWidth * reply.image.fullHeight > RETIRE_AFTER_PIXELS);
-      if (retire) void worker.terminate();
+      if (retires(reply)) void worker.terminate();
       else idle.push(worker);
     }
     if ('error' in reply) {
