@@ -1,11 +1,11 @@
-import { homedir, hostname } from 'node:os';
-import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BrowseRepository } from '../db/browse-repository.js';
 import { userLabelId } from '../db/correction-repository.js';
 import type { Folder } from '../db/photo-repository.js';
 import { ReviewRepository } from '../db/review-repository.js';
-import { exportDataset, ExportExistsError } from '../export/dataset-export.js';
+import { exportDataset, ExportExistsError, ExportRefusedError, exportSourceOf } from '../export/dataset-export.js';
 import type { Library } from '../library/library.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import {
@@ -528,69 +528,35 @@ export class ApiService {
     };
   }
 
-  /**
-   * Refuses an output folder that would feed the export back into the library (inside a watched folder), or one
-   * that replacing would destroy more than a dataset with: a folder holding a library folder, the library itself,
-   * or the home folder.
-   */
-  private checkExportFolder(out: string): void {
-    const inside = (child: string, parent: string) => {
-      const path = relative(parent, child);
-      return path === '' || (!path.startsWith('..') && !isAbsolute(path));
-    };
-    for (const folder of this.library.repo.folders()) {
-      if (inside(out, folder.path)) {
-        throw new ApiServiceError(
-          'refused',
-          `${out} is inside the library folder ${folder.path}: the exported photos would join the library. Choose a folder outside it.`,
-        );
-      }
-      if (inside(folder.path, out)) {
-        throw new ApiServiceError('refused', `${out} holds the library folder ${folder.path}; choose another folder.`);
-      }
-    }
-    const libraryFiles = [this.library.dbPath, this.library.thumbnailsDir];
-    if (libraryFiles.some((file) => inside(file, out))) {
-      throw new ApiServiceError('refused', `${out} holds the Phototag library itself; choose another folder.`);
-    }
-    if (inside(homedir(), out)) {
-      throw new ApiServiceError('refused', `${out} holds your home folder; choose a folder for the dataset inside it.`);
-    }
-  }
-
   private async exportDataset(request: ApiRequest<'exportDataset'>): Promise<ApiResult<'exportDataset'>> {
     if (!isAbsolute(request.out)) {
       throw new ApiServiceError('bad-request', `"${request.out}" is not a full path; give the folder's absolute path.`);
     }
     const out = resolve(request.out);
-    this.checkExportFolder(out);
     if (this.exporting) {
       throw new ApiServiceError('refused', `An export to ${this.exporting} is still running; wait for it to finish.`);
     }
     this.exporting = out;
     let lastProgress = 0;
     try {
-      const manifest = await exportDataset(
-        { corrections: this.library.repo.corrections, libraryPath: this.library.dbPath },
-        {
-          format: request.format,
-          out,
-          includeModelAbove: request.includeModelAbove ?? undefined,
-          classes: request.classes.length > 0 ? request.classes : undefined,
-          minPerClass: request.minPerClass,
-          validation: request.validation,
-          seed: request.seed,
-          resize: request.resize ?? undefined,
-          link: request.link,
-          overwrite: request.overwrite,
-          onProgress: (done, total) => {
-            const now = Date.now();
-            if (done < total && now - lastProgress < EXPORT_PROGRESS_INTERVAL_MS) return;
-            lastProgress = now;
-            this.emit({ type: 'exportProgress', out, done, total });
-          },
+      const manifest = await exportDataset(exportSourceOf(this.library), {
+        format: request.format,
+        out,
+        includeModelAbove: request.includeModelAbove ?? undefined,
+        classes: request.classes.length > 0 ? request.classes : undefined,
+        minPerClass: request.minPerClass,
+        validation: request.validation,
+        seed: request.seed,
+        resize: request.resize ?? undefined,
+        link: request.link,
+        overwrite: request.overwrite,
+        onProgress: (done, total) => {
+          const now = Date.now();
+          if (done < total && now - lastProgress < EXPORT_PROGRESS_INTERVAL_MS) return;
+          lastProgress = now;
+          this.emit({ type: 'exportProgress', out, done, total });
         },
-      );
+      });
       return {
         format: manifest.format,
         out,
@@ -608,6 +574,7 @@ export class ApiService {
       };
     } catch (error) {
       if (error instanceof ExportExistsError) throw new ApiServiceError('exists', error.message);
+      if (error instanceof ExportRefusedError) throw new ApiServiceError('refused', error.message);
       throw error;
     } finally {
       this.exporting = undefined;

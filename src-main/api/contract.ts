@@ -149,8 +149,8 @@ export const requestSchemas = {
   }),
   /**
    * Writes the corrections (and optionally confident machine labels) as a dataset for retraining, into a folder on
-   * the engine's machine; 'exportProgress' events follow it. A folder that already holds files is refused with the
-   * code "exists" unless `overwrite` is set: ask first.
+   * the engine's machine; 'exportProgress' events follow it. A folder that holds an earlier export is refused with
+   * the code "exists" unless `overwrite` is set: ask first. One that holds anything else, or the library, is "refused".
    */
   exportDataset: z.strictObject({
     format: z.enum(EXPORT_FORMATS),
@@ -430,7 +430,7 @@ export type ApiResult<M extends ApiMethod> = ApiResults[M];
  * bad-request: the request does not match the contract (unknown method, wrong types, missing fields);
  * not-found: what it names does not exist (a photo id, a folder);
  * refused: valid but not possible now (a path that is no folder, no model installed);
- * exists: the export folder already holds files; ask the user, then repeat the call with `overwrite: true`;
+ * exists: the export folder holds an earlier export; ask the user, then repeat the call with `overwrite: true`;
  * internal: the engine failed; the message says what.
  */
 export type ApiErrorCode = 'bad-request' | 'not-found' | 'refused' | 'exists' | 'internal';

@@ -7,7 +7,13 @@ import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
 import { versionInfo } from '../version.js';
 import type { CorrectionAction } from '../db/correction-repository.js';
-import { exportDataset, ExportExistsError, type ExportFormat, type ExportOptions } from '../export/dataset-export.js';
+import {
+  exportDataset,
+  ExportExistsError,
+  exportSourceOf,
+  type ExportFormat,
+  type ExportOptions,
+} from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
 import { byteSize, duration, percent, progressText, StatusLine } from './terminal.js';
 
@@ -290,23 +296,20 @@ export const commands: Record<string, Command> = {
       if (!format || !folder) throw new UsageError('export takes --format imagefolder|csv|jsonl and --out <dir>.');
       const status = new StatusLine();
       const run = (overwrite: boolean) =>
-        exportDataset(
-          { corrections: library.repo.corrections, libraryPath: library.dbPath },
-          {
-            ...options,
-            format,
-            out: folder,
-            overwrite,
-            onProgress: (done, total) => status.show(`Exporting ${done}/${total}`),
-          },
-        ).finally(() => status.clear());
+        exportDataset(exportSourceOf(library), {
+          ...options,
+          format,
+          out: folder,
+          overwrite,
+          onProgress: (done, total) => status.show(`Exporting ${done}/${total}`),
+        }).finally(() => status.clear());
       let manifest;
       try {
         manifest = await run(force);
       } catch (error) {
         if (!(error instanceof ExportExistsError)) throw error;
-        if (!(await askYesNo(`${resolve(folder)} already holds files. Overwrite it?`))) {
-          throw new Error(`${error.message} (run again with --force to overwrite it)`);
+        if (!(await askYesNo(`${resolve(folder)} holds an earlier Phototag export. Replace it?`))) {
+          throw new Error(`${error.message} Run again with --force to replace it.`);
         }
         manifest = await run(true);
       }

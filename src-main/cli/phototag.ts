@@ -40,7 +40,7 @@ Export options:
   --seed <N>                 seed of the split (default 1)
   --resize <PX>              imagefolder: re-encode as JPEG, longer side at most PX
   --link                     imagefolder: hard-link the originals instead of copying them
-  --force                    overwrite an output folder that already holds files
+  --force                    replace an earlier Phototag export in the output folder without asking
 
   --verbose          show stack traces with errors
   -h, --help         this help

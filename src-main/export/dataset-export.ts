@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { APP_NAME } from '../app-paths.js';
 import { decodePhoto, makeThumbnail } from '../imaging/decode.js';
 import type { CorrectionRepository, ExampleRow, Tag } from '../db/correction-repository.js';
+import type { Library } from '../library/library.js';
 import { versionInfo } from '../version.js';
 
 export type ExportFormat = 'imagefolder' | 'csv' | 'jsonl';
@@ -24,7 +27,10 @@ export interface ExportOptions {
   resize?: number;
   /** ImageFolder: hard-link the originals instead of copying them (when not resizing). */
   link: boolean;
-  /** Replace what the output folder holds; without it an output folder with files is refused. */
+  /**
+   * Replace a previous Phototag export in the output folder; without it such a folder is refused (ExportExistsError).
+   * A folder that holds anything else is never replaced.
+   */
   overwrite: boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -33,6 +39,19 @@ export interface ExportSource {
   corrections: CorrectionRepository;
   /** The library database the examples come from, recorded in the manifest. */
   libraryPath: string;
+  /** The library's photo folders and its thumbnails folder: an export never goes into them nor replaces them. */
+  folders: string[];
+  thumbnailsDir: string;
+}
+
+/** What an export of this library reads from, and the places it has to keep clear of. */
+export function exportSourceOf(library: Pick<Library, 'repo' | 'dbPath' | 'thumbnailsDir'>): ExportSource {
+  return {
+    corrections: library.repo.corrections,
+    libraryPath: library.dbPath,
+    folders: library.repo.folders().map((folder) => folder.path),
+    thumbnailsDir: library.thumbnailsDir,
+  };
 }
 
 export interface ExportClass {
@@ -55,9 +74,14 @@ export interface ExportManifest {
   skipped: { path: string; reason: string }[];
 }
 
-/** The output folder already holds files: the caller asks the user before overwriting. */
+/** The output folder holds a previous export: the caller asks the user before overwriting. */
 export class ExportExistsError extends Error {
   override name = 'ExportExistsError';
+}
+
+/** The output folder is one an export must never write into or replace, whatever the user answers. */
+export class ExportRefusedError extends Error {
+  override name = 'ExportRefusedError';
 }
 
 interface Example extends ExampleRow {
@@ -211,8 +235,65 @@ async function writeImageFolder(
   }
 }
 
-function isNonEmptyDir(path: string): boolean {
-  return existsSync(path) && readdirSync(path).length > 0;
+const isInside = (child: string, parent: string) => {
+  const path = relative(parent, child);
+  return path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path);
+};
+
+/**
+ * Refuses an output folder that would feed the export back into the library (inside one of its folders), or one
+ * that replacing would destroy more than a dataset with: a folder holding a library folder, the library itself,
+ * or the home folder.
+ */
+function refuseLibraryPlaces(out: string, source: ExportSource): void {
+  for (const folder of source.folders) {
+    if (isInside(out, folder)) {
+      throw new ExportRefusedError(
+        `${out} is inside the library folder ${folder}: the exported photos would join the library. Choose a folder outside it.`,
+      );
+    }
+    if (isInside(folder, out))
+      throw new ExportRefusedError(`${out} holds the library folder ${folder}; choose another folder.`);
+  }
+  if ([source.libraryPath, source.thumbnailsDir].some((path) => isInside(path, out))) {
+    throw new ExportRefusedError(`${out} holds the Phototag library itself; choose another folder.`);
+  }
+  if (isInside(homedir(), out)) {
+    throw new ExportRefusedError(`${out} holds your home folder; choose a folder for the dataset inside it.`);
+  }
+}
+
+/** The nearest existing path on the way to `out` has to be a folder, or there is nowhere to put the export. */
+function refuseFileInTheWay(out: string): void {
+  let existing = out;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) throw new ExportRefusedError(`${existing} is a file, not a folder.`);
+}
+
+/** Recognised by the manifest every export writes: it is the only kind of folder an export may replace. */
+function isPhototagExport(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Partial<ExportManifest>;
+    return typeof manifest.createdBy === 'string' && manifest.createdBy.startsWith(`${APP_NAME} `);
+  } catch {
+    return false;
+  }
+}
+
+/** An export goes into a new or empty folder, or replaces a previous export when allowed; never anything else. */
+function checkOutFolder(out: string, source: ExportSource, overwrite: boolean): void {
+  refuseLibraryPlaces(out, source);
+  refuseFileInTheWay(out);
+  if (!existsSync(out) || readdirSync(out).length === 0) return;
+  if (!isPhototagExport(out)) {
+    throw new ExportRefusedError(
+      `${out} holds files that are not a Phototag export (it has no manifest.json written by Phototag), and an ` +
+        'export only ever replaces an earlier export; choose a new or empty folder.',
+    );
+  }
+  if (!overwrite) {
+    throw new ExportExistsError(`${out} already holds a Phototag export; choose another folder or allow replacing it.`);
+  }
 }
 
 /**
@@ -223,9 +304,7 @@ function isNonEmptyDir(path: string): boolean {
  */
 export async function exportDataset(source: ExportSource, options: ExportOptions): Promise<ExportManifest> {
   const out = resolve(options.out);
-  if (isNonEmptyDir(out) && !options.overwrite) {
-    throw new ExportExistsError(`${out} already holds files; choose another folder or allow overwriting it.`);
-  }
+  checkOutFolder(out, source, options.overwrite);
   const parent = dirname(out);
   mkdirSync(parent, { recursive: true });
   for (const stale of readdirSync(parent).filter((name) => name.startsWith(`${basename(out)}.partial-`))) {
@@ -252,7 +331,7 @@ export async function exportDataset(source: ExportSource, options: ExportOptions
     const { out: _out, overwrite: _overwrite, onProgress: _onProgress, ...recorded } = options;
     const manifest: ExportManifest = {
       format: options.format,
-      createdBy: `Phototag ${versionInfo().version}`,
+      createdBy: `${APP_NAME} ${versionInfo().version}`,
       library: source.libraryPath,
       options: recorded,
       photos: new Set(examples.map((e) => e.photoId)).size,

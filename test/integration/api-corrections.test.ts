@@ -336,16 +336,15 @@ describe('corrections, review and export through the API service', () => {
       }
     });
 
-    it('answers "exists" for a folder that holds files, and replaces it when told to overwrite', async () => {
+    it('answers "exists" for an earlier export, and replaces it when told to overwrite', async () => {
       const out = join(tempDir('phototag-api-export-'), 'dataset');
-      mkdirSync(out);
-      writeFileSync(join(out, 'notes.txt'), 'mine');
+      await service.call('exportDataset', { format: 'jsonl', out });
       const answer = await service.dispatch('exportDataset', { format: 'csv', out });
       assert.ok('error' in answer);
       assert.equal(answer.error.code, 'exists');
       assert.equal(HTTP_STATUS[answer.error.code], 409);
-      assert.match(answer.error.message, /already holds files/);
-      assert.ok(existsSync(join(out, 'notes.txt')), 'nothing was touched');
+      assert.match(answer.error.message, /already holds a Phototag export/);
+      assert.ok(existsSync(join(out, 'labels.jsonl')), 'nothing was touched');
 
       const summary = await service.call('exportDataset', { format: 'csv', out, overwrite: true, classes: ['rex'] });
       assert.deepEqual(
@@ -353,6 +352,19 @@ describe('corrections, review and export through the API service', () => {
         ['Rex'],
       );
       assert.deepEqual(readdirSync(out).sort(), ['labels.csv', 'manifest.json']);
+    });
+
+    it('refuses, even told to overwrite, a folder that holds anything but an earlier export', async () => {
+      const out = join(tempDir('phototag-api-export-'), 'dataset');
+      mkdirSync(out);
+      writeFileSync(join(out, 'notes.txt'), 'mine');
+      for (const overwrite of [false, true]) {
+        const answer = await service.dispatch('exportDataset', { format: 'csv', out, overwrite });
+        assert.ok('error' in answer);
+        assert.equal(answer.error.code, 'refused');
+        assert.match(answer.error.message, /holds files that are not a Phototag export/);
+      }
+      assert.deepEqual(readdirSync(out), ['notes.txt'], 'nothing was touched');
     });
 
     it('refuses an output folder that is not a full path, inside the library, or holding it', async () => {

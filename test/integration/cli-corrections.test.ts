@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { phototag } from '../cli.js';
@@ -94,9 +94,40 @@ describe('phototag label, corrections and export', () => {
 
     const refused = phototag(home, ['export', '--format', 'csv', '--out', out, '--db', db]);
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /already holds files.*--force/);
+    assert.match(refused.stderr, /already holds a Phototag export.*--force/);
     run(['export', '--format', 'csv', '--out', out, '--force']);
     assert.deepEqual(readdirSync(out).sort(), ['labels.csv', 'manifest.json']);
     assert.equal(phototag(home, ['export', '--format', 'parquet', '--out', out, '--db', db]).status, 2);
+  });
+
+  it('never deletes what is not an earlier export, even with --force', () => {
+    const home = tempDir();
+    const folder = join(home, 'Pictures');
+    mkdirSync(folder);
+    copyFileSync(photo('parrot.jpg'), join(folder, 'parrot.jpg'));
+    const db = join(home, 'library.sqlite');
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    assert.equal(phototag(home, ['label', join(folder, 'parrot.jpg'), '--confirm', 'Macaw', '--db', db]).status, 0);
+    const exportTo = (out: string) =>
+      phototag(home, ['export', '--format', 'csv', '--out', out, '--force', '--db', db]);
+
+    const intoLibrary = exportTo(folder);
+    assert.equal(intoLibrary.status, 1);
+    assert.match(
+      intoLibrary.stderr,
+      /^phototag: .*Pictures is inside the library folder .*Pictures: the exported photos/,
+    );
+    assert.deepEqual(readdirSync(folder), ['parrot.jpg']);
+
+    const mine = join(home, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'thesis.txt'), 'years of work');
+    const notAnExport = exportTo(mine);
+    assert.equal(notAnExport.status, 1);
+    assert.match(notAnExport.stderr, /mine holds files that are not a Phototag export/);
+    assert.deepEqual(readdirSync(mine), ['thesis.txt']);
+
+    const file = join(mine, 'thesis.txt');
+    assert.equal(exportTo(file).stderr, `phototag: ${file} is a file, not a folder.\n`);
   });
 });

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { userLabelId } from '../../src-main/db/correction-repository.js';
-import { exportDataset, ExportExistsError, type ExportOptions } from '../../src-main/export/dataset-export.js';
+import {
+  exportDataset,
+  ExportExistsError,
+  ExportRefusedError,
+  exportSourceOf,
+  type ExportOptions,
+  type ExportSource,
+} from '../../src-main/export/dataset-export.js';
 import { Library } from '../../src-main/library/library.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
 
@@ -25,7 +33,7 @@ function files(dir: string): string[] {
 
 describe('exporting corrections as a dataset', () => {
   let library: Library;
-  let source: { corrections: Library['repo']['corrections']; libraryPath: string };
+  let source: ExportSource;
   let folder: string;
 
   before(async () => {
@@ -66,7 +74,7 @@ describe('exporting corrections as a dataset', () => {
       type: 'reject',
       tag: { kind: 'label', id: dogTop.id, name: dogTop.name },
     });
-    source = { corrections: repo.corrections, libraryPath: library.dbPath };
+    source = exportSourceOf(library);
   });
   after(() => library.close());
 
@@ -180,13 +188,12 @@ describe('exporting corrections as a dataset', () => {
     );
   });
 
-  it('asks before overwriting a folder with files, and an interrupted export leaves nothing that looks complete', async () => {
+  it('asks before replacing an earlier export, and an interrupted export leaves nothing that looks complete', async () => {
     const parent = tempDir();
     const out = join(parent, 'busy');
-    mkdirSync(out);
-    writeFileSync(join(out, 'keep.txt'), 'mine');
+    await exportDataset(source, { ...defaults, format: 'jsonl', out });
     await assert.rejects(exportDataset(source, { ...defaults, format: 'csv', out }), ExportExistsError);
-    assert.deepEqual(readdirSync(out), ['keep.txt']);
+    assert.deepEqual(readdirSync(out).sort(), ['labels.jsonl', 'manifest.json']);
     await exportDataset(source, { ...defaults, format: 'csv', out, overwrite: true });
     assert.deepEqual(readdirSync(out).sort(), ['labels.csv', 'manifest.json']);
 
@@ -200,5 +207,58 @@ describe('exporting corrections as a dataset', () => {
     );
     assert.equal(existsSync(interrupted), false);
     assert.deepEqual(readdirSync(parent).sort(), ['busy']);
+  });
+
+  it('never replaces a folder that is not an earlier export, even when told to overwrite', async () => {
+    const out = join(tempDir(), 'mine');
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    const refused = (overwrite: boolean) =>
+      assert.rejects(
+        exportDataset(source, { ...defaults, format: 'csv', out, overwrite }),
+        (error: Error) =>
+          error instanceof ExportRefusedError && /holds files that are not a Phototag export/.test(error.message),
+      );
+    await refused(false);
+    await refused(true);
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify({ createdBy: 'Someone else 1.0' }));
+    await refused(true);
+    assert.deepEqual(readdirSync(out).sort(), ['keep.txt', 'manifest.json']);
+
+    const empty = join(tempDir(), 'empty');
+    mkdirSync(empty);
+    await exportDataset(source, { ...defaults, format: 'csv', out: empty });
+    assert.deepEqual(readdirSync(empty).sort(), ['labels.csv', 'manifest.json']);
+  });
+
+  it('refuses a library folder, a folder holding one, the library itself and the home folder', async () => {
+    const cases: [string, RegExp][] = [
+      [folder, /is inside the library folder/],
+      [join(folder, 'dataset'), /is inside the library folder/],
+      [dirname(folder), /holds the library folder/],
+      [library.thumbnailsDir, /holds the Phototag library itself/],
+      [library.dbPath, /holds the Phototag library itself/],
+      [homedir(), /holds (your home folder|the library)/],
+    ];
+    for (const [out, message] of cases) {
+      await assert.rejects(
+        exportDataset(source, { ...defaults, format: 'csv', out, overwrite: true }),
+        (error: Error) => error instanceof ExportRefusedError && message.test(error.message),
+        out,
+      );
+    }
+    assert.equal(readdirSync(folder).length, 17, 'the photos are all there');
+  });
+
+  it('says when the output folder is a file', async () => {
+    const file = join(tempDir(), 'notes.txt');
+    writeFileSync(file, 'mine');
+    for (const out of [file, join(file, 'dataset')]) {
+      await assert.rejects(exportDataset(source, { ...defaults, format: 'csv', out }), {
+        name: 'ExportRefusedError',
+        message: `${file} is a file, not a folder.`,
+      });
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'mine');
   });
 });
