@@ -10,11 +10,31 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  /** The folder the command starts in (the test's own by default). */
+  cwd?: string;
+  /** Variables on top of the test's environment (npm's INIT_CWD, say). */
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (only root can), to meet permissions that root would override. */
+  user?: { uid: number; gid: number };
+}
+
+/**
+ * The environment of a phototag child: its own per-user folder, and none of npm's variables, so that a test run
+ * through `npm test` behaves like one run by hand unless the test sets them itself.
+ */
+function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/.test(name)));
+  return { ...env, PHOTOTAG_HOME: home, ...extra };
+}
+
 /** Runs the real `phototag` command (the compiled CLI), with its own per-user folder. */
-export function phototag(home: string, args: string[]): CliResult {
+export function phototag(home: string, args: string[], options: CliOptions = {}): CliResult {
   const result = spawnSync(process.execPath, [PHOTOTAG, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, PHOTOTAG_HOME: home },
+    cwd: options.cwd,
+    env: cliEnv(home, options.env),
+    ...options.user,
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -22,7 +42,7 @@ export function phototag(home: string, args: string[]): CliResult {
 
 export function phototagAsync(home: string, args: string[]) {
   return spawn(process.execPath, [PHOTOTAG, ...args], {
-    env: { ...process.env, PHOTOTAG_HOME: home },
+    env: cliEnv(home),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -53,8 +53,16 @@ async function askYesNo(question: string): Promise<boolean> {
   }
 }
 
-async function withLibrary<T>(context: CommandContext, use: (library: Library) => Promise<T>): Promise<T> {
-  const library = Library.open({ dbPath: context.dbPath, modelId: context.modelId });
+/**
+ * Runs a command on the library. A command that only reads it opens it read-only: it works on a library it may
+ * not write to, and changes nothing in it (no migration, no recovery of an interrupted run).
+ */
+async function withLibrary<T>(
+  context: CommandContext,
+  access: 'reads' | 'writes',
+  use: (library: Library) => Promise<T>,
+): Promise<T> {
+  const library = Library.open({ dbPath: context.dbPath, modelId: context.modelId, readonly: access === 'reads' });
   try {
     return await use(library);
   } finally {
@@ -120,10 +128,10 @@ async function tagFolders(library: Library, folders: string[]): Promise<number> 
 }
 
 export const commands: Record<string, Command> = {
-  tag: (context) => withLibrary(context, (library) => tagFolders(library, context.args)),
+  tag: (context) => withLibrary(context, 'writes', (library) => tagFolders(library, context.args)),
 
   watch: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'writes', async (library) => {
       await tagFolders(library, context.args);
       library.on('warning', (message) => err(`warning: ${message}`));
       const status = new StatusLine();
@@ -139,7 +147,7 @@ export const commands: Record<string, Command> = {
     }),
 
   show: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'reads', async (library) => {
       if (context.args.length === 0) throw new UsageError('Name at least one photo or folder to show.');
       const photos = new Map<string, TaggedPhoto>();
       const unknown: string[] = [];
@@ -156,7 +164,7 @@ export const commands: Record<string, Command> = {
     }),
 
   search: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'reads', async (library) => {
       const [tag, ...extra] = context.args;
       if (!tag || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
       const hits = library.repo.searchTag(tag, context.minScore);
@@ -176,7 +184,8 @@ export const commands: Record<string, Command> = {
     }),
 
   models: (context) =>
-    withLibrary(context, async (library) => {
+    // Only "use" changes the library; "pull" writes to the models folder.
+    withLibrary(context, context.args[0] === 'use' ? 'writes' : 'reads', async (library) => {
       const [action, id, ...extra] = context.args;
       if (extra.length) throw new UsageError(`Too many arguments for models ${action}.`);
       switch (action) {
@@ -237,7 +246,7 @@ export const commands: Record<string, Command> = {
     }),
 
   label: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'writes', async (library) => {
       const { confirm, reject, add, replace } = context.label;
       const given = [confirm, reject, add, replace].filter((value) => value !== undefined);
       if (given.length !== 1) throw new UsageError('label takes one of --confirm, --reject, --add or --replace.');
@@ -272,7 +281,7 @@ export const commands: Record<string, Command> = {
     }),
 
   corrections: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'reads', async (library) => {
       if (context.args.length) throw new UsageError('corrections takes no arguments.');
       const corrections = library.repo.corrections.list();
       if (context.json) {
@@ -291,7 +300,7 @@ export const commands: Record<string, Command> = {
     }),
 
   export: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'reads', async (library) => {
       const { format, out: folder, force, ...options } = context.export;
       if (!format || !folder) throw new UsageError('export takes --format imagefolder|csv|jsonl and --out <dir>.');
       const status = new StatusLine();
@@ -329,7 +338,7 @@ export const commands: Record<string, Command> = {
     }),
 
   serve: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'writes', async (library) => {
       if (context.args.length) throw new UsageError('serve takes no arguments; add folders in the web interface.');
       const { startWebServer } = await import('../web/web-server.js');
       // Before starting: the engine's first warnings (a library folder it skips) come while it starts.
@@ -348,7 +357,7 @@ export const commands: Record<string, Command> = {
     }),
 
   doctor: (context) =>
-    withLibrary(context, async (library) => {
+    withLibrary(context, 'reads', async (library) => {
       const backends = ort.listSupportedBackends();
       const model = library.activeModel();
       const info = await library.classifierInfo();

@@ -28,6 +28,8 @@ export interface LibraryOptions {
   batchSize?: number;
   /** better-sqlite3 binding built for Electron, when running inside it. */
   nativeBinding?: string;
+  /** Only read the library (show, search, export): it may be read-only, and nothing in it changes. */
+  readonly?: boolean;
 }
 
 export interface ScanSummary {
@@ -99,10 +101,10 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   static open(options: LibraryOptions = {}): Library {
     const dbPath = resolve(options.dbPath ?? defaultDatabasePath());
-    const db = openDatabase(dbPath, { nativeBinding: options.nativeBinding });
+    const db = openDatabase(dbPath, { nativeBinding: options.nativeBinding, readonly: options.readonly });
     const library = new Library(db, options, dbPath);
-    // A previous process may have died mid-batch: its photos go back to the queue.
-    library.repo.resetInFlight();
+    // A previous process may have died mid-batch: its photos go back to the queue (at the next writer's start).
+    if (!options.readonly) library.repo.resetInFlight();
     return library;
   }
 

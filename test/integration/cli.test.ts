@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lchownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -24,6 +24,17 @@ function setup(files: string[]) {
   mkdirSync(folder);
   for (const file of files) copyFileSync(photo(file), join(folder, file));
   return { home, folder, db: join(home, 'test.sqlite') };
+}
+
+/** Root reads and writes any file whatever its mode: where permissions matter, the CLI runs as another user. */
+const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+
+/** Gives a test's folder to that user. */
+function handOver(dir: string): void {
+  if (!user) return;
+  for (const entry of ['', ...readdirSync(dir, { recursive: true, encoding: 'utf8' })]) {
+    lchownSync(join(dir, entry), user.uid, user.gid);
+  }
 }
 
 describe('phototag tag and show', () => {
@@ -235,5 +246,68 @@ describe('phototag models and doctor', () => {
     assert.equal(report.executionProviders.inUse, 'cpu');
     assert.ok(report.executionProviders.tried.some((line: string) => /^cuda: /.test(line)));
     assert.match(report.onnxruntime, /^\d+\.\d+/);
+  });
+});
+
+describe('a read-only library', () => {
+  const leftovers = (dir: string) => readdirSync(dir).filter((name) => /-(wal|shm|journal)$/.test(name));
+
+  it('answers show, search, corrections, export, models list and doctor, and leaves no files behind', () => {
+    const { home, folder, db } = setup(['parrot.jpg']);
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    assert.equal(phototag(home, ['label', join(folder, 'parrot.jpg'), '--confirm', 'Macaw', '--db', db]).status, 0);
+    handOver(home);
+    chmodSync(db, 0o444);
+    const read = (args: string[]) => {
+      const result = phototag(home, [...args, '--db', db], { user });
+      assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    assert.equal((JSON.parse(read(['show', folder, '--json'])) as ShownPhoto[])[0]!.labels[0]!.name, 'Macaw');
+    assert.equal((JSON.parse(read(['search', 'Bird', '--json'])) as unknown[]).length, 1);
+    assert.equal((JSON.parse(read(['corrections', '--json'])) as unknown[]).length, 1);
+    assert.match(read(['export', '--format', 'csv', '--out', join(home, 'dataset')]), /Exported 1 examples/);
+    assert.ok((JSON.parse(read(['models', 'list', '--json'])) as unknown[]).length > 0);
+    assert.equal((JSON.parse(read(['doctor', '--json'])) as { database: string }).database, db);
+    assert.deepEqual(leftovers(home), []);
+  });
+
+  it('reads a library in a folder it cannot write to', () => {
+    const { home, folder } = setup(['parrot.jpg']);
+    const libraryDir = join(home, 'shared');
+    mkdirSync(libraryDir);
+    const sharedDb = join(libraryDir, 'library.sqlite');
+    assert.equal(phototag(home, ['tag', folder, '--db', sharedDb]).status, 0);
+    handOver(home);
+    chmodSync(libraryDir, 0o555);
+    const shown = phototag(home, ['show', folder, '--json', '--db', sharedDb], { user });
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.equal((JSON.parse(shown.stdout) as ShownPhoto[]).length, 1);
+    assert.deepEqual(leftovers(libraryDir), []);
+  });
+
+  it('refuses to tag into it with a sentence, creating nothing', () => {
+    const { home, folder, db } = setup(['parrot.jpg']);
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    handOver(home);
+    chmodSync(db, 0o444);
+    const tagged = phototag(home, ['tag', folder, '--db', db], { user });
+    assert.equal(tagged.status, 1);
+    assert.equal(
+      tagged.stderr,
+      `phototag: The library ${db} is read-only (the file cannot be written to); ` +
+        'Phototag needs to write to it to tag photos and save changes.\n',
+    );
+    assert.deepEqual(leftovers(home), []);
+
+    chmodSync(db, 0o644);
+    chmodSync(home, 0o555);
+    const locked = phototag(home, ['label', join(folder, 'parrot.jpg'), '--confirm', 'Macaw', '--db', db], { user });
+    assert.equal(locked.status, 1);
+    assert.match(
+      locked.stderr,
+      /is read-only \(its folder .* cannot be written to, and SQLite keeps its journal there\)/,
+    );
+    assert.deepEqual(leftovers(home), []);
   });
 });
