@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
-import type { TaggedPhoto } from '../db/photo-repository.js';
+import type { PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
 import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
@@ -15,7 +15,17 @@ import {
   type ExportOptions,
 } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
-import { byteSize, duration, percent, progressText, StatusLine } from './terminal.js';
+import {
+  byteSize,
+  duration,
+  percent,
+  printable,
+  progressText,
+  StatusLine,
+  writeJson,
+  writeJsonArray,
+  writeLines,
+} from './terminal.js';
 
 export interface CommandContext {
   args: string[];
@@ -38,8 +48,8 @@ export interface CommandContext {
 
 type Command = (context: CommandContext) => Promise<number>;
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const err = (text: string) => process.stderr.write(`${text}\n`);
+const out = (...lines: string[]) => writeLines(process.stdout, ...lines);
+const err = (...lines: string[]) => writeLines(process.stderr, ...lines);
 
 /** Asks on the terminal; anywhere else (a pipe, a script) the answer is no. */
 async function askYesNo(question: string): Promise<boolean> {
@@ -47,7 +57,7 @@ async function askYesNo(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+    return /^y(es)?$/i.test((await prompt.question(`${printable(question)} [y/N] `)).trim());
   } finally {
     prompt.close();
   }
@@ -82,12 +92,12 @@ export function photoJson(photo: TaggedPhoto) {
   };
 }
 
-function photoLine(photo: TaggedPhoto): string {
-  if (photo.status === 'failed') return `${photo.path}\n  failed: ${photo.error}`;
-  if (photo.status !== 'done') return `${photo.path}\n  not tagged yet (${photo.status})`;
+function photoLines(photo: TaggedPhoto): [string, string] {
+  if (photo.status === 'failed') return [photo.path, `  failed: ${photo.error}`];
+  if (photo.status !== 'done') return [photo.path, `  not tagged yet (${photo.status})`];
   const categories = photo.categories.slice(0, 3).map((c) => `${c.name} ${percent(c.score)}`);
   const labels = photo.labels.map((l) => `${l.name} ${percent(l.score)}`);
-  return `${photo.path}\n  ${[categories.join(', '), labels.join(', ')].filter(Boolean).join('  |  ')}`;
+  return [photo.path, `  ${[categories.join(', '), labels.join(', ')].filter(Boolean).join('  |  ')}`];
 }
 
 /** Adds, scans and tags; the photos of these folders that failed decide the exit code. */
@@ -149,16 +159,18 @@ export const commands: Record<string, Command> = {
   show: (context) =>
     withLibrary(context, 'reads', async (library) => {
       if (context.args.length === 0) throw new UsageError('Name at least one photo or folder to show.');
-      const photos = new Map<string, TaggedPhoto>();
+      const photos = new Map<string, PhotoRow>();
       const unknown: string[] = [];
       for (const arg of context.args) {
         const found = library.repo.photosUnder(resolve(arg));
         if (found.length === 0) unknown.push(resolve(arg));
-        for (const photo of found) photos.set(photo.path, library.repo.withTags(photo));
+        for (const photo of found) photos.set(photo.path, photo);
       }
       const sorted = [...photos.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      if (context.json) out(JSON.stringify(sorted.map(photoJson), null, 2));
-      else for (const photo of sorted) out(photoLine(photo));
+      // Tags are read one photo at a time, as each is written: a whole library is never held at once.
+      const tagged = (photo: PhotoRow) => library.repo.withTags(photo);
+      if (context.json) await writeJsonArray(sorted, (photo) => photoJson(tagged(photo)));
+      else for (const photo of sorted) out(...photoLines(tagged(photo)));
       for (const path of unknown) err(`phototag: ${path} is not in the library; add its folder with "phototag tag".`);
       return unknown.length > 0 || sorted.some((photo) => photo.status === 'failed') ? 1 : 0;
     }),
@@ -169,13 +181,7 @@ export const commands: Record<string, Command> = {
       if (!tag || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
       const hits = library.repo.searchTag(tag, context.minScore);
       if (context.json) {
-        out(
-          JSON.stringify(
-            hits.map((hit) => ({ ...photoJson(library.repo.withTags(hit.photo)), score: hit.score })),
-            null,
-            2,
-          ),
-        );
+        await writeJsonArray(hits, (hit) => ({ ...photoJson(library.repo.withTags(hit.photo)), score: hit.score }));
       } else {
         for (const hit of hits) out(`${percent(hit.score).padStart(4)}  ${hit.photo.path}`);
         if (hits.length === 0) err(`No photo carries "${tag}" with a score of at least ${percent(context.minScore)}.`);
@@ -206,7 +212,7 @@ export const commands: Record<string, Command> = {
             status: model.installed ? (model.embedded ? 'embedded' : 'installed') : 'available',
             active: model.manifest.id === active,
           }));
-          if (context.json) out(JSON.stringify(rows, null, 2));
+          if (context.json) await writeJsonArray(rows, (row) => row);
           else {
             for (const row of rows) {
               out(
@@ -214,7 +220,8 @@ export const commands: Record<string, Command> = {
               );
             }
             out(
-              '\n* tags this library. Download one with "phototag models pull <id>", choose with "phototag models use <id>".',
+              '',
+              '* tags this library. Download one with "phototag models pull <id>", choose with "phototag models use <id>".',
             );
           }
           return 0;
@@ -285,8 +292,7 @@ export const commands: Record<string, Command> = {
       if (context.args.length) throw new UsageError('corrections takes no arguments.');
       const corrections = library.repo.corrections.list();
       if (context.json) {
-        const rows = corrections.map((c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() }));
-        out(JSON.stringify(rows, null, 2));
+        await writeJsonArray(corrections, (c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() }));
       } else {
         for (const c of corrections) {
           const was = c.model ? ` (the model said ${percent(c.model.score)})` : '';
@@ -379,12 +385,12 @@ export const commands: Record<string, Command> = {
         threads: info.threads,
         photos: library.repo.counts(),
       };
-      if (context.json) out(JSON.stringify(report, null, 2));
+      if (context.json) writeJson(report);
       else {
         for (const [key, value] of Object.entries(report)) {
-          out(
-            `${key.padEnd(20)} ${typeof value === 'object' ? JSON.stringify(value, null, 2).replace(/\n/g, '\n' + ' '.repeat(21)) : value}`,
-          );
+          const text = typeof value === 'object' ? JSON.stringify(value, null, 2) : String(value);
+          const [first, ...more] = text.split('\n');
+          out(`${key.padEnd(20)} ${first}`, ...more.map((line) => `${' '.repeat(21)}${line}`));
         }
       }
       return 0;

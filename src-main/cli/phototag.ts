@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { commands, type CommandContext } from './commands.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
+import { writeLines } from './terminal.js';
 
 export const USAGE = `Usage: phototag <command> [options]
 
@@ -104,12 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     verbose = values.verbose;
     if (values.version) {
       const { version } = (await import('../version.js')).versionInfo();
-      process.stdout.write(`${version}\n`);
+      writeLines(process.stdout, version);
       return 0;
     }
     const [name, ...args] = positionals;
     if (values.help || !name) {
-      (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+      writeLines(values.help ? process.stdout : process.stderr, ...USAGE.split('\n'));
       return values.help ? 0 : 2;
     }
     const command = commands[name];
@@ -147,11 +148,13 @@ export async function main(argv: string[]): Promise<number> {
     return await command(context);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`phototag: ${error.message}\nRun "phototag --help" for usage.\n`);
+      writeLines(process.stderr, `phototag: ${error.message}`, 'Run "phototag --help" for usage.');
       return 2;
     }
     const message = (error as Error).message ?? String(error);
-    process.stderr.write(`phototag: ${verbose ? ((error as Error).stack ?? message) : message}\n`);
+    // The message may carry a file name: it stays one escaped line, above the stack's own lines.
+    const frames = verbose ? ((error as Error).stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
+    writeLines(process.stderr, `phototag: ${message}`, ...frames);
     return 1;
   }
 }

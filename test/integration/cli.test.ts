@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { phototag } from '../cli.js';
+import { Library } from '../../src-main/library/library.js';
+import { phototag, phototagAsync } from '../cli.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
 import { writeHostileFiles } from '../hostile-files.js';
 import { MIN_SHOWN_SCORE } from '../../src-main/api/contract.js';
@@ -246,6 +247,97 @@ describe('phototag models and doctor', () => {
     assert.equal(report.executionProviders.inUse, 'cpu');
     assert.ok(report.executionProviders.tried.some((line: string) => /^cuda: /.test(line)));
     assert.match(report.onnxruntime, /^\d+\.\d+/);
+  });
+});
+
+describe('phototag human output', () => {
+  it('escapes control characters of file names in show, search, corrections, failures, warnings and errors', () => {
+    const evil = 'evil\x1b[31m\nred';
+    const shown = 'evil\\x1b[31m\\nred';
+    const { home, folder, db } = setup([]);
+    copyFileSync(photo('parrot.jpg'), join(folder, `${evil}.jpg`));
+    writeFileSync(join(folder, `${evil}-broken.jpg`), 'not a photo');
+    // A folder the scan cannot read is a warning.
+    mkdirSync(join(folder, `${evil}-locked`), { mode: 0o000 });
+    handOver(home);
+    const run = (args: string[]) => phototag(home, [...args, '--db', db], { user });
+    const runs = {
+      tag: run(['tag', folder]),
+      show: run(['show', folder]),
+      search: run(['search', 'Macaw']),
+      label: run(['label', join(folder, `${evil}.jpg`), '--confirm', 'Macaw']),
+      corrections: run(['corrections']),
+      unknown: run(['label', join(folder, `${evil}-gone.jpg`), '--confirm', 'Macaw']),
+    };
+    // Control characters but the line breaks the CLI writes itself.
+    const raw = (text: string) => [...text].filter((char) => char !== '\n' && /\p{Cc}/u.test(char));
+    for (const [name, run] of Object.entries(runs)) {
+      assert.deepEqual(raw(run.stdout + run.stderr), [], `${name} prints raw control characters`);
+    }
+    assert.ok(runs.tag.stderr.includes(`warning: Cannot read the folder ${join(folder, `${shown}-locked`)}: `));
+    assert.ok(runs.tag.stderr.includes(`failed: Cannot read ${join(folder, `${shown}-broken.jpg`)}: `));
+    assert.ok(runs.show.stdout.includes(`${join(folder, shown)}.jpg\n  Bird 100%`), runs.show.stdout);
+    assert.ok(runs.show.stdout.includes(`${join(folder, shown)}-broken.jpg\n  failed: Cannot read `));
+    assert.match(runs.search.stdout, new RegExp(`^100%  .*${shown.replace(/[\\[]/g, '\\$&')}\\.jpg\n$`));
+    assert.ok(runs.corrections.stdout.includes(`confirm  Macaw (the model said 100%)  ${join(folder, shown)}.jpg\n`));
+    assert.equal(
+      runs.unknown.stderr,
+      `phototag: ${join(folder, `${shown}-gone.jpg`)} is not in the library; tag its folder first.\n`,
+    );
+
+    const json = run(['show', folder, '--json']);
+    assert.ok(!json.stdout.includes('\x1b'), 'JSON escapes control characters itself');
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as ShownPhoto[]).map((p) => p.path),
+      [`${evil}-broken.jpg`, `${evil}.jpg`].map((file) => join(folder, file)),
+      'JSON keeps the real names',
+    );
+  });
+
+  it('pipes the whole output of a large library, JSON or text, to a slow reader, and stops when it leaves', async () => {
+    const { home, folder, db } = setup([]);
+    const library = Library.open({ dbPath: db, modelDirs: { embedded: MODELS_DIR, user: join(home, 'models') } });
+    const added = library.addFolder(folder);
+    const names = Array.from({ length: 12000 }, (_, i) => join(folder, `photo-${String(i).padStart(5, '0')}.jpg`));
+    library.repo.upsertScanned(
+      added.id,
+      names.map((path) => ({ path, size: 1000, mtimeMs: 1 })),
+    );
+    await library.close();
+
+    const read = async (args: string[]) => {
+      const child = phototagAsync(home, ['show', folder, ...args, '--db', db]);
+      const exited = new Promise<number | null>((done) => child.on('close', done));
+      const chunks: Buffer[] = [];
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        // A slow reader: the pipe fills up while this side looks elsewhere.
+        await new Promise((next) => setImmediate(next));
+      }
+      const output = Buffer.concat(chunks).toString('utf8');
+      assert.ok(output.length > 2 ** 19, `more than a pipe or socket buffer holds (${output.length} bytes)`);
+      assert.equal(await exited, 0);
+      return output;
+    };
+    const photos = JSON.parse(await read(['--json'])) as ShownPhoto[];
+    assert.deepEqual(
+      photos.map((p) => p.path),
+      names,
+    );
+    const text = await read([]);
+    assert.deepEqual(
+      text.split('\n').filter((line) => !line.startsWith('  ')),
+      [...names, ''],
+    );
+
+    // Like `phototag show --json | head`: the reader closes the pipe after its first bytes.
+    const child = phototagAsync(home, ['show', folder, '--json', '--db', db]);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    child.stdout.once('data', () => child.stdout.destroy());
+    assert.equal(await exited, 141, 'the status of a command ended by SIGPIPE');
+    assert.equal(stderr, '');
   });
 });
 
