@@ -1,4 +1,6 @@
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { packageRoot } from '../app-paths.js';
 import { commands, type CommandContext } from './commands.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
@@ -97,10 +99,35 @@ function parse(argv: string[]) {
   }
 }
 
+/**
+ * The folder the user typed the command in, when npm ran it from elsewhere: npm runs a package's scripts in the
+ * package's folder and passes the user's folder as INIT_CWD, so `npm run phototag -- show ./photo.jpg` means the
+ * user's ./photo.jpg, not the checkout's. A script of another package (the user's own package.json) is left in that
+ * package's folder, where its paths were written.
+ */
+function npmUserFolder(): string | undefined {
+  const { INIT_CWD: folder, npm_lifecycle_event: script, npm_package_json: packageJson } = process.env;
+  if (!folder || !script) return undefined;
+  if (packageJson && resolve(packageJson) !== join(packageRoot(), 'package.json')) return undefined;
+  return folder;
+}
+
+function enterUserFolder(): void {
+  const folder = npmUserFolder();
+  if (!folder) return;
+  try {
+    process.chdir(folder);
+  } catch (error) {
+    throw new Error(`Cannot work in ${folder}, the folder npm was started in: ${(error as Error).message}.`);
+  }
+}
+
 /** Runs the CLI and returns its exit code; never throws. */
 export async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   try {
+    // Before anything reads a path: every relative path the user gave is relative to this folder.
+    enterUserFolder();
     const { values, positionals } = parse(argv);
     verbose = values.verbose;
     if (values.version) {

@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, lchownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
 import { phototag, phototagAsync } from '../cli.js';
-import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
 import { writeHostileFiles } from '../hostile-files.js';
 import { MIN_SHOWN_SCORE } from '../../src-main/api/contract.js';
 
@@ -247,6 +257,43 @@ describe('phototag models and doctor', () => {
     assert.equal(report.executionProviders.inUse, 'cpu');
     assert.ok(report.executionProviders.tried.some((line: string) => /^cuda: /.test(line)));
     assert.match(report.onnxruntime, /^\d+\.\d+/);
+  });
+});
+
+describe('phototag under npm run', () => {
+  it('resolves relative paths against the folder npm was started in, not the checkout', (t: TestContext) => {
+    const { home, folder } = setup(['parrot.jpg']);
+    const db = `npm-run-${process.pid}.sqlite`;
+    // Before the fix these landed in the checkout; never leave them there.
+    t.after(() =>
+      ['', '-wal', '-shm', '-thumbnails'].forEach((end) =>
+        rmSync(join(ROOT, `${db}${end}`), { recursive: true, force: true }),
+      ),
+    );
+    const npm = {
+      cwd: ROOT,
+      env: { INIT_CWD: home, npm_lifecycle_event: 'phototag', npm_package_json: join(ROOT, 'package.json') },
+    };
+    const tagged = phototag(home, ['tag', 'Pictures', '--db', db], npm);
+    assert.equal(tagged.status, 0, tagged.stderr);
+    assert.ok(existsSync(join(home, db)), 'the database is where the user typed it');
+    assert.equal(existsSync(join(ROOT, db)), false);
+    const shown = phototag(home, ['show', join('Pictures', 'parrot.jpg'), '--json', '--db', db], npm);
+    assert.deepEqual(
+      (JSON.parse(shown.stdout) as ShownPhoto[]).map((p) => p.path),
+      [join(folder, 'parrot.jpg')],
+    );
+    const exported = phototag(home, ['export', '--format', 'csv', '--out', 'dataset', '--db', db], npm);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.ok(existsSync(join(home, 'dataset', 'manifest.json')));
+
+    // A script of the user's own package runs in that package's folder, and its paths are written from there.
+    const own = {
+      cwd: home,
+      env: { INIT_CWD: folder, npm_lifecycle_event: 'tag', npm_package_json: join(home, 'package.json') },
+    };
+    const fromScript = phototag(home, ['show', join('Pictures', 'parrot.jpg'), '--json', '--db', db], own);
+    assert.equal(fromScript.status, 0, fromScript.stderr);
   });
 });
 
