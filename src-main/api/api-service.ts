@@ -244,7 +244,7 @@ export class ApiService {
 
   private folderInfo(folder: Folder): FolderInfo {
     const summary = this.browse.folderSummaries().find((candidate) => candidate.id === folder.id);
-    return summary ?? { ...folder, total: 0, done: 0, failed: 0, pending: 0 };
+    return summary ?? { ...folder, total: 0, done: 0, failed: 0, pending: 0, corrected: 0 };
   }
 
   private tagList(minScore: number): TagList {
@@ -307,11 +307,10 @@ export class ApiService {
     return { folder: this.folderInfo(folder) };
   }
 
-  private async removeFolder(folderId: number): Promise<{ removed: true }> {
+  private async removeFolder(folderId: number): Promise<ApiResult<'removeFolder'>> {
     const folder = this.library.repo.folders().find((candidate) => candidate.id === folderId);
     if (!folder) throw new ApiServiceError('not-found', `There is no library folder with id ${folderId}.`);
-    await this.library.removeFolder(folder.path);
-    return { removed: true };
+    return { removed: true, ...(await this.library.removeFolder(folder.path)) };
   }
 
   private queryPhotos(request: ApiRequest<'queryPhotos'>): ApiResult<'queryPhotos'> {

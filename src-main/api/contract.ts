@@ -233,6 +233,8 @@ export interface FolderInfo {
   done: number;
   failed: number;
   pending: number;
+  /** Photos carrying corrections. Removing the folder keeps their corrections for when it is added again. */
+  corrected: number;
 }
 
 export interface Progress {
@@ -408,7 +410,8 @@ export interface ExportSummary {
 export interface ApiResults {
   summary: LibrarySummary;
   addFolder: { folder: FolderInfo };
-  removeFolder: { removed: true };
+  /** What left the library: its photos, of which `corrected` carried corrections (kept for a re-add). */
+  removeFolder: { removed: true; photos: number; corrected: number };
   queryPhotos: PhotoPage;
   photo: PhotoDetail;
   tags: TagList;

@@ -125,7 +125,6 @@ async function tagFolders(library: Library, folders: string[]): Promise<number> 
     library.off('progress', onProgress);
     status.clear();
   });
-  if (!summary.cancelled) library.purgeMissingNow();
   const failed = added.flatMap((folder) => library.repo.photosUnder(folder.path)).filter((p) => p.status === 'failed');
   for (const photo of failed) err(`failed: ${photo.error}`);
   out(

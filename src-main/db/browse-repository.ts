@@ -105,6 +105,9 @@ export class BrowseRepository {
       statusByFolder: prepare(
         'SELECT folder_id AS folderId, status, COUNT(*) AS n FROM photos GROUP BY folder_id, status',
       ),
+      // Corrections are few: a pass over them, not over the photos.
+      correctedByFolder: prepare(`SELECT p.folder_id AS folderId, COUNT(DISTINCT c.photo_id) AS n
+        FROM corrections c JOIN photos p ON p.id = c.photo_id GROUP BY p.folder_id`),
       untaggedCount: prepare(`SELECT COUNT(*) AS n FROM photos p WHERE p.status != 'missing' AND ${UNTAGGED}`),
     };
   }
@@ -201,14 +204,21 @@ export class BrowseRepository {
     return { categories: count('category'), labels: count('label') };
   }
 
-  /** Each folder with its photos counted by state; one pass over the (folder, status) index. */
+  /**
+   * Each folder with its photos counted by state (one pass over the (folder, status) index) and how many of them
+   * carry corrections.
+   */
   folderSummaries(): FolderSummary[] {
     const folders = new Map(
       (this.statements.folders.all() as { id: number; path: string }[]).map((folder) => [
         folder.id,
-        { ...folder, total: 0, done: 0, failed: 0, pending: 0 },
+        { ...folder, total: 0, done: 0, failed: 0, pending: 0, corrected: 0 },
       ]),
     );
+    for (const row of this.statements.correctedByFolder.all() as { folderId: number; n: number }[]) {
+      const folder = folders.get(row.folderId);
+      if (folder) folder.corrected = row.n;
+    }
     for (const row of this.statements.statusByFolder.all() as { folderId: number; status: PhotoStatus; n: number }[]) {
       const folder = folders.get(row.folderId);
       if (!folder || row.status === 'missing') continue;

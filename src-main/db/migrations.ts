@@ -167,4 +167,63 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX photos_review ON photos(margin, id) WHERE status = 'done' AND margin IS NOT NULL;
   `,
+  // 5: nothing lost. Corrections outlive their photo: when a photo leaves the library (its folder removed, its file
+  // gone for good) its corrections move to detached_corrections with the photo's fingerprint and path, and come back
+  // when a photo with that content (or, for a photo never read, that path) joins the library again: a re-added
+  // folder, a photo moved to another library folder. Thumbnails whose photo left or changed are queued in
+  // thumbnail_trash for the library to delete once no photo shows them. folders.device is the device the folder was
+  // on when last seen healthy, so an unmounted share (an empty mount point) is told apart from a folder emptied.
+  `
+  ALTER TABLE folders ADD COLUMN device TEXT;
+
+  CREATE TABLE detached_corrections (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    tag_kind TEXT NOT NULL,
+    label_id TEXT NOT NULL,
+    label_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    model_id TEXT,
+    model_version TEXT,
+    model_score REAL
+  );
+  CREATE INDEX detached_corrections_fingerprint ON detached_corrections(fingerprint);
+  CREATE INDEX detached_corrections_path ON detached_corrections(path) WHERE fingerprint IS NULL;
+
+  CREATE TRIGGER photos_detach_corrections BEFORE DELETE ON photos BEGIN
+    INSERT INTO detached_corrections (fingerprint, path, kind, tag_kind, label_id, label_name, created_at, batch,
+      model_id, model_version, model_score)
+    SELECT OLD.fingerprint, OLD.path, kind, tag_kind, label_id, label_name, created_at, batch, model_id,
+      model_version, model_score FROM corrections WHERE photo_id = OLD.id ORDER BY id;
+  END;
+
+  CREATE TRIGGER photos_reattach_by_fingerprint AFTER UPDATE OF fingerprint ON photos
+  WHEN NEW.fingerprint IS NOT NULL AND NEW.fingerprint IS NOT OLD.fingerprint BEGIN
+    INSERT INTO corrections (photo_id, kind, tag_kind, label_id, label_name, created_at, batch, model_id,
+      model_version, model_score)
+    SELECT NEW.id, kind, tag_kind, label_id, label_name, created_at, batch, model_id, model_version, model_score
+    FROM detached_corrections WHERE fingerprint = NEW.fingerprint ORDER BY id;
+    DELETE FROM detached_corrections WHERE fingerprint = NEW.fingerprint;
+  END;
+
+  CREATE TRIGGER photos_reattach_by_path AFTER INSERT ON photos BEGIN
+    INSERT INTO corrections (photo_id, kind, tag_kind, label_id, label_name, created_at, batch, model_id,
+      model_version, model_score)
+    SELECT NEW.id, kind, tag_kind, label_id, label_name, created_at, batch, model_id, model_version, model_score
+    FROM detached_corrections WHERE fingerprint IS NULL AND path = NEW.path ORDER BY id;
+    DELETE FROM detached_corrections WHERE fingerprint IS NULL AND path = NEW.path;
+  END;
+
+  CREATE TABLE thumbnail_trash (fingerprint TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TRIGGER photos_trash_thumbnail_on_delete AFTER DELETE ON photos WHEN OLD.fingerprint IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO thumbnail_trash VALUES (OLD.fingerprint);
+  END;
+  CREATE TRIGGER photos_trash_thumbnail_on_change AFTER UPDATE OF fingerprint ON photos
+  WHEN OLD.fingerprint IS NOT NULL AND OLD.fingerprint IS NOT NEW.fingerprint BEGIN
+    INSERT OR IGNORE INTO thumbnail_trash VALUES (OLD.fingerprint);
+  END;
+  `,
 ];

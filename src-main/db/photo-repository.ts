@@ -1,5 +1,5 @@
 import { sep } from 'node:path';
-import { isShown, type StatusCounts } from '../api/contract.js';
+import { isShown, type FolderInfo, type StatusCounts } from '../api/contract.js';
 import { TOP_LABELS, type Classification } from '../classifier/scoring.js';
 import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
 import type { Db } from './database.js';
@@ -9,14 +9,21 @@ export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missin
 export interface Folder {
   id: number;
   path: string;
+  /** The device (st_dev) the folder was on when last scanned healthy; null before the first scan. */
+  device?: string | null;
 }
 
-export interface FolderSummary extends Folder {
-  total: number;
-  done: number;
-  failed: number;
-  pending: number;
+/** What removing a folder takes out of the library: its photos, of which this many carry corrections. */
+export interface FolderRemoval {
+  photos: number;
+  corrected: number;
 }
+
+/** The row a result belongs to: which photo, and which version of its file was read. */
+export type ClaimedPhoto = Pick<PhotoRow, 'id' | 'path' | 'size' | 'mtimeMs'>;
+
+/** A folder with its photos counted: the API's own shape. */
+export type FolderSummary = FolderInfo;
 
 export interface ScannedFile {
   path: string;
@@ -67,8 +74,16 @@ export type { StatusCounts };
 
 export type UpsertOutcome = 'new' | 'changed' | 'unchanged';
 
+const claimOf = ({ id, path, size, mtimeMs }: ClaimedPhoto) => ({ id, path, size, mtimeMs });
+
 const PHOTO_COLUMNS = `id, folder_id AS folderId, path, size, mtime_ms AS mtimeMs, fingerprint, format, width, height,
   taken_at AS takenAt, camera, orientation, status, error, model_id AS modelId, model_version AS modelVersion`;
+
+/**
+ * The row still holds the very file version that was claimed: not removed (its id perhaps reused by another
+ * photo), not changed on disk since, not gone missing. Results are only ever saved under this condition.
+ */
+const SAME_VERSION = `id = @id AND path = @path AND size = @size AND mtime_ms = @mtimeMs AND status != 'missing'`;
 
 /** `path` itself and everything below it, as an index-friendly range (the separator sorts just before '0'). */
 const UNDER = `(path = @prefix OR (path > @prefix || '${sep}' AND path < @prefix || '${String.fromCharCode(sep.charCodeAt(0) + 1)}'))`;
@@ -83,13 +98,13 @@ export class PhotoRepository {
     const prepare = (sql: string) => db.prepare(sql);
     this.statements = {
       insertFolder: prepare('INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING'),
-      folderByPath: prepare('SELECT id, path FROM folders WHERE path = ?'),
-      folders: prepare('SELECT id, path FROM folders ORDER BY path'),
-      folderSummaries: prepare(`SELECT f.id, f.path, COUNT(p.id) AS total,
-          COALESCE(SUM(p.status = 'done'), 0) AS done, COALESCE(SUM(p.status = 'failed'), 0) AS failed,
-          COALESCE(SUM(p.status IN ('pending', 'processing')), 0) AS pending
-        FROM folders f LEFT JOIN photos p ON p.folder_id = f.id AND p.status != 'missing'
-        GROUP BY f.id ORDER BY f.path`),
+      folderByPath: prepare('SELECT id, path, device FROM folders WHERE path = ?'),
+      folders: prepare('SELECT id, path, device FROM folders ORDER BY path'),
+      setFolderDevice: prepare('UPDATE folders SET device = ? WHERE id = ?'),
+      folderRemoval: prepare(`SELECT COUNT(*) AS photos,
+          (SELECT COUNT(DISTINCT c.photo_id) FROM corrections c JOIN photos p ON p.id = c.photo_id
+           WHERE p.folder_id = @id) AS corrected
+        FROM photos WHERE folder_id = @id AND status != 'missing'`),
       deleteFolder: prepare('DELETE FROM folders WHERE id = ?'),
       photoByPath: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE path = ?`),
       photoById: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`),
@@ -99,6 +114,7 @@ export class PhotoRepository {
       restore: prepare(`UPDATE photos SET status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END,
         missing_since = NULL WHERE id = ? AND status = 'missing'`),
       pathsInFolder: prepare("SELECT id, path FROM photos WHERE folder_id = ? AND status != 'missing'"),
+      presentInFolder: prepare("SELECT COUNT(*) AS n FROM photos WHERE folder_id = ? AND status != 'missing'"),
       markMissing: prepare("UPDATE photos SET status = 'missing', missing_since = ? WHERE id = ?"),
       markMissingUnder: prepare(`UPDATE photos SET status = 'missing', missing_since = @now
         WHERE ${UNDER} AND status != 'missing'`),
@@ -109,7 +125,7 @@ export class PhotoRepository {
         WHERE status = 'done' AND (model_id IS NOT ? OR model_version IS NOT ?)`),
       relinkCandidate: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos
         WHERE fingerprint = ? AND status = 'missing' AND id != ? ORDER BY missing_since DESC LIMIT 1`),
-      deletePhoto: prepare('DELETE FROM photos WHERE id = ?'),
+      deleteClaimed: prepare('DELETE FROM photos WHERE id = @id AND path = @path'),
       movePhoto: prepare(`UPDATE photos SET folder_id = ?, path = ?, size = ?, mtime_ms = ?,
         status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END, missing_since = NULL WHERE id = ?`),
       deletePredictions: prepare('DELETE FROM predictions WHERE photo_id = ?'),
@@ -121,10 +137,16 @@ export class PhotoRepository {
       saveDone: prepare(`UPDATE photos SET status = 'done', error = NULL, fingerprint = @fingerprint,
         format = @format, width = @width, height = @height, taken_at = @takenAt, camera = @camera,
         orientation = @orientation, model_id = @modelId, model_version = @modelVersion, tagged_at = @now
-        WHERE id = @id`),
-      saveFailed: prepare(`UPDATE photos SET status = 'failed', error = ?, fingerprint = COALESCE(?, fingerprint),
-        model_id = NULL, model_version = NULL, tagged_at = ? WHERE id = ?`),
-      purgeMissing: prepare("DELETE FROM photos WHERE status = 'missing' AND missing_since <= ?"),
+        WHERE ${SAME_VERSION}`),
+      saveFailed: prepare(`UPDATE photos SET status = 'failed', error = @reason,
+        fingerprint = COALESCE(@fingerprint, fingerprint), model_id = NULL, model_version = NULL, tagged_at = @now
+        WHERE ${SAME_VERSION}`),
+      purgeMissing: prepare("DELETE FROM photos WHERE folder_id = ? AND status = 'missing'"),
+      trashThumbnail: prepare('INSERT OR IGNORE INTO thumbnail_trash VALUES (?)'),
+      trashedThumbnails: prepare(`SELECT t.fingerprint FROM thumbnail_trash t
+        WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.fingerprint = t.fingerprint)`),
+      clearTrash: prepare('DELETE FROM thumbnail_trash'),
+      hasFingerprint: prepare('SELECT EXISTS (SELECT 1 FROM photos WHERE fingerprint = ?) AS known'),
       counts: prepare('SELECT status, COUNT(*) AS n FROM photos GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
       searchTag: prepare(`SELECT photo_id AS photoId, MAX(score) AS score FROM (
@@ -148,12 +170,24 @@ export class PhotoRepository {
     return this.statements.folders.all() as Folder[];
   }
 
-  folderSummaries(): FolderSummary[] {
-    return this.statements.folderSummaries.all() as FolderSummary[];
+  /** What removing the folder would take out (its corrections are kept, detached, for a re-add). */
+  folderRemoval(id: number): FolderRemoval {
+    return this.statements.folderRemoval.get({ id }) as FolderRemoval;
   }
 
+  /** Removes the folder and its photos; their corrections are kept, detached, and come back if it is re-added. */
   removeFolder(id: number): void {
     this.statements.deleteFolder.run(id);
+  }
+
+  /** Records the device a folder was on when it was scanned healthy. */
+  setFolderDevice(id: number, device: string): void {
+    this.statements.setFolderDevice.run(device, id);
+  }
+
+  /** How many photos of the folder the library holds (not counting missing ones). */
+  presentInFolder(id: number): number {
+    return (this.statements.presentInFolder.get(id) as { n: number }).n;
   }
 
   photoByPath(path: string): PhotoRow | undefined {
@@ -183,10 +217,14 @@ export class PhotoRepository {
     )();
   }
 
-  /** After a full scan of a folder: what the scan did not see is missing (kept a while, in case it moved). */
-  markUnseenMissing(folderId: number, seen: Set<string>): number {
+  /**
+   * After a full scan of a folder: what the scan did not see is missing (kept, in case it moved or its disk comes
+   * back), except below `unread`, the subfolders the scan could not read.
+   */
+  markUnseenMissing(folderId: number, seen: Set<string>, unread: string[] = []): number {
     const rows = this.statements.pathsInFolder.all(folderId) as { id: number; path: string }[];
-    const gone = rows.filter((row) => !seen.has(row.path));
+    const below = (path: string, folder: string) => path === folder || path.startsWith(folder + sep);
+    const gone = rows.filter((row) => !seen.has(row.path) && !unread.some((folder) => below(row.path, folder)));
     const now = Date.now();
     this.db.transaction(() => gone.forEach((row) => this.statements.markMissing.run(now, row.id)))();
     return gone.length;
@@ -218,53 +256,93 @@ export class PhotoRepository {
   relinkMoved(photo: PhotoRow, fingerprint: string): PhotoRow | undefined {
     const moved = this.statements.relinkCandidate.get(fingerprint, photo.id) as PhotoRow | undefined;
     if (!moved) return undefined;
-    this.db.transaction(() => {
-      this.statements.deletePhoto.run(photo.id);
+    const relinked = this.db.transaction(() => {
+      // The claimed row may have left meanwhile (its folder removed): then nothing moves.
+      if (this.statements.deleteClaimed.run({ id: photo.id, path: photo.path }).changes === 0) return false;
       this.statements.movePhoto.run(photo.folderId, photo.path, photo.size, photo.mtimeMs, moved.id);
+      return true;
     })();
-    return this.photoById(moved.id);
+    return relinked ? this.photoById(moved.id) : undefined;
   }
 
   /**
    * Stores a batch of results and marks those photos done, in one transaction: each photo keeps nothing of its
-   * previous tagging.
+   * previous tagging. Returns the photos saved: a photo removed or changed since it was claimed keeps nothing of
+   * this result (a changed one stays queued for its new version).
    */
   saveTaggedBatch(
-    entries: { photoId: number; metadata: PhotoMetadata; result: Classification }[],
+    entries: { photo: ClaimedPhoto; metadata: PhotoMetadata; result: Classification }[],
     model: ModelRef,
-  ): void {
-    this.db.transaction(() => {
-      for (const { photoId, metadata, result } of entries) this.saveTagged(photoId, metadata, model, result);
-    })();
+  ): ClaimedPhoto[] {
+    return this.db.transaction(() =>
+      entries
+        .filter(({ photo, metadata, result }) => this.saveTagged(photo, metadata, model, result))
+        .map((entry) => entry.photo),
+    )();
   }
 
-  /** Stores one photo's results and marks it done, in one transaction with nothing of the previous tagging left. */
-  saveTagged(photoId: number, metadata: PhotoMetadata, model: ModelRef, result: Classification): void {
+  /** Stores one photo's results and marks it done, in one transaction; false when the photo is no longer that file. */
+  saveTagged(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, result: Classification): boolean {
     const s = this.statements;
-    this.db.transaction(() => {
-      s.deletePredictions.run(photoId);
-      s.deleteCategories.run(photoId);
+    return this.db.transaction(() => {
+      const saved = s.saveDone.run({
+        ...metadata,
+        ...claimOf(photo),
+        modelId: model.id,
+        modelVersion: model.version,
+        now: Date.now(),
+      });
+      if (saved.changes === 0) return false;
+      s.deletePredictions.run(photo.id);
+      s.deleteCategories.run(photo.id);
       result.labels.forEach((label, rank) =>
-        s.insertPrediction.run(photoId, model.id, model.version, rank, label.id, label.name, label.score),
+        s.insertPrediction.run(photo.id, model.id, model.version, rank, label.id, label.name, label.score),
       );
       for (const category of result.categories) {
-        s.insertCategory.run(photoId, model.id, model.version, category.id, category.name, category.score);
+        s.insertCategory.run(photo.id, model.id, model.version, category.id, category.name, category.score);
       }
-      s.saveDone.run({ ...metadata, id: photoId, modelId: model.id, modelVersion: model.version, now: Date.now() });
+      return true;
     })();
   }
 
-  saveFailed(photoId: number, reason: string, fingerprint?: string): void {
-    this.db.transaction(() => {
-      this.statements.deletePredictions.run(photoId);
-      this.statements.deleteCategories.run(photoId);
-      this.statements.saveFailed.run(reason, fingerprint ?? null, Date.now(), photoId);
+  /** Records why the photo could not be tagged; false when the photo is no longer that file. */
+  saveFailed(photo: ClaimedPhoto, reason: string, fingerprint?: string): boolean {
+    return this.db.transaction(() => {
+      const saved = this.statements.saveFailed.run({
+        ...claimOf(photo),
+        reason,
+        fingerprint: fingerprint ?? null,
+        now: Date.now(),
+      });
+      if (saved.changes === 0) return false;
+      this.statements.deletePredictions.run(photo.id);
+      this.statements.deleteCategories.run(photo.id);
+      return true;
     })();
   }
 
-  /** Photos missing for longer than `graceMs` have left the library for good. */
-  purgeMissing(graceMs: number): number {
-    return this.statements.purgeMissing.run(Date.now() - graceMs).changes;
+  /** The folder's missing photos leave the library (their corrections are kept, detached). */
+  purgeMissing(folderId: number): number {
+    return this.statements.purgeMissing.run(folderId).changes;
+  }
+
+  /** A thumbnail that may have lost its photo (one written for a result that was not saved). */
+  trashThumbnail(fingerprint: string): void {
+    this.statements.trashThumbnail.run(fingerprint);
+  }
+
+  /** Empties the thumbnail trash: returns the fingerprints whose thumbnails no photo shows any more. */
+  takeTrashedThumbnails(): string[] {
+    return this.db.transaction(() => {
+      const rows = this.statements.trashedThumbnails.all() as { fingerprint: string }[];
+      this.statements.clearTrash.run();
+      return rows.map((row) => row.fingerprint);
+    })();
+  }
+
+  /** Whether any photo of the library has this content fingerprint (so its thumbnail is in use). */
+  hasFingerprint(fingerprint: string): boolean {
+    return (this.statements.hasFingerprint.get(fingerprint) as { known: number }).known === 1;
   }
 
   counts(): StatusCounts {

@@ -1,14 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { existsSync, statSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { ClassifierWorker } from '../classifier/classifier-worker-client.js';
 import type { ClassifierInfo, ImageClassifier } from '../classifier/classifier.js';
 import { defaultDatabasePath, openDatabase, type Db } from '../db/database.js';
-import { PhotoRepository, type Folder, type ScannedFile } from '../db/photo-repository.js';
+import { PhotoRepository, type Folder, type FolderRemoval, type ScannedFile } from '../db/photo-repository.js';
 import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
-import { TaggingPipeline, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
+import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
 import { systemFolderReason } from './folder-rules.js';
 import { FolderWatcher } from './folder-watcher.js';
@@ -48,16 +49,34 @@ interface LibraryEvents {
   changed: [];
 }
 
-/** Photos that disappear are kept this long in case they reappear elsewhere (a move is a delete then an add). */
-const MISSING_GRACE_MS = 10_000;
 const MODEL_SETTING = 'model';
+/** Set once the thumbnails folder has been swept whole (libraries from before thumbnails were removed with photos). */
+const THUMBNAILS_SWEPT_SETTING = 'thumbnails-swept';
 
-function isDirectory(path: string): boolean {
+/** The folder's device (st_dev), or undefined when it is not a folder that can be read. */
+function folderDevice(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory();
+    const stats = statSync(path, { bigint: true });
+    return stats.isDirectory() ? String(stats.dev) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+const isDirectory = (path: string) => folderDevice(path) !== undefined;
+
+/**
+ * Why a scanned folder is not to be trusted with the photos it lacks, or undefined when it is healthy. A folder that
+ * cannot be read, or that is suddenly empty, or that moved to another device and holds none of the photos it had,
+ * is an unplugged drive or an unmounted share (its mount point left behind), never "everything deleted".
+ */
+function unavailability(folder: Folder, device: string, scan: { found: number; known: number; held: number }) {
+  if (scan.held === 0) return undefined;
+  if (scan.found === 0) return 'it is empty now';
+  if (folder.device && folder.device !== device && scan.known === 0) {
+    return 'it is on another device than before and holds none of its photos';
+  }
+  return undefined;
 }
 
 /**
@@ -84,7 +103,6 @@ export class Library extends EventEmitter<LibraryEvents> {
   private watcher: FolderWatcher | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
-  private purgeTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     /** The library's database connection, for repositories beyond the photo repository (browsing). */
@@ -182,29 +200,47 @@ export class Library extends EventEmitter<LibraryEvents> {
     });
   }
 
-  async removeFolder(path: string): Promise<void> {
+  /**
+   * Removes a folder from the library: its photos leave (the files stay on disk), their corrections are kept aside
+   * and come back if the folder is added again. Returns what left.
+   */
+  async removeFolder(path: string): Promise<FolderRemoval> {
     const folder = this.repo.folders().find((candidate) => candidate.path === resolve(path));
     if (!folder) throw new Error(`${resolve(path)} is not a library folder.`);
     await this.watcher?.remove(folder.path);
+    const removal = this.repo.folderRemoval(folder.id);
     this.repo.removeFolder(folder.id);
     this.emit('changed');
+    await this.sweepThumbnails();
+    return removal;
   }
 
-  /** Walks one folder and records new, changed and vanished photos; incremental by size and mtime. */
+  /**
+   * Walks one folder and records new, changed and vanished photos; incremental by size and mtime. Photos the walk
+   * does not find become missing (hidden, kept in case they moved or their disk comes back); those already missing
+   * before a healthy walk began leave the library. An unavailable folder changes nothing.
+   */
   async scan(folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
     const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
-    if (!isDirectory(folder.path)) {
-      // An unplugged drive or an unmounted share is not a folder emptied: its photos stay until it comes back.
-      const message = `The library folder ${folder.path} is not available (an unplugged drive?); its photos are kept.`;
+    const held = this.repo.presentInFolder(folder.id);
+    const device = folderDevice(folder.path);
+    const unavailable = (why: string) => {
+      const message =
+        `The library folder ${folder.path} is not available (${why}: an unplugged drive or an unmounted share?); ` +
+        `its ${held.toLocaleString('en')} photo${held === 1 ? ' is' : 's are'} kept until it is back.`;
       summary.problems.push({ path: folder.path, message });
       this.emit('warning', message);
       return summary;
-    }
+    };
+    if (device === undefined) return unavailable('it cannot be read or is gone');
     const seen = new Set<string>();
+    const unread: string[] = [];
+    let known = 0;
     let chunk: ScannedFile[] = [];
     const flush = () => {
       for (const outcome of this.repo.upsertScanned(folder.id, chunk)) {
         if (outcome === 'new') summary.added++;
+        else known++;
         if (outcome === 'changed') summary.changed++;
       }
       chunk = [];
@@ -212,6 +248,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     for await (const entry of scanFolder(folder.path, { signal })) {
       if (entry.type === 'problem') {
         summary.problems.push({ path: entry.path, message: entry.message });
+        unread.push(entry.path);
         this.emit('warning', entry.message);
         continue;
       }
@@ -221,7 +258,16 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (chunk.length >= 1000) flush();
     }
     flush();
-    if (!signal?.aborted) summary.missing = this.repo.markUnseenMissing(folder.id, seen);
+    if (signal?.aborted) return summary;
+    const why = unread.includes(folder.path)
+      ? 'it cannot be read'
+      : unavailability(folder, device, { found: summary.found, known, held });
+    if (why) return unavailable(why);
+    // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
+    const purged = this.repo.purgeMissing(folder.id);
+    summary.missing = this.repo.markUnseenMissing(folder.id, seen, unread);
+    this.repo.setFolderDevice(folder.id, device);
+    if (purged > 0) await this.sweepThumbnails();
     this.emit('changed');
     return summary;
   }
@@ -239,11 +285,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     return total;
   }
 
-  /** Tags everything pending with the active model; photos that vanished for good leave the library after. */
+  /** Tags everything pending with the active model; thumbnails no photo shows any more are deleted after. */
   async tag(): Promise<RunSummary> {
     const { pipeline } = await this.tagger();
     const summary = await pipeline.run();
-    this.schedulePurge();
+    await this.sweepThumbnails();
     return summary;
   }
 
@@ -274,11 +320,10 @@ export class Library extends EventEmitter<LibraryEvents> {
             void this.tag().catch((error: Error) => this.emit('warning', error.message));
           }
         },
+        // Hidden, not deleted: a move shows up as a removal then an addition, and an unmounted drive as removals.
+        // The next healthy scan of the folder removes what is still missing.
         onRemoved: (path) => {
-          if (this.repo.markMissingUnder(path) > 0) {
-            this.emit('changed');
-            this.schedulePurge();
-          }
+          if (this.repo.markMissingUnder(path) > 0) this.emit('changed');
         },
         onWarning: (message) => this.emit('warning', message),
       },
@@ -295,22 +340,26 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.watcher?.mode;
   }
 
-  private schedulePurge(): void {
-    clearTimeout(this.purgeTimer);
-    this.purgeTimer = setTimeout(() => {
-      if (this.pipeline?.isRunning) return this.schedulePurge();
-      if (this.repo.purgeMissing(MISSING_GRACE_MS) > 0) this.emit('changed');
-    }, MISSING_GRACE_MS + 100);
-    this.purgeTimer.unref();
-  }
-
-  /** Removes photos that vanished, now: for one-shot runs that end before the grace period would. */
-  purgeMissingNow(): number {
-    return this.repo.purgeMissing(0);
+  /**
+   * Deletes the thumbnails that no photo of the library shows any more (their photo left or changed). Only between
+   * runs: a photo being read may be about to claim a thumbnail that nothing points to yet. The first sweep of a
+   * library walks the whole folder, for thumbnails left by versions that did not delete them.
+   */
+  private async sweepThumbnails(): Promise<void> {
+    if (this.pipeline?.isRunning) return;
+    const trashed = this.repo.takeTrashedThumbnails();
+    await Promise.all(trashed.map((print) => rm(thumbnailPath(this.thumbnailsDir, print), { force: true })));
+    if (this.repo.getSetting(THUMBNAILS_SWEPT_SETTING)) return;
+    const files = await readdir(this.thumbnailsDir, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const file of files) {
+      const print = /^([0-9a-f]{64})\.jpg$/.exec(file.name)?.[1];
+      const unused = print ? !this.repo.hasFingerprint(print) : file.isFile() && file.name.endsWith('.tmp');
+      if (unused && file.isFile()) await rm(join(file.parentPath, file.name), { force: true });
+    }
+    this.repo.setSetting(THUMBNAILS_SWEPT_SETTING, '1');
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.purgeTimer);
     this.pipeline?.cancel();
     await this.pipeline?.whenIdle();
     await this.watcher?.close();

@@ -273,8 +273,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     } catch (error) {
       const reason =
         error instanceof PhotoError ? error.message : `Cannot tag ${photo.path}: ${(error as Error).message}`;
-      this.repo.saveFailed(photo.id, reason, print);
-      this.finish(photo, 'failed');
+      if (this.repo.saveFailed(photo, reason, print)) this.finish(photo, 'failed');
       return undefined;
     }
   }
@@ -292,11 +291,17 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
 
   private async classifyAndSave(items: Prepared[]): Promise<void> {
     const results = await this.classifier.classify(items.map((item) => item.input));
-    this.repo.saveTaggedBatch(
-      items.map((item, i) => ({ photoId: item.photo.id, metadata: item.metadata, result: results[i]! })),
-      this.model,
+    const saved = new Set(
+      this.repo.saveTaggedBatch(
+        items.map((item, i) => ({ photo: item.photo, metadata: item.metadata, result: results[i]! })),
+        this.model,
+      ),
     );
-    for (const item of items) this.finish(item.photo, 'tagged');
+    for (const item of items) {
+      if (saved.has(item.photo)) this.finish(item.photo, 'tagged');
+      // Removed or changed while it was read: its thumbnail may now belong to no photo.
+      else this.repo.trashThumbnail(item.metadata.fingerprint);
+    }
   }
 
   private finish(photo: PhotoRow, outcome: 'tagged' | 'failed'): void {

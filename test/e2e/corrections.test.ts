@@ -389,6 +389,35 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
     await page.keyboard.press('Escape');
   });
 
+  it('removing a folder asks first, says what is kept, and adding it again brings its corrections back', async () => {
+    const [folder] = (await api('summary', {})).folders;
+    assert.ok(folder!.corrected > 0, 'the tests before corrected some photos');
+    const removeButton = page.getByRole('button', { name: 'Remove folder Pets', exact: true });
+    const confirm = page.getByRole('dialog', { name: 'Remove “Pets” from the library?' });
+    await removeButton.click();
+    await confirm.getByText(`Its ${PHOTOS.length} photos leave the library. The files stay on disk.`).waitFor();
+    await confirm
+      .getByText(
+        `Your corrections on ${folder!.corrected} photo${folder!.corrected === 1 ? '' : 's'} are kept, and come back if you add the folder again.`,
+      )
+      .waitFor();
+    await shot('14-remove-folder');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal((await api('summary', {})).folders.length, 1, 'Escape keeps the folder');
+
+    await removeButton.click();
+    await confirm.getByRole('button', { name: 'Remove folder', exact: true }).click();
+    await cellCount(0);
+    assert.deepEqual((await api('summary', {})).folders, []);
+
+    await api('addFolder', { path: photosDir });
+    await page
+      .getByText(`All caught up: ${PHOTOS.length} photos tagged`, { exact: true })
+      .waitFor({ timeout: TAGGING_TIMEOUT });
+    assert.equal((await api('summary', {})).folders[0]!.corrected, folder!.corrected);
+  });
+
   it('ran without page errors or refused content (CSP)', () => {
     assert.deepEqual(problems, []);
   });

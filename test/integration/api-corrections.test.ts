@@ -79,7 +79,9 @@ describe('corrections, review and export through the API service', () => {
       names.map((name) => ({ path: join(photosDir, name), size: 1000, mtimeMs: 1 })),
     );
     for (const name of names) ids[name] = repo.photoByPath(join(photosDir, name))!.id;
-    Object.entries(RESULTS).forEach(([name, result], i) => repo.saveTagged(ids[name]!, metadata(i + 1), MODEL, result));
+    Object.entries(RESULTS).forEach(([name, result], i) =>
+      repo.saveTagged(repo.photoById(ids[name]!)!, metadata(i + 1), MODEL, result),
+    );
     service = new ApiService(library);
     service.onEvent((event) => events.push(event));
   });
@@ -407,8 +409,11 @@ describe('migration 4 on an existing library', () => {
       { id: 3, margin: null },
     ]);
     const repo = new PhotoRepository(db);
-    repo.saveTagged(2, metadata(2), MODEL, { labels: [score('x', 'X', 0.4), score('y', 'Y', 0.3)], categories: [] });
-    repo.saveFailed(1, 'Cannot read /photos/a.jpg: it is truncated.');
+    repo.saveTagged(repo.photoById(2)!, metadata(2), MODEL, {
+      labels: [score('x', 'X', 0.4), score('y', 'Y', 0.3)],
+      categories: [],
+    });
+    repo.saveFailed(repo.photoById(1)!, 'Cannot read /photos/a.jpg: it is truncated.');
     assert.deepEqual(margins(), [
       { id: 1, margin: null },
       { id: 2, margin: 0.4 - 0.3 },

@@ -75,8 +75,13 @@ describe('API service over a library', () => {
       );
       for (const name of files) ids[name] = repo.photoByPath(join(dir, sub, name))!.id;
     }
-    Object.entries(RESULTS).forEach(([name, result], i) => repo.saveTagged(ids[name]!, metadata(i + 1), MODEL, result));
-    repo.saveFailed(ids['broken.jpg']!, `Cannot read ${join(dir, 'b', 'broken.jpg')}: the image is truncated.`);
+    Object.entries(RESULTS).forEach(([name, result], i) =>
+      repo.saveTagged(repo.photoById(ids[name]!)!, metadata(i + 1), MODEL, result),
+    );
+    repo.saveFailed(
+      repo.photoById(ids['broken.jpg']!)!,
+      `Cannot read ${join(dir, 'b', 'broken.jpg')}: the image is truncated.`,
+    );
     service = new ApiService(library);
     service.onEvent((event) => events.push(event));
   });
@@ -115,9 +120,9 @@ describe('API service over a library', () => {
     ]);
     assert.equal((await service.call('tags', { minScore: 0.3 })).untagged, 2);
     // Re-tagged with a sure answer, then with a doubtful one: the threshold filter sees each new result.
-    library.repo.saveTagged(ids['blurry.jpg']!, metadata(9), MODEL, RESULTS['beach.jpg']!);
+    library.repo.saveTagged(library.repo.photoById(ids['blurry.jpg']!)!, metadata(9), MODEL, RESULTS['beach.jpg']!);
     assert.deepEqual(await names({ status: 'untagged', minScore: 0.3 }), ['waiting.jpg']);
-    library.repo.saveTagged(ids['blurry.jpg']!, metadata(4), MODEL, RESULTS['blurry.jpg']!);
+    library.repo.saveTagged(library.repo.photoById(ids['blurry.jpg']!)!, metadata(4), MODEL, RESULTS['blurry.jpg']!);
     assert.deepEqual(await names({ status: 'untagged', minScore: 0.3 }), ['blurry.jpg', 'waiting.jpg']);
   });
 

@@ -136,7 +136,6 @@ describe('corrections', () => {
     try {
       await reopened.scanAll();
       await reopened.tag();
-      reopened.purgeMissingNow();
       const moved = reopened.repo.photoByPath(join(folder, 'renamed', 'rio.jpg'))!;
       assert.equal(moved.id, parrotId!);
       assert.equal(moved.modelId, 'resnet56-cifar10');

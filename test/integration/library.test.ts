@@ -114,7 +114,7 @@ describe('the library', () => {
     }
   });
 
-  it('rescans incrementally, re-tags changed photos, keeps moved photos and drops deleted ones', async () => {
+  it('rescans incrementally, re-tags changed photos, keeps moved photos and drops deleted ones with their thumbnails', async () => {
     const dir = tempDir();
     const folder = photoFolder(['cat_720p.jpg', 'hot_dog.jpg', 'parrot.jpg']);
     const library = openLibrary(dir);
@@ -134,7 +134,13 @@ describe('the library', () => {
       assert.deepEqual([scan.added, scan.changed, scan.missing], [1, 1, 2]);
       const run = await library.tag();
       assert.equal(run.tagged, 2);
-      library.purgeMissingNow();
+      const hotDog = library.repo.photoByPath(join(folder, 'hot_dog.jpg'))!;
+      assert.equal(hotDog.status, 'missing', 'a vanished photo is hidden first, in case it moved or its disk is back');
+      const hotDogThumbnail = thumbnailPath(library.thumbnailsDir, hotDog.fingerprint!);
+      assert.ok(existsSync(hotDogThumbnail));
+      // The next healthy scan that still misses it takes it out of the library, with its thumbnail.
+      await library.scan(library.repo.folders()[0]!);
+      assert.equal(existsSync(hotDogThumbnail), false);
 
       assert.equal(topCategory(library, join(folder, 'cat_720p.jpg')), 'Dog');
       const moved = library.repo.photoByPath(join(folder, 'birds', 'macaw.jpg'))!;
@@ -259,8 +265,10 @@ describe('the library', () => {
       library.on('warning', (message) => warnings.push(message));
       const scan = await library.scan(library.repo.folders()[0]!);
       assert.equal(scan.missing, 0);
-      assert.match(warnings[0]!, /is not available \(an unplugged drive\?\); its photos are kept/);
-      library.purgeMissingNow();
+      assert.match(
+        warnings[0]!,
+        /is not available \(it cannot be read or is gone: an unplugged drive .*\); its 1 photo is kept/,
+      );
       assert.equal(library.repo.counts().done, 1);
       renameSync(unplugged, folder);
       assert.deepEqual((await library.scan(library.repo.folders()[0]!)).missing, 0);

@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { ApiService } from '../../src-main/api/api-service.js';
+import { userLabelId } from '../../src-main/db/correction-repository.js';
+import { Library } from '../../src-main/library/library.js';
+import { thumbnailPath } from '../../src-main/pipeline/tagging-pipeline.js';
+import { phototag } from '../cli.js';
+import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+
+const open = (dir: string) =>
+  Library.open({
+    dbPath: join(dir, 'library.sqlite'),
+    modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    batchSize: 4,
+  });
+
+/** A folder of `count` copies of the sources, taken in turn, named `<prefix>-NN-<source>`. */
+function copies(dir: string, prefix: string, sources: string[], count: number): string {
+  const folder = join(dir, prefix);
+  mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const source = sources[i % sources.length]!;
+    copyFileSync(photo(source), join(folder, `${prefix}-${String(i).padStart(2, '0')}-${source}`));
+  }
+  return folder;
+}
+
+const topCategory = (library: Library, path: string) =>
+  library.repo.withTags(library.repo.photoByPath(path)!).categories[0]?.name;
+
+const own = (name: string) => ({ kind: 'label' as const, id: userLabelId(name), name });
+
+const userLabels = (library: Library, path: string) =>
+  library.repo
+    .withTags(library.repo.photoByPath(path)!)
+    .labels.filter((label) => label.source === 'user')
+    .map((label) => label.name);
+
+describe('nothing lost', () => {
+  it('saves results only on the very photo that was read, when a folder is removed mid-run and another added', async () => {
+    const dir = tempDir();
+    const before = copies(dir, 'before', ['parrot.jpg', 'hot_dog.jpg'], 40);
+    const after = copies(dir, 'after', ['cat_720p.jpg', 'dog.jpg'], 40);
+    const library = open(dir);
+    try {
+      // What each source gets from a clean run, to compare with.
+      const clean = copies(dir, 'clean', ['cat_720p.jpg', 'dog.jpg'], 2);
+      await library.scan(library.addFolder(clean));
+      await library.tag();
+      const expected = new Map(
+        ['cat_720p.jpg', 'dog.jpg'].map((source, i) => [
+          source,
+          topCategory(library, join(clean, `clean-0${i}-${source}`)),
+        ]),
+      );
+      await library.removeFolder(clean);
+
+      await library.scan(library.addFolder(before));
+      const run = library.tag();
+      // Remove the folder while its photos are being decoded and classified, then add another one at once: the new
+      // photos take the ids the removed ones had.
+      await new Promise<void>((resolve) => {
+        const onPhoto = () => {
+          if (library.repo.counts().done < 4) return;
+          library.tagging!.off('photo', onPhoto);
+          resolve();
+        };
+        library.tagging!.on('photo', onPhoto);
+      });
+      await library.removeFolder(before);
+      await library.scan(library.addFolder(after));
+      await run;
+      await library.tag();
+
+      const photos = library.repo.photosUnder(after);
+      assert.equal(photos.length, 40);
+      for (const row of photos) {
+        const source = row.path.endsWith('cat_720p.jpg') ? 'cat_720p.jpg' : 'dog.jpg';
+        const { width, height } = await sharp(photo(source)).metadata();
+        assert.equal(row.status, 'done', row.path);
+        assert.deepEqual([row.width, row.height], [width, height], `${row.path} holds another photo's size`);
+        assert.equal(topCategory(library, row.path), expected.get(source), `${row.path} holds another photo's tags`);
+      }
+      assert.equal(library.repo.counts().total, 40);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('keeps the corrections of a removed folder and brings them back when it is added again', async () => {
+    const dir = tempDir();
+    const folder = copies(dir, 'holiday', ['parrot.jpg', 'dog.jpg', 'eagle.jpg'], 3);
+    const [parrot, dog, eagle] = ['holiday-00-parrot.jpg', 'holiday-01-dog.jpg', 'holiday-02-eagle.jpg'].map((name) =>
+      join(folder, name),
+    ) as [string, string, string];
+    const library = open(dir);
+    const service = new ApiService(library);
+    try {
+      await library.scan(library.addFolder(folder));
+      await library.tag();
+      const id = (path: string) => library.repo.photoByPath(path)!.id;
+      library.repo.corrections.apply([id(parrot), id(dog)], { type: 'add', tag: own('Holiday') });
+      library.repo.corrections.apply([id(eagle)], {
+        type: 'reject',
+        tag: { kind: 'category', id: 'bird', name: 'Bird' },
+      });
+      const thumbnails = [parrot, dog, eagle].map((path) =>
+        thumbnailPath(library.thumbnailsDir, library.repo.photoByPath(path)!.fingerprint!),
+      );
+      assert.ok(thumbnails.every((file) => existsSync(file)));
+
+      const [info] = (await service.call('summary', {})).folders;
+      assert.equal(info!.corrected, 3, 'the folder list says how many photos carry corrections');
+      const removed = await service.call('removeFolder', { folderId: info!.id });
+      assert.deepEqual(removed, { removed: true, photos: 3, corrected: 3 });
+      assert.equal(library.repo.counts().total, 0);
+      assert.deepEqual(library.repo.corrections.list(), []);
+      assert.ok(
+        thumbnails.every((file) => !existsSync(file)),
+        'the thumbnails of removed photos are deleted',
+      );
+
+      await library.scan(library.addFolder(folder));
+      await library.tag();
+      assert.deepEqual(userLabels(library, parrot), ['Holiday']);
+      assert.deepEqual(userLabels(library, dog), ['Holiday']);
+      assert.ok(!library.repo.withTags(library.repo.photoByPath(eagle)!).categories.some((c) => c.id === 'bird'));
+      assert.equal(library.repo.corrections.list().length, 3);
+    } finally {
+      service.close();
+      await library.close();
+    }
+  });
+
+  it('keeps the photos of a folder that is suddenly empty, and drops them only once it is healthy again', async () => {
+    const dir = tempDir();
+    const folder = copies(dir, 'album', ['parrot.jpg', 'dog.jpg'], 2);
+    const library = open(dir);
+    const warnings: string[] = [];
+    library.on('warning', (message) => warnings.push(message));
+    try {
+      await library.scan(library.addFolder(folder));
+      await library.tag();
+      const away = join(dir, 'away');
+      renameSync(folder, away);
+      mkdirSync(folder);
+      const scan = await library.scan(library.repo.folders()[0]!);
+      assert.equal(scan.missing, 0);
+      assert.match(
+        warnings.at(-1)!,
+        /is not available \(it is empty now: .*\); its 2 photos are kept until it is back/,
+      );
+      assert.equal(library.repo.counts().done, 2);
+
+      // Back, less one photo: the healthy scan hides it, the next one drops it.
+      rmSync(folder, { recursive: true });
+      renameSync(away, folder);
+      rmSync(join(folder, 'album-01-dog.jpg'));
+      assert.equal((await library.scan(library.repo.folders()[0]!)).missing, 1);
+      assert.equal(library.repo.photoByPath(join(folder, 'album-01-dog.jpg'))!.status, 'missing');
+      await library.scan(library.repo.folders()[0]!);
+      assert.equal(library.repo.photoByPath(join(folder, 'album-01-dog.jpg')), undefined);
+      assert.equal(library.repo.counts().done, 1);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('does not take a subfolder the scan could not read for photos deleted', async () => {
+    const dir = tempDir();
+    const library = open(dir);
+    try {
+      const folder = library.repo.addFolder(join(dir, 'album'));
+      const [kept, locked, gone] = ['kept.jpg', join('locked', 'a.jpg'), 'gone.jpg'].map((name) =>
+        join(folder.path, name),
+      );
+      library.repo.upsertScanned(
+        folder.id,
+        [kept!, locked!, gone!].map((path) => ({ path, size: 1, mtimeMs: 1 })),
+      );
+      assert.equal(library.repo.markUnseenMissing(folder.id, new Set([kept!]), [join(folder.path, 'locked')]), 1);
+      assert.equal(library.repo.photoByPath(locked!)!.status, 'pending');
+      assert.equal(library.repo.photoByPath(gone!)!.status, 'missing');
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('keeps a correction when its photo moves to another library folder and only one folder is tagged', () => {
+    const home = tempDir();
+    const first = copies(home, 'first', ['parrot.jpg', 'dog.jpg'], 2);
+    const second = copies(home, 'second', ['eagle.jpg'], 1);
+    const db = ['--db', join(home, 'library.sqlite')];
+    assert.equal(phototag(home, ['tag', first, second, ...db]).status, 0);
+    const parrot = join(first, 'first-00-parrot.jpg');
+    assert.equal(phototag(home, ['label', parrot, '--add', 'Rio', ...db]).status, 0);
+    const moved = join(second, 'rio.jpg');
+    renameSync(parrot, moved);
+    // Tagging only the first folder, twice (the second healthy scan takes the missing photo out).
+    assert.equal(phototag(home, ['tag', first, ...db]).status, 0);
+    assert.equal(phototag(home, ['tag', first, ...db]).status, 0);
+    assert.equal(phototag(home, ['tag', second, ...db]).status, 0);
+    const shown = JSON.parse(phototag(home, ['show', moved, '--json', ...db]).stdout) as {
+      labels: { name: string; source: string }[];
+    }[];
+    assert.deepEqual(
+      shown[0]!.labels.filter((label) => label.source === 'user').map((label) => label.name),
+      ['Rio'],
+    );
+    const corrections = JSON.parse(phototag(home, ['corrections', '--json', ...db]).stdout) as { path: string }[];
+    assert.deepEqual(
+      corrections.map((correction) => correction.path),
+      [moved],
+    );
+  });
+
+  it('keeps every photo and correction of an unmounted share', async (t) => {
+    const home = tempDir();
+    const mountPoint = join(home, 'share');
+    mkdirSync(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    } catch {
+      t.skip('mounting a tmpfs needs root (CAP_SYS_ADMIN)');
+      return;
+    }
+    const db = ['--db', join(home, 'library.sqlite')];
+    const files = copies(
+      mountPoint,
+      'photos',
+      ['parrot.jpg', 'dog.jpg', 'eagle.jpg', 'hot_dog.jpg', 'cat_720p.jpg'],
+      5,
+    );
+    const paths = readdirSync(files).map((name) => join(files, name));
+    try {
+      assert.equal(phototag(home, ['tag', mountPoint, ...db]).status, 0);
+      assert.equal(phototag(home, ['label', ...paths, '--add', 'Holiday', ...db]).status, 0);
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+    const counts = () => {
+      const corrections = JSON.parse(phototag(home, ['corrections', '--json', ...db]).stdout) as unknown[];
+      const shown = JSON.parse(phototag(home, ['show', mountPoint, '--json', ...db]).stdout) as unknown[];
+      return { photos: shown.length, corrections: corrections.length };
+    };
+    const empty = phototag(home, ['tag', mountPoint, ...db]);
+    assert.match(
+      empty.stderr,
+      /share is not available \(it is empty now: an unplugged drive or an unmounted share\?\)/,
+    );
+    assert.deepEqual(counts(), { photos: 5, corrections: 5 });
+    // Something else lies in the bare mount point: another device, none of the library's photos.
+    copyFileSync(photo('sunflower.bmp'), join(mountPoint, 'left-behind.bmp'));
+    const other = phototag(home, ['tag', mountPoint, ...db]);
+    assert.match(other.stderr, /is on another device than before and holds none of its photos/);
+    assert.equal(JSON.parse(phototag(home, ['corrections', '--json', ...db]).stdout).length, 5);
+  });
+});
