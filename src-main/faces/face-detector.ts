@@ -1,0 +1,57 @@
+import * as ort from '../classifier/onnxruntime.js';
+import { faceCrop } from './people-rules.js';
+import { decodeYunet, letterbox, YUNET, type Face } from './yunet.js';
+
+export interface RgbPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface DetectOptions {
+  /** The letterboxed input's longer side, a multiple of 32. */
+  size?: number;
+  /** The lowest score a face is kept with. */
+  scoreThreshold?: number;
+}
+
+/** Below this YuNet's detections are mostly noise; the People rules then ask for more (see people-rules.ts). */
+export const MIN_FACE_SCORE = 0.5;
+
+/**
+ * The faces YuNet finds in RGB pixels (3 channels, `width` x `height`), in fractions of the photo. `session` holds
+ * models/yunet-face/model.onnx; inference blocks its thread, so this belongs in the worker that owns inference.
+ */
+export async function detectFaces(
+  session: ort.InferenceSession,
+  pixels: Buffer,
+  width: number,
+  height: number,
+  { size = YUNET.inputSize, scoreThreshold = MIN_FACE_SCORE }: DetectOptions = {},
+): Promise<Face[]> {
+  const input = await letterbox(pixels, width, height, size);
+  const feeds = { [YUNET.inputName]: new ort.Tensor('float32', input.tensor, [1, 3, input.height, input.width]) };
+  const results = await session.run(feeds);
+  const outputs = Object.fromEntries(
+    Object.entries(results).map(([name, tensor]) => [name, tensor.data as Float32Array]),
+  );
+  return decodeYunet(outputs, input.width, input.height, {
+    scoreThreshold,
+    photoWidth: input.photoWidth,
+    photoHeight: input.photoHeight,
+  });
+}
+
+/**
+ * The square around a face (people-rules faceCrop) cut from the RGB pixels it was found in: what the classifier
+ * looks at to tell a person's face from an animal's.
+ */
+export function facePixels(pixels: Buffer, width: number, height: number, face: Face): RgbPixels {
+  const region = faceCrop(face, width, height);
+  const data = Buffer.alloc(region.width * region.height * 3);
+  for (let row = 0; row < region.height; row++) {
+    const start = ((region.top + row) * width + region.left) * 3;
+    pixels.copy(data, row * region.width * 3, start, start + region.width * 3);
+  }
+  return { data, width: region.width, height: region.height };
+}
