@@ -167,11 +167,13 @@ export class ApiService {
   }
 
   /**
-   * Starts the engine: in the background, watches every library folder, scans them for what changed while nobody
+   * Starts the engine: makes this process the one that tags the library (rejecting, with who does, while another
+   * Phototag is), then in the background watches every library folder, scans them for what changed while nobody
    * watched, and tags whatever is pending. Placing the watches walks every folder, 1.5 s for 20,000 of them, so
    * the URL or the window does not wait for it; a photo changed meanwhile is found by the scan that follows.
    */
   async start(): Promise<void> {
+    this.library.claimTagging(process.versions.electron ? 'the desktop app' : 'serve');
     this.background(async () => {
       await this.library.watch();
       await this.library.scanAll();

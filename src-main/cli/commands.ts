@@ -100,9 +100,14 @@ function photoLines(photo: TaggedPhoto): [string, string] {
   return [photo.path, `  ${[categories.join(', '), labels.join(', ')].filter(Boolean).join('  |  ')}`];
 }
 
-/** Adds, scans and tags; the photos of these folders that failed decide the exit code. */
-async function tagFolders(library: Library, folders: string[]): Promise<number> {
+/**
+ * Adds, scans and tags; the photos of these folders that failed decide the exit code. `holder` names this command
+ * to another Phototag that finds the library busy.
+ */
+async function tagFolders(library: Library, folders: string[], holder: string): Promise<number> {
   if (folders.length === 0) throw new UsageError('Name at least one folder to tag.');
+  // Before anything is added or scanned: a library that another Phototag is tagging is left as it is.
+  library.claimTagging(holder);
   const added = folders.map((folder) => library.addFolder(folder));
   const status = new StatusLine();
   status.show('Scanning...');
@@ -137,11 +142,11 @@ async function tagFolders(library: Library, folders: string[]): Promise<number> 
 }
 
 export const commands: Record<string, Command> = {
-  tag: (context) => withLibrary(context, 'writes', (library) => tagFolders(library, context.args)),
+  tag: (context) => withLibrary(context, 'writes', (library) => tagFolders(library, context.args, 'phototag tag')),
 
   watch: (context) =>
     withLibrary(context, 'writes', async (library) => {
-      await tagFolders(library, context.args);
+      await tagFolders(library, context.args, 'phototag watch');
       library.on('warning', (message) => err(`warning: ${message}`));
       const status = new StatusLine();
       library.on('progress', (progress) => {

@@ -13,6 +13,7 @@ import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '
 import { scanFolder } from './folder-scanner.js';
 import { systemFolderReason } from './folder-rules.js';
 import { FolderWatcher } from './folder-watcher.js';
+import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
 import type { Tag } from '../db/correction-repository.js';
 import { loadLabelSet } from '../models/label-sets.js';
@@ -101,6 +102,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   private classifier: ImageClassifier | undefined;
   private pipeline: TaggingPipeline | undefined;
   private watcher: FolderWatcher | undefined;
+  private taggingLock: TaggingLock | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
 
@@ -287,10 +289,24 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /** Tags everything pending with the active model; thumbnails no photo shows any more are deleted after. */
   async tag(): Promise<RunSummary> {
+    this.claimTagging();
     const { pipeline } = await this.tagger();
     const summary = await pipeline.run();
     await this.sweepThumbnails();
     return summary;
+  }
+
+  /**
+   * Makes this process the one that tags this library, until close; `holder` is how another Phototag names it when
+   * it finds the library busy ("phototag tag", "serve"). Throws, naming the holder, while another one is tagging.
+   */
+  claimTagging(holder = 'engine'): void {
+    this.taggingLock ??= TaggingLock.claim(this.db, holder, (message) => {
+      // Tagging on would make two writers; the next run claims the library again, or says who holds it.
+      this.taggingLock = undefined;
+      this.pipeline?.cancel();
+      this.emit('warning', message);
+    });
   }
 
   get tagging(): TaggingPipeline | undefined {
@@ -364,6 +380,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.pipeline?.whenIdle();
     await this.watcher?.close();
     await this.classifier?.dispose();
+    this.taggingLock?.release();
     this.db.close();
   }
 }
