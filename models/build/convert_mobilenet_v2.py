@@ -102,6 +102,8 @@ def inat_spec(group: str) -> ModelSpec:
                 ("version", "1"),
                 ("architecture", "MobileNetV2 1.0/224, uint8 quantized (converted from TFLite)"),
                 ("role", "specialist"),
+                # Only on photos the library's model finds to be of the group (its category id is the group).
+                ("runsWhen", OrderedDict([("category", group), ("minScore", 0.5)])),
                 ("labelSet", f"inat-{group}"),
                 ("file", "model.onnx"),
                 ("size", 0),

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedModelsDir, userModelsDir } from '../app-paths.js';
-import { manifestSchema, type ModelManifest } from './manifest.js';
+import { manifestSchema, type AnyManifest, type FaceDetectorManifest, type ModelManifest } from './manifest.js';
 
-export interface ModelEntry {
-  manifest: ModelManifest;
+/** A model folder; a classifier's unless typed otherwise. */
+export interface ModelEntry<M extends AnyManifest = ModelManifest> {
+  manifest: M;
   /** Folder holding manifest.json (and model.onnx once installed). */
   dir: string;
   modelPath: string;
@@ -22,7 +23,8 @@ export function defaultModelDirs(env: NodeJS.ProcessEnv = process.env): ModelDir
   return { embedded: embeddedModelsDir(env), user: userModelsDir(env) };
 }
 
-export function readManifest(dir: string): ModelManifest {
+/** Any model folder's manifest, checked against its task's schema. */
+function readAnyManifest(dir: string): AnyManifest {
   const file = join(dir, 'manifest.json');
   let json: unknown;
   try {
@@ -38,13 +40,22 @@ export function readManifest(dir: string): ModelManifest {
   return parsed.data;
 }
 
-function entriesIn(root: string, embedded: boolean): ModelEntry[] {
+/** A classifier's manifest (the library's model or a specialist); another task is an error. */
+export function readManifest(dir: string): ModelManifest {
+  const manifest = readAnyManifest(dir);
+  if (manifest.task !== 'classify') {
+    throw new Error(`The model in ${dir} is a ${manifest.task} model, not an image classifier.`);
+  }
+  return manifest;
+}
+
+function entriesIn(root: string, embedded: boolean): ModelEntry<AnyManifest>[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
     .filter((dirent) => dirent.isDirectory() && existsSync(join(root, dirent.name, 'manifest.json')))
     .map((dirent) => {
       const dir = join(root, dirent.name);
-      const manifest = readManifest(dir);
+      const manifest = readAnyManifest(dir);
       const modelPath = join(dir, manifest.file);
       return { manifest, dir, modelPath, installed: existsSync(modelPath), embedded };
     });
@@ -54,13 +65,25 @@ function entriesIn(root: string, embedded: boolean): ModelEntry[] {
  * Every model Phototag knows: those shipped in the app (installed, or only described for download) and those
  * installed in the per-user folder. An installed download replaces the shipped description of the same id.
  */
-export function listModels(dirs: ModelDirs = defaultModelDirs()): ModelEntry[] {
-  const byId = new Map<string, ModelEntry>();
+function listEntries(dirs: ModelDirs): ModelEntry<AnyManifest>[] {
+  const byId = new Map<string, ModelEntry<AnyManifest>>();
   for (const entry of entriesIn(dirs.embedded, true)) byId.set(entry.manifest.id, entry);
   for (const entry of entriesIn(dirs.user, false)) {
     if (entry.installed || !byId.has(entry.manifest.id)) byId.set(entry.manifest.id, entry);
   }
   return [...byId.values()].sort((a, b) => a.manifest.id.localeCompare(b.manifest.id));
+}
+
+/** The classifiers Phototag knows (the library's models and the specialists). */
+export function listModels(dirs: ModelDirs = defaultModelDirs()): ModelEntry[] {
+  return listEntries(dirs).filter((entry): entry is ModelEntry => entry.manifest.task === 'classify');
+}
+
+/** The face detectors Phototag knows. */
+export function listFaceDetectors(dirs: ModelDirs = defaultModelDirs()): ModelEntry<FaceDetectorManifest>[] {
+  return listEntries(dirs).filter(
+    (entry): entry is ModelEntry<FaceDetectorManifest> => entry.manifest.task === 'detect-faces',
+  );
 }
 
 /** The models a library can tag with; specialists only add detail to what one of these finds. */
