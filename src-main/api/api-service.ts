@@ -10,6 +10,7 @@ import type { Library } from '../library/library.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import {
   isApiMethod,
+  categoryDetail,
   isShown,
   requestSchemas,
   thumbVersionOf,
@@ -327,9 +328,13 @@ export class ApiService {
       // A category sums its labels' probabilities, so it wins a tie with its own best label: "Dog", not "Beagle".
       const top =
         topCategory && (!topLabel || topCategory.score >= topLabel.score)
-          ? { ...topCategory, kind: 'category' as const }
+          ? {
+              ...topCategory,
+              kind: 'category' as const,
+              detail: categoryDetail(topCategory.id, labels, tileTags.faces),
+            }
           : topLabel
-            ? { ...topLabel, kind: 'label' as const }
+            ? { ...topLabel, kind: 'label' as const, detail: null }
             : null;
       return {
         id: row.id,
@@ -365,6 +370,7 @@ export class ApiService {
       model: photo.modelId && photo.modelVersion ? { id: photo.modelId, version: photo.modelVersion } : null,
       labels: photo.labels,
       categories: photo.categories,
+      faces: photo.faces,
       thumbVersion: photo.status === 'failed' ? null : thumbVersionOf(photo.fingerprint),
     };
   }

@@ -279,13 +279,36 @@ export interface LibrarySummary {
 }
 
 /** One tile of the grid: enough to draw it and its hover card, nothing more. */
+/**
+ * What a category's caption adds: the species a specialist named on a photo of that category ("Bird · House Finch",
+ * with the species' score), or the number of people's faces ("People · 3"). A specialist's labels detail the
+ * category their id starts with ("bird:Haemorhous mexicanus" details "bird").
+ */
+export interface TagDetail {
+  name: string;
+  /** The detail's own score (a species'); null when the category's score stands (a face count). */
+  score: number | null;
+}
+
+/** Categories whose caption carries the number of faces. */
+const FACE_COUNTED = new Set(['people', 'group']);
+
+export function categoryDetail(categoryId: string, labels: readonly Score[], faces: number): TagDetail | null {
+  if (FACE_COUNTED.has(categoryId)) return faces > 0 ? { name: String(faces), score: null } : null;
+  const species = labels.find((label) => label.id.startsWith(`${categoryId}:`));
+  return species ? { name: species.name, score: species.score } : null;
+}
+
 export interface PhotoTile {
   id: number;
   /** The file name, for labels and alt text. */
   name: string;
   status: PhotoStatus;
-  /** The tile's caption: the best category or label ("Dog", 0.94); null when nothing is known yet. */
-  top: (TagScore & { kind: TagRef['kind'] }) | null;
+  /**
+   * The tile's caption: the best category or label ("Dog", 0.94), with a category's detail ("Bird · House Finch");
+   * null when nothing is known yet.
+   */
+  top: (TagScore & { kind: TagRef['kind']; detail: TagDetail | null }) | null;
   /** The user's labels, then the most probable of the model's, up to five. */
   labels: TagScore[];
   /** Why the photo could not be tagged. */
@@ -325,6 +348,8 @@ export interface PhotoDetail {
   labels: TagScore[];
   /** The user's categories first, then the model's by score. */
   categories: TagScore[];
+  /** How many people's faces the photo shows. */
+  faces: number;
   thumbVersion: string | null;
 }
 

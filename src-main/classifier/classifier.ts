@@ -37,7 +37,7 @@ function resolveName(modelId: string, kind: string, wanted: string | undefined, 
   );
 }
 
-/** Loads `entry` with onnxruntime-node. Inference blocks the calling thread: UIs use ClassifierWorker instead. */
+/** Loads `entry` with onnxruntime-node. Inference blocks the calling thread: UIs use TaggerWorker instead. */
 export class Classifier implements ImageClassifier {
   private constructor(
     readonly info: ClassifierInfo,

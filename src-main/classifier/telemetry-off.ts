@@ -6,6 +6,6 @@
  *
  * This module sets it and nothing else, so that importing it first (see onnxruntime.ts) runs it before
  * onnxruntime-node is evaluated. In a worker thread process.env is a private copy that native code never sees: the
- * thread that starts a worker which loads onnxruntime imports this module first (classifier-worker-client.ts does).
+ * thread that starts a worker which loads onnxruntime imports this module first (taggers/tagger-worker-client.ts does).
  */
 process.env.ORT_DISABLE_TELEMETRY = '1';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
+import { categoryDetail } from '../api/contract.js';
 import type { PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
 import { pullModel } from '../models/model-download.js';
@@ -88,6 +89,7 @@ export function photoJson(photo: TaggedPhoto) {
     // The effective-tag rows already have exactly the contract's shape: id, name, score, source.
     labels: photo.labels,
     categories: photo.categories,
+    faces: photo.faces,
     ...(photo.error ? { error: photo.error } : {}),
   };
 }
@@ -95,7 +97,10 @@ export function photoJson(photo: TaggedPhoto) {
 function photoLines(photo: TaggedPhoto): [string, string] {
   if (photo.status === 'failed') return [photo.path, `  failed: ${photo.error}`];
   if (photo.status !== 'done') return [photo.path, `  not tagged yet (${photo.status})`];
-  const categories = photo.categories.slice(0, 3).map((c) => `${c.name} ${percent(c.score)}`);
+  const categories = photo.categories.slice(0, 3).map((c) => {
+    const detail = categoryDetail(c.id, photo.labels, photo.faces);
+    return `${c.name}${detail ? ` · ${detail.name}` : ''} ${percent(detail?.score ?? c.score)}`;
+  });
   const labels = photo.labels.map((l) => `${l.name} ${percent(l.score)}`);
   return [photo.path, `  ${[categories.join(', '), labels.join(', ')].filter(Boolean).join('  |  ')}`];
 }
@@ -214,18 +219,21 @@ export const commands: Record<string, Command> = {
             labelSet: model.manifest.labelSet,
             size: model.manifest.size,
             status: model.installed ? (model.embedded ? 'embedded' : 'installed') : 'available',
+            role: model.manifest.role,
             active: model.manifest.id === active,
           }));
           if (context.json) await writeJsonArray(rows, (row) => row);
           else {
             for (const row of rows) {
               out(
-                `${row.active ? '*' : ' '} ${row.id.padEnd(28)} ${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}`,
+                `${row.active ? '*' : row.role === 'specialist' ? '+' : ' '} ${row.id.padEnd(28)} ` +
+                  `${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}`,
               );
             }
             out(
               '',
               '* tags this library. Download one with "phototag models pull <id>", choose with "phototag models use <id>".',
+              '+ a specialist: it adds detail (species) to what the library model finds, on every library.',
             );
           }
           return 0;

@@ -16,6 +16,8 @@ export interface TileTags {
   topLabel: TagScore | undefined;
   topCategory: TagScore | undefined;
   labels: TagScore[];
+  /** People's faces found on the photo. */
+  faces: number;
 }
 
 /** The table and id column of each kind of tag; both have an index on (id, score) that every tag filter uses. */
@@ -88,6 +90,8 @@ export class BrowseRepository {
       // SQLite returns the other columns of the row holding MAX(score).
       topCategoryOf:
         prepare(`SELECT photo_id AS photoId, id, name, MAX(score) AS score, source FROM effective_categories
+        WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
+      facesOf: prepare(`SELECT photo_id AS photoId, COUNT(*) AS n FROM faces
         WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
       counts: {
         label: {
@@ -166,7 +170,7 @@ export class BrowseRepository {
   /** The caption candidates and top labels (the user's, then the model's, five in all), one query per table. */
   tileTags(ids: number[]): Map<number, TileTags> {
     const tags = new Map<number, TileTags>(
-      ids.map((id) => [id, { topLabel: undefined, topCategory: undefined, labels: [] }]),
+      ids.map((id) => [id, { topLabel: undefined, topCategory: undefined, labels: [], faces: 0 }]),
     );
     if (ids.length === 0) return tags;
     const json = JSON.stringify(ids);
@@ -178,6 +182,9 @@ export class BrowseRepository {
     }
     for (const row of this.statements.topCategoryOf.all(json) as (TagScore & { photoId: number })[]) {
       tags.get(row.photoId)!.topCategory = { id: row.id, name: row.name, score: row.score, source: row.source };
+    }
+    for (const row of this.statements.facesOf.all(json) as { photoId: number; n: number }[]) {
+      tags.get(row.photoId)!.faces = row.n;
     }
     return tags;
   }

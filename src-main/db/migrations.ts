@@ -226,4 +226,33 @@ export const MIGRATIONS: readonly string[] = [
     INSERT OR IGNORE INTO thumbnail_trash VALUES (OLD.fingerprint);
   END;
   `,
+  // 6: several taggers over the same pixels. Beside the library's model, secondary taggers (specialists naming
+  // species, the face detector with the People rules, the scene rules) store their tags in the same tables, each
+  // row under the tagger's own id and version: a species as a label ranked from 100 on, People or Night as a
+  // category. photos.taggers records which secondary taggers' results a photo holds ("scenes@1,yunet-face@1"), so
+  // adding or changing one fills in only what is missing. faces holds the people's faces the detector found, in
+  // fractions of the photo, for a later grouping of faces into persons. A category's score can now rise in place
+  // (People from the faces above the model's own "People"), and best_score follows it.
+  `
+  ALTER TABLE photos ADD COLUMN taggers TEXT;
+
+  CREATE TABLE faces (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    w REAL NOT NULL,
+    h REAL NOT NULL,
+    -- Five [x, y] points: the right eye, left eye, nose tip, right and left mouth corners.
+    landmarks TEXT NOT NULL,
+    score REAL NOT NULL,
+    model_id TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    PRIMARY KEY (photo_id, idx)
+  ) WITHOUT ROWID;
+
+  CREATE TRIGGER category_scores_best_update AFTER UPDATE OF score ON category_scores BEGIN
+    UPDATE photos SET best_score = MAX(COALESCE(best_score, 0), NEW.score) WHERE id = NEW.photo_id;
+  END;
+  `,
 ];

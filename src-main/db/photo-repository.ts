@@ -1,6 +1,8 @@
 import { sep } from 'node:path';
 import { isShown, type FolderInfo, type StatusCounts } from '../api/contract.js';
-import { TOP_LABELS, type Classification } from '../classifier/scoring.js';
+import { TOP_LABELS, type Classification, type Score } from '../classifier/scoring.js';
+import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
+import { taggerSignature, type TaggerRef } from '../taggers/tagger-plan.js';
 import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
 import type { Db } from './database.js';
 
@@ -48,6 +50,8 @@ export interface PhotoRow {
   error: string | null;
   modelId: string | null;
   modelVersion: string | null;
+  /** The secondary taggers whose results the photo holds, as taggerSignature writes them. */
+  taggers: string | null;
 }
 
 export interface PhotoMetadata {
@@ -68,6 +72,8 @@ export interface ModelRef {
 export interface TaggedPhoto extends PhotoRow {
   labels: EffectiveTag[];
   categories: EffectiveTag[];
+  /** How many people's faces the face detector found. */
+  faces: number;
 }
 
 export type { StatusCounts };
@@ -76,8 +82,21 @@ export type UpsertOutcome = 'new' | 'changed' | 'unchanged';
 
 const claimOf = ({ id, path, size, mtimeMs }: ClaimedPhoto) => ({ id, path, size, mtimeMs });
 
+/** What the secondary taggers found on a photo, and which taggers a library runs now. */
+export interface SecondaryResults {
+  results: TaggerResult[];
+  taggers: TaggerRef[];
+}
+
+/**
+ * Secondary taggers' labels (species) rank from here: the library model's own ranks (0 to 4) keep their meaning,
+ * for the review margin and the best score.
+ */
+export const SECONDARY_RANK = 100;
+
 const PHOTO_COLUMNS = `id, folder_id AS folderId, path, size, mtime_ms AS mtimeMs, fingerprint, format, width, height,
-  taken_at AS takenAt, camera, orientation, status, error, model_id AS modelId, model_version AS modelVersion`;
+  taken_at AS takenAt, camera, orientation, status, error, model_id AS modelId, model_version AS modelVersion,
+  taggers`;
 
 /**
  * The row still holds the very file version that was claimed: not removed (its id perhaps reused by another
@@ -121,8 +140,8 @@ export class PhotoRepository {
       claimPending: prepare(`UPDATE photos SET status = 'processing' WHERE id IN
         (SELECT id FROM photos WHERE status = 'pending' ORDER BY id LIMIT ?) RETURNING ${PHOTO_COLUMNS}`),
       resetInFlight: prepare("UPDATE photos SET status = 'pending' WHERE status = 'processing'"),
-      requeueOtherModels: prepare(`UPDATE photos SET status = 'pending'
-        WHERE status = 'done' AND (model_id IS NOT ? OR model_version IS NOT ?)`),
+      requeueStale: prepare(`UPDATE photos SET status = 'pending'
+        WHERE status = 'done' AND (model_id IS NOT ? OR model_version IS NOT ? OR taggers IS NOT ?)`),
       relinkCandidate: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos
         WHERE fingerprint = ? AND status = 'missing' AND id != ? ORDER BY missing_since DESC LIMIT 1`),
       deleteClaimed: prepare('DELETE FROM photos WHERE id = @id AND path = @path'),
@@ -132,12 +151,33 @@ export class PhotoRepository {
       deleteCategories: prepare('DELETE FROM category_scores WHERE photo_id = ?'),
       insertPrediction: prepare(`INSERT INTO predictions (photo_id, model_id, model_version, rank, label_id, label_name,
         score) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      // Rows of the taggers that ran again, or of taggers no longer in use: the library's model's stay.
+      deleteTaggerRows: {
+        predictions: prepare(`DELETE FROM predictions WHERE photo_id = @id AND model_id != @model
+          AND (model_id IN (SELECT value FROM json_each(@ran)) OR model_id NOT IN (SELECT value FROM json_each(@kept)))`),
+        categories: prepare(`DELETE FROM category_scores WHERE photo_id = @id AND model_id != @model
+          AND (model_id IN (SELECT value FROM json_each(@ran)) OR model_id NOT IN (SELECT value FROM json_each(@kept)))`),
+        faces: prepare(`DELETE FROM faces WHERE photo_id = @id
+          AND (model_id IN (SELECT value FROM json_each(@ran)) OR model_id NOT IN (SELECT value FROM json_each(@kept)))`),
+      },
+      deleteFaces: prepare('DELETE FROM faces WHERE photo_id = ?'),
+      faceCount: prepare('SELECT COUNT(*) AS n FROM faces WHERE photo_id = ?'),
+      // A secondary tagger's category may be one the library's model has too ("people"): the higher score stays.
+      upsertCategory: prepare(`INSERT INTO category_scores (photo_id, model_id, model_version, category_id,
+        category_name, score) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (photo_id, category_id) DO UPDATE SET model_id = excluded.model_id,
+          model_version = excluded.model_version, category_name = excluded.category_name, score = excluded.score
+        WHERE excluded.score > category_scores.score`),
+      insertFace: prepare(`INSERT INTO faces (photo_id, idx, x, y, w, h, landmarks, score, model_id, model_version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      modelCategories: prepare(`SELECT category_id AS id, category_name AS name, score FROM category_scores
+        WHERE photo_id = ? AND model_id = ?`),
       insertCategory: prepare(`INSERT INTO category_scores (photo_id, model_id, model_version, category_id,
         category_name, score) VALUES (?, ?, ?, ?, ?, ?)`),
       saveDone: prepare(`UPDATE photos SET status = 'done', error = NULL, fingerprint = @fingerprint,
         format = @format, width = @width, height = @height, taken_at = @takenAt, camera = @camera,
-        orientation = @orientation, model_id = @modelId, model_version = @modelVersion, tagged_at = @now
-        WHERE ${SAME_VERSION}`),
+        orientation = @orientation, model_id = @modelId, model_version = @modelVersion, taggers = @taggers,
+        tagged_at = @now WHERE ${SAME_VERSION}`),
       saveFailed: prepare(`UPDATE photos SET status = 'failed', error = @reason,
         fingerprint = COALESCE(@fingerprint, fingerprint), model_id = NULL, model_version = NULL, tagged_at = @now
         WHERE ${SAME_VERSION}`),
@@ -244,9 +284,17 @@ export class PhotoRepository {
     return this.statements.resetInFlight.run().changes;
   }
 
-  /** Photos tagged by another model (or version) go back to the queue: a library never mixes two models. */
-  requeueOtherModels(model: ModelRef): number {
-    return this.statements.requeueOtherModels.run(model.id, model.version).changes;
+  /**
+   * Photos tagged by another model (or version) go back to the queue, and so do those lacking some secondary
+   * tagger's results (`taggers`, a taggerSignature): a library never mixes two models, and adding a tagger fills in.
+   */
+  requeueStale(model: ModelRef, taggers: string): number {
+    return this.statements.requeueStale.run(model.id, model.version, taggers).changes;
+  }
+
+  /** The categories the library's model gave a photo (what decides whether a specialist runs on it). */
+  modelCategories(photoId: number, model: ModelRef): Score[] {
+    return this.statements.modelCategories.all(photoId, model.id) as Score[];
   }
 
   /**
@@ -271,38 +319,113 @@ export class PhotoRepository {
    * this result (a changed one stays queued for its new version).
    */
   saveTaggedBatch(
-    entries: { photo: ClaimedPhoto; metadata: PhotoMetadata; result: Classification }[],
+    entries: { photo: ClaimedPhoto; metadata: PhotoMetadata; tags: PhotoTags }[],
     model: ModelRef,
+    taggers: TaggerRef[],
   ): ClaimedPhoto[] {
     return this.db.transaction(() =>
       entries
-        .filter(({ photo, metadata, result }) => this.saveTagged(photo, metadata, model, result))
+        .filter(({ photo, metadata, tags }) =>
+          tags.classification
+            ? this.saveTagged(photo, metadata, model, tags.classification, { results: tags.results, taggers })
+            : this.saveFilledIn(photo, metadata, model, { results: tags.results, taggers }),
+        )
         .map((entry) => entry.photo),
     )();
   }
 
-  /** Stores one photo's results and marks it done, in one transaction; false when the photo is no longer that file. */
-  saveTagged(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, result: Classification): boolean {
+  /**
+   * Stores one photo's results, the library model's and the secondary taggers', and marks it done, in one
+   * transaction with nothing of its previous tagging left; false when the photo is no longer that file.
+   */
+  saveTagged(
+    photo: ClaimedPhoto,
+    metadata: PhotoMetadata,
+    model: ModelRef,
+    result: Classification,
+    secondary: SecondaryResults = { results: [], taggers: [] },
+  ): boolean {
     const s = this.statements;
     return this.db.transaction(() => {
-      const saved = s.saveDone.run({
-        ...metadata,
-        ...claimOf(photo),
-        modelId: model.id,
-        modelVersion: model.version,
-        now: Date.now(),
-      });
-      if (saved.changes === 0) return false;
+      if (!this.markDone(photo, metadata, model, secondary.taggers)) return false;
       s.deletePredictions.run(photo.id);
       s.deleteCategories.run(photo.id);
+      s.deleteFaces.run(photo.id);
       result.labels.forEach((label, rank) =>
         s.insertPrediction.run(photo.id, model.id, model.version, rank, label.id, label.name, label.score),
       );
       for (const category of result.categories) {
         s.insertCategory.run(photo.id, model.id, model.version, category.id, category.name, category.score);
       }
+      this.storeSecondary(photo.id, secondary.results);
       return true;
     })();
+  }
+
+  /**
+   * Stores what the secondary taggers that ran found, beside the library model's results the photo keeps, and
+   * drops what taggers no longer in use left; false when the photo is no longer that file.
+   */
+  saveFilledIn(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, secondary: SecondaryResults): boolean {
+    return this.db.transaction(() => {
+      if (!this.markDone(photo, metadata, model, secondary.taggers)) return false;
+      const scope = {
+        id: photo.id,
+        model: model.id,
+        ran: JSON.stringify(secondary.results.map((result) => result.tagger.id)),
+        kept: JSON.stringify([model.id, ...secondary.taggers.map((tagger) => tagger.id)]),
+      };
+      for (const statement of Object.values(this.statements.deleteTaggerRows)) statement.run(scope);
+      this.storeSecondary(photo.id, secondary.results);
+      return true;
+    })();
+  }
+
+  private markDone(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, taggers: TaggerRef[]): boolean {
+    const saved = this.statements.saveDone.run({
+      ...metadata,
+      ...claimOf(photo),
+      modelId: model.id,
+      modelVersion: model.version,
+      taggers: taggerSignature(taggers),
+      now: Date.now(),
+    });
+    return saved.changes > 0;
+  }
+
+  /** Species rank from SECONDARY_RANK on, below the library model's labels; categories and faces beside them. */
+  private storeSecondary(photoId: number, results: TaggerResult[]): void {
+    const s = this.statements;
+    for (const { tagger, labels, categories, faces = [] } of results) {
+      labels.forEach((label, i) =>
+        s.insertPrediction.run(
+          photoId,
+          tagger.id,
+          tagger.version,
+          SECONDARY_RANK + i,
+          label.id,
+          label.name,
+          label.score,
+        ),
+      );
+      for (const category of categories) {
+        s.upsertCategory.run(photoId, tagger.id, tagger.version, category.id, category.name, category.score);
+      }
+      faces.forEach(({ box, landmarks, score }, i) =>
+        s.insertFace.run(
+          photoId,
+          i,
+          box.x,
+          box.y,
+          box.w,
+          box.h,
+          JSON.stringify(landmarks.map((point) => [point.x, point.y])),
+          score,
+          tagger.id,
+          tagger.version,
+        ),
+      );
+    }
   }
 
   /** Records why the photo could not be tagged; false when the photo is no longer that file. */
@@ -368,6 +491,7 @@ export class PhotoRepository {
         ...labels.filter((label) => label.source === 'model').slice(0, Math.max(0, TOP_LABELS - users.length)),
       ],
       categories: this.corrections.categoriesOf(photo.id).filter(isShown),
+      faces: (this.statements.faceCount.get(photo.id) as { n: number }).n,
     };
   }
 

@@ -51,7 +51,7 @@ export class ReviewRepository {
       count: db.prepare(`SELECT (SELECT COUNT(*) FROM photos p WHERE ${TAGGED})
         - (SELECT COUNT(*) FROM photos p WHERE ${TAGGED} AND p.id IN ${SET_APART}) AS n`),
       labelsOf: db.prepare(`SELECT photo_id AS photoId, label_id AS id, label_name AS name, score FROM predictions
-        WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, rank`),
+        WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, score DESC, rank`),
     };
   }
 
@@ -90,7 +90,7 @@ export class ReviewRepository {
     return (this.statements.count.get({ exclude: '[]' }) as { n: number }).n;
   }
 
-  /** The model's labels of each photo, best first. */
+  /** The model's labels of each photo (a specialist's species among them), best first, as the photo view lists them. */
   labelsOf(ids: number[]): Map<number, Score[]> {
     const labels = new Map<number, Score[]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return labels;

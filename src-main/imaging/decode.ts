@@ -7,11 +7,16 @@ import type { ModelManifest } from '../models/manifest.js';
 
 export { MAX_INPUT_PIXELS, PhotoError } from './photo-error.js';
 
-export interface DecodedPhoto {
-  /** sRGB pixels, 3 channels, EXIF orientation applied, alpha flattened onto white, shrunk on load. */
-  data: Buffer;
+/** sRGB pixels, 3 channels, row after row. */
+export interface RawPixels {
+  data: Uint8Array;
   width: number;
   height: number;
+}
+
+export interface DecodedPhoto extends RawPixels {
+  /** sRGB pixels, 3 channels, EXIF orientation applied, alpha flattened onto white, shrunk on load. */
+  data: Buffer;
   /** Size of the full-resolution image once oriented upright. */
   originalWidth: number;
   originalHeight: number;
@@ -86,7 +91,7 @@ export function shorterSideFor(input: ModelInput): number {
   }
 }
 
-async function resizeForModel(photo: DecodedPhoto, input: ModelInput): Promise<Buffer> {
+async function resizeForModel(photo: RawPixels, input: ModelInput): Promise<Buffer> {
   const raw = sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } });
   switch (input.resize.policy) {
     case 'shorter-side-center-crop': {
@@ -110,7 +115,7 @@ async function resizeForModel(photo: DecodedPhoto, input: ModelInput): Promise<B
 }
 
 /** The model's input tensor for one photo, laid out and normalised as its manifest says. */
-export async function toModelInput(photo: DecodedPhoto, input: ModelInput): Promise<Float32Array> {
+export async function toModelInput(photo: RawPixels, input: ModelInput): Promise<Float32Array> {
   const pixels = await resizeForModel(photo, input);
   const area = input.width * input.height;
   const tensor = new Float32Array(area * 3);

@@ -4,8 +4,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { ClassifierWorker } from '../classifier/classifier-worker-client.js';
-import type { ClassifierInfo, ImageClassifier } from '../classifier/classifier.js';
+import type { ClassifierInfo } from '../classifier/classifier.js';
+import { classifierOnly, taggerPlan } from '../taggers/tagger-plan.js';
+import { TaggerWorker } from '../taggers/tagger-worker-client.js';
 import { defaultDatabasePath, openDatabase, type Db } from '../db/database.js';
 import { PhotoRepository, type Folder, type FolderRemoval, type ScannedFile } from '../db/photo-repository.js';
 import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
@@ -28,6 +29,11 @@ export interface LibraryOptions {
   threads?: number;
   decoders?: number;
   batchSize?: number;
+  /**
+   * false: only the library's model tags (the benchmark's "classifier alone"); by default the specialists, the
+   * face detector and the scene rules run beside it.
+   */
+  secondaryTaggers?: boolean;
   /** better-sqlite3 binding built for Electron, when running inside it. */
   nativeBinding?: string;
   /** Only read the library (show, search, export): it may be read-only, and nothing in it changes. */
@@ -99,7 +105,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   readonly dbPath: string;
   readonly thumbnailsDir: string;
   readonly modelDirs: ModelDirs;
-  private classifier: ImageClassifier | undefined;
+  private classifier: TaggerWorker | undefined;
   private pipeline: TaggingPipeline | undefined;
   private watcher: FolderWatcher | undefined;
   private taggingLock: TaggingLock | undefined;
@@ -155,16 +161,17 @@ export class Library extends EventEmitter<LibraryEvents> {
     return (await this.tagger()).classifier.info;
   }
 
-  private async tagger(): Promise<{ classifier: ImageClassifier; pipeline: TaggingPipeline }> {
+  private async tagger(): Promise<{ classifier: TaggerWorker; pipeline: TaggingPipeline }> {
     if (!this.classifier || !this.pipeline) {
       const entry = this.activeModel();
-      const plan = threadPlan();
-      const threads = this.options.threads ?? plan.threads;
-      const decoders = this.options.decoders ?? plan.decoders;
+      const cores = threadPlan();
+      const threads = this.options.threads ?? cores.threads;
+      const decoders = this.options.decoders ?? cores.decoders;
       sharp.concurrency(1);
-      this.classifier = await ClassifierWorker.start(entry, { modelsDir: this.modelDirs.embedded, threads });
+      const plan = this.options.secondaryTaggers === false ? classifierOnly(entry) : taggerPlan(entry, this.modelDirs);
+      this.classifier = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
       this.pipeline = new TaggingPipeline(this.repo, this.classifier, {
-        manifest: entry.manifest,
+        plan,
         thumbnailsDir: this.thumbnailsDir,
         decoders,
         batchSize: this.options.batchSize ?? 8,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import exifr from 'exifr';
 import type { ByteSource } from '../imaging/photo-file.js';
+import { EXPOSURE_TAGS, exposureOf, type SceneExif } from '../scenes/scene-rules.js';
 
 const SAMPLE = 256 * 1024;
 
@@ -21,12 +22,17 @@ export async function fingerprint(file: ByteSource): Promise<string> {
  * One options object for every call: exifr caches its parsed settings per options object, in a map it never
  * clears, so a fresh object per photo leaked about 8 KB each (800 MB over 100,000 photos).
  */
-const EXIF_OPTIONS = { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model'], reviveValues: false };
+const EXIF_OPTIONS = {
+  pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model', ...EXPOSURE_TAGS],
+  reviveValues: false,
+};
 
 export interface ExifFacts {
   /** Local time as the camera wrote it, "2021-07-04T18:22:05" (EXIF stores no time zone). */
   takenAt: string | null;
   camera: string | null;
+  /** How the photo was exposed, for the scene rules (not stored). */
+  exposure: Omit<SceneExif, 'camera'>;
 }
 
 /**
@@ -44,8 +50,9 @@ export async function readExif(path: string): Promise<ExifFacts> {
       takenAt: date ? `${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}` : null,
       // Many cameras repeat the make in the model ("Canon" / "Canon EOS R5").
       camera: (model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`).trim() || null,
+      exposure: exposureOf(tags),
     };
   } catch {
-    return { takenAt: null, camera: null };
+    return { takenAt: null, camera: null, exposure: exposureOf(undefined) };
   }
 }

@@ -117,6 +117,9 @@ describe('web mode in Chromium, over the real engine', () => {
     await shot('2-tagged');
   });
 
+  /** A tile's caption as the grid writes it: "Bird · House Finch", "People · 3", "Dog". */
+  const caption = (top: NonNullable<PhotoTile['top']>) => (top.detail ? `${top.name} · ${top.detail.name}` : top.name);
+
   it('shows every photo in the grid with its top tag and confidence', async () => {
     const { photos, total } = await api('queryPhotos', { limit: 100 });
     assert.equal(total, photoCount);
@@ -124,7 +127,7 @@ describe('web mode in Chromium, over the real engine', () => {
       .map((photo: PhotoTile) =>
         photo.status === 'failed'
           ? `${photo.name}, failed: ${photo.error}`
-          : `${photo.name}, ${photo.top!.name} ${Math.round(photo.top!.score * 100)}%`,
+          : `${photo.name}, ${caption(photo.top!)} ${Math.round((photo.top!.detail?.score ?? photo.top!.score) * 100)}%`,
       )
       .sort();
     await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, photoCount);
@@ -201,6 +204,28 @@ describe('web mode in Chromium, over the real engine', () => {
     await page.getByRole('dialog', { name: `Photo ${names[0]}` }).waitFor();
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
+  });
+
+  it('narrows the grid to the photos with people from the People category, captioned with their faces', async () => {
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    const people = (await api('tags', { minScore: 0.3 })).categories.find((tag) => tag.id === 'people');
+    assert.ok(people, 'a People category in the sidebar');
+    const filter = { tags: [{ kind: 'category' as const, id: 'people' }] };
+    const { photos } = await api('queryPhotos', { filter, limit: 100 });
+    assert.deepEqual(photos.map((photo) => photo.name).sort(), ['face.jpg', 'grace_hopper.bmp']);
+
+    await page.getByRole('button', { name: `People, ${people.count} photos`, exact: true }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, people.count);
+    assert.deepEqual((await cellLabels()).map((label) => label.split(', ')[0]).sort(), [
+      'face.jpg',
+      'grace_hopper.bmp',
+    ]);
+    const faces = (await api('photo', { id: photos.find((photo) => photo.name === 'face.jpg')!.id })).faces;
+    assert.match(
+      await page.getByRole('gridcell', { name: /^face\.jpg, / }).innerText(),
+      new RegExp(`People · ${faces} \\d+%`),
+    );
+    await shot('4-filter-people');
   });
 
   it('lists the photos that failed, each with its reason, and the filter survives a reload', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Classifier, type ImageClassifier } from '../../src-main/classifier/classifier.js';
-import { ClassifierWorker } from '../../src-main/classifier/classifier-worker-client.js';
+import { TaggerWorker } from '../../src-main/taggers/tagger-worker-client.js';
 import { classifyPhotos, type PhotoResult } from '../../src-main/classifier/classify-photos.js';
 import type { Classification } from '../../src-main/classifier/scoring.js';
 import { findModel, listModels, type ModelEntry } from '../../src-main/models/model-catalog.js';
@@ -149,7 +149,7 @@ describe('the classifier in a worker thread', () => {
   let worker: ImageClassifier;
   const entry: ModelEntry = findModel(models, 'mobilenet-v2-imagenet');
   before(async () => {
-    worker = await ClassifierWorker.start(entry, { modelsDir: MODELS_DIR, threads: 1 });
+    worker = await TaggerWorker.classifier(entry, { modelsDir: MODELS_DIR, threads: 1 });
   });
   after(() => worker.dispose());
 
@@ -174,7 +174,7 @@ describe('the classifier in a worker thread', () => {
   it('says which model failed to load and why', async () => {
     const broken: ModelEntry = { ...entry, modelPath: join(tempDir(), 'missing.onnx') };
     await assert.rejects(
-      ClassifierWorker.start(broken, { modelsDir: MODELS_DIR }),
+      TaggerWorker.classifier(broken, { modelsDir: MODELS_DIR }),
       /Cannot load the model .*missing\.onnx/,
     );
   });

@@ -67,7 +67,7 @@ describe('phototag tag and show', () => {
       'sorted by absolute path',
     );
     for (const p of photos) {
-      assert.deepEqual(Object.keys(p), ['path', 'model', 'labels', 'categories']);
+      assert.deepEqual(Object.keys(p), ['path', 'model', 'labels', 'categories', 'faces']);
       assert.ok([...p.labels, ...p.categories].every((t) => t.source === 'model'));
       assert.equal(p.model, 'mobilenet-v2-imagenet');
       assert.ok(p.labels.length >= 1 && p.labels.length <= 5);
@@ -81,7 +81,8 @@ describe('phototag tag and show', () => {
     const single = JSON.parse(phototag(home, ['show', join(folder, 'parrot.jpg'), '--json', '--db', db]).stdout);
     assert.equal(single.length, 1);
     const human = phototag(home, ['show', join(folder, 'parrot.jpg'), '--db', db]);
-    assert.match(human.stdout, /Bird 100%.*Macaw 100%/);
+    // The bird specialist's species stands beside its category, with its own score.
+    assert.match(human.stdout, /Bird · [A-Z][^|]+ \d+% {2}\| {2}Macaw 100%/);
   });
 
   it('shows no model tag under the minimum shown score, and a user tag whatever the model gave it', () => {
@@ -323,7 +324,7 @@ describe('phototag human output', () => {
     }
     assert.ok(runs.tag.stderr.includes(`warning: Cannot read the folder ${join(folder, `${shown}-locked`)}: `));
     assert.ok(runs.tag.stderr.includes(`failed: Cannot read ${join(folder, `${shown}-broken.jpg`)}: `));
-    assert.ok(runs.show.stdout.includes(`${join(folder, shown)}.jpg\n  Bird 100%`), runs.show.stdout);
+    assert.ok(runs.show.stdout.includes(`${join(folder, shown)}.jpg\n  Bird · `), runs.show.stdout);
     assert.ok(runs.show.stdout.includes(`${join(folder, shown)}-broken.jpg\n  failed: Cannot read `));
     assert.match(runs.search.stdout, new RegExp(`^100%  .*${shown.replace(/[\\[]/g, '\\$&')}\\.jpg\n$`));
     assert.ok(runs.corrections.stdout.includes(`confirm  Macaw (the model said 100%)  ${join(folder, shown)}.jpg\n`));
