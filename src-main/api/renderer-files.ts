@@ -16,6 +16,10 @@ const CONTENT_TYPES: Record<string, string> = {
 export type RendererFile =
   { status: 200; body: Buffer; contentType: string; immutable: boolean } | { status: 400 | 404; message: string };
 
+/** Hashed assets never change under their name; the rest (index.html) is checked on every load. */
+export const rendererCacheControl = (file: { immutable: boolean }) =>
+  file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache';
+
 /**
  * The built Svelte app's files, for the web server and the desktop window's app protocol: only files inside the
  * build folder, whatever the request path says.

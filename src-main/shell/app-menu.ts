@@ -1,13 +1,61 @@
-import { Menu, type MenuItemConstructorOptions } from 'electron';
+import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../api/contract.js';
 
+export interface MenuActions {
+  addFolder: () => void;
+  send: (command: MenuCommand) => void;
+}
+
 /**
- * The usual application menu. Undo and Select All act on the library (corrections, the grid) as their keys do in
- * the page, so their accelerators are shown but left to the page rather than taken by the menu.
+ * The Edit menu. Undo and Select All act on the library (corrections, the grid) through the page's own keys. On
+ * Linux and Windows the menu shows those keys without taking them (`registerAccelerator: false`). macOS ignores
+ * that option, so a Mac gets the standard Edit roles: the page sees each key first and keeps Cmd+Z and Cmd+A for
+ * the library outside text fields, and inside them the roles undo, redo and select text as a Mac user expects.
  */
-export function buildAppMenu(actions: { addFolder: () => void; send: (command: MenuCommand) => void }): Menu {
-  const mac = process.platform === 'darwin';
-  const template: MenuItemConstructorOptions[] = [
+function editMenu(mac: boolean, actions: MenuActions): MenuItemConstructorOptions[] {
+  const clipboard: MenuItemConstructorOptions[] = [{ role: 'cut' }, { role: 'copy' }, { role: 'paste' }];
+  if (mac)
+    return [
+      { role: 'undo' },
+      { role: 'redo' },
+      { type: 'separator' },
+      ...clipboard,
+      { role: 'pasteAndMatchStyle' },
+      { role: 'delete' },
+      { role: 'selectAll' },
+      { type: 'separator' },
+      { label: 'Undo Correction', click: () => actions.send('undo') },
+      { label: 'Select All Photos', click: () => actions.send('selectAll') },
+    ];
+  return [
+    {
+      label: 'Undo Correction',
+      accelerator: 'CmdOrCtrl+Z',
+      registerAccelerator: false,
+      click: () => actions.send('undo'),
+    },
+    { type: 'separator' },
+    ...clipboard,
+    { type: 'separator' },
+    {
+      label: 'Select All Photos',
+      accelerator: 'CmdOrCtrl+A',
+      registerAccelerator: false,
+      click: () => actions.send('selectAll'),
+    },
+  ];
+}
+
+/**
+ * The usual application menu, as a template for `Menu.buildFromTemplate` (a plain value, so tests read it in Node).
+ * The developer tools are offered in a checkout only, never in the shipped app.
+ */
+export function appMenuTemplate(
+  target: { platform: NodeJS.Platform; packaged: boolean },
+  actions: MenuActions,
+): MenuItemConstructorOptions[] {
+  const mac = target.platform === 'darwin';
+  return [
     ...(mac ? [{ role: 'appMenu' as const }] : []),
     {
       label: '&File',
@@ -18,35 +66,14 @@ export function buildAppMenu(actions: { addFolder: () => void; send: (command: M
         mac ? { role: 'close' } : { role: 'quit' },
       ],
     },
-    {
-      label: '&Edit',
-      submenu: [
-        {
-          label: 'Undo Correction',
-          accelerator: 'CmdOrCtrl+Z',
-          registerAccelerator: false,
-          click: () => actions.send('undo'),
-        },
-        { type: 'separator' },
-        { role: 'cut' },
-        { role: 'copy' },
-        { role: 'paste' },
-        { type: 'separator' },
-        {
-          label: 'Select All Photos',
-          accelerator: 'CmdOrCtrl+A',
-          registerAccelerator: false,
-          click: () => actions.send('selectAll'),
-        },
-      ],
-    },
+    { label: '&Edit', submenu: editMenu(mac, actions) },
     {
       label: '&View',
       submenu: [
         { label: 'Review Least Certain…', click: () => actions.send('review') },
         { type: 'separator' },
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(target.packaged ? [] : [{ role: 'toggleDevTools' as const }]),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
@@ -58,5 +85,4 @@ export function buildAppMenu(actions: { addFolder: () => void; send: (command: M
     { role: 'windowMenu' },
     { role: 'help', submenu: [{ label: 'About Phototag', role: 'about' }] },
   ];
-  return Menu.buildFromTemplate(template);
 }

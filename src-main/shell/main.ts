@@ -2,14 +2,13 @@
  * The desktop app's main process: a thin shell around the same engine the CLI and web mode run. It opens the
  * library, starts watching and tagging (inference runs in a worker thread), serves the built Svelte app and the
  * media by id through its own protocols, and carries the API contract over IPC. Nothing here relaxes the window's
- * security: context isolation, sandbox, no Node in the page, a strict CSP, navigation and new windows denied.
+ * security: context isolation, sandbox, no Node in the page, a strict CSP, navigation and new windows denied. What
+ * can be decided without Electron lives in plain modules beside this one, which the tests run in Node.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent } from 'electron';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { ApiService } from '../api/api-service.js';
-import { appContentSecurityPolicy } from '../api/content-security-policy.js';
 import {
   API_CHANNEL,
   CHOOSE_FOLDER_CHANNEL,
@@ -18,18 +17,14 @@ import {
   type ApiEvent,
   type MenuCommand,
 } from '../api/contract.js';
-import { MediaError, MediaService } from '../api/media-service.js';
-import { readRendererFile } from '../api/renderer-files.js';
+import { MediaService } from '../api/media-service.js';
 import { APP_NAME, packageRoot, userDataDir } from '../app-paths.js';
 import { Library } from '../library/library.js';
-import { buildAppMenu } from './app-menu.js';
-import { electronNativeBinding } from './electron-native.js';
+import { appMenuTemplate } from './app-menu.js';
+import { bindingProblem, checkoutRemedy, electronNativeBinding, packagedNativeBinding } from './electron-native.js';
+import { APP_PROTOCOL, APP_URL, appProtocolHandler, isAppFrame, mediaProtocolHandler } from './protocol-handlers.js';
+import { liveWindow, platformProblem } from './shell-rules.js';
 import { loadWindowState, rememberWindowState } from './window-state.js';
-
-/** The app itself is served from this origin, so 'self' in its CSP means exactly the app. */
-const APP_PROTOCOL = 'phototag-app';
-const APP_URL = `${APP_PROTOCOL}://app/index.html`;
-const CSP = appContentSecurityPolicy([`${MEDIA_PROTOCOL}:`]);
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_PROTOCOL, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -41,55 +36,24 @@ app.setName(APP_NAME);
 app.setPath('userData', userDataDir());
 if (app.isPackaged) process.env.PHOTOTAG_MODELS_DIR ??= join(process.resourcesPath, 'models');
 
-const isAppFrame = (event: IpcMainInvokeEvent) => event.senderFrame?.url.startsWith(`${APP_PROTOCOL}://app/`) ?? false;
-
-function openLibrary(): Library {
-  // In a checkout, better-sqlite3's Electron build sits beside Node's (see electron-native.ts); a packaged app's
-  // node_modules were rebuilt for Electron by electron-builder.
-  const binding = app.isPackaged ? undefined : electronNativeBinding();
-  return Library.open({ nativeBinding: binding && existsSync(binding) ? binding : undefined });
-}
-
-function serveApp(): void {
-  const rendererDir = join(packageRoot(), 'dist', 'renderer');
-  protocol.handle(APP_PROTOCOL, async (request) => {
-    const url = new URL(request.url);
-    const file = url.host === 'app' ? await readRendererFile(rendererDir, url.pathname) : undefined;
-    if (!file || file.status !== 200)
-      return new Response(file?.message ?? 'Not found.', { status: file?.status ?? 404 });
-    return new Response(new Uint8Array(file.body), {
-      headers: {
-        'Content-Type': file.contentType,
-        'Content-Security-Policy': CSP,
-        'X-Content-Type-Options': 'nosniff',
-      },
-    });
-  });
-}
-
-function serveMedia(media: MediaService): void {
-  protocol.handle(MEDIA_PROTOCOL, async (request) => {
-    const url = new URL(request.url);
-    try {
-      if (url.host !== 'media') throw new MediaError(404, 'Not found.');
-      const item = await media.resolve(url.pathname.slice(1), url.searchParams.get('v'));
-      const body =
-        'file' in item
-          ? (Readable.toWeb(createReadStream(item.file)) as ReadableStream<Uint8Array>)
-          : new Uint8Array(item.body);
-      return new Response(body, {
-        headers: { 'Content-Type': item.contentType, 'Cache-Control': item.cacheControl, ETag: item.etag },
-      });
-    } catch (error) {
-      const status = error instanceof MediaError ? error.status : 500;
-      return new Response(error instanceof MediaError ? error.message : 'The photo cannot be shown.', { status });
-    }
-  });
+/**
+ * better-sqlite3's build for this Electron: resources/native when packaged, .electron-native/ in a checkout (see
+ * electron-native.ts). One of another ABI is refused with the fix, never swapped for node_modules' build (Node's).
+ */
+function nativeBinding(): string {
+  const file = app.isPackaged
+    ? packagedNativeBinding(process.resourcesPath)
+    : electronNativeBinding(process.versions.electron);
+  const remedy = app.isPackaged ? 'reinstall Phototag' : checkoutRemedy(file);
+  const problem = bindingProblem(file, process.versions.modules, remedy);
+  if (problem) throw new Error(problem);
+  return file;
 }
 
 async function chooseFolder(window: BrowserWindow | undefined): Promise<string | undefined> {
   const options: Electron.OpenDialogOptions = { title: 'Add a photo folder', properties: ['openDirectory'] };
-  const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  const parent = liveWindow(window);
+  const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
   return result.canceled ? undefined : result.filePaths[0];
 }
 
@@ -133,20 +97,25 @@ function createWindow(service: ApiService): BrowserWindow {
 }
 
 async function main(): Promise<void> {
+  const unsupported = platformProblem(process.platform, process.arch);
+  if (unsupported) throw new Error(unsupported);
   await app.whenReady();
-  const library = openLibrary();
+  const library = Library.open({ nativeBinding: nativeBinding() });
   const service = new ApiService(library);
-  const media = new MediaService(library);
+  // The page asks for nothing (camera, notifications, ...): every permission is refused, asked or merely checked.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  serveApp();
-  serveMedia(media);
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_PROTOCOL, appProtocolHandler(join(packageRoot(), 'dist', 'renderer')));
+  protocol.handle(MEDIA_PROTOCOL, mediaProtocolHandler(new MediaService(library)));
   ipcMain.handle(API_CHANNEL, (event, method: string, args: unknown) =>
-    isAppFrame(event)
+    isAppFrame(event.senderFrame?.url)
       ? service.dispatch(method, args)
       : { error: { code: 'refused', message: 'Only the Phototag window may call the engine.' } },
   );
   ipcMain.handle(CHOOSE_FOLDER_CHANNEL, (event) =>
-    isAppFrame(event) ? chooseFolder(BrowserWindow.fromWebContents(event.sender) ?? undefined) : undefined,
+    isAppFrame(event.senderFrame?.url)
+      ? chooseFolder(BrowserWindow.fromWebContents(event.sender) ?? undefined)
+      : undefined,
   );
 
   let window = createWindow(service);
@@ -157,9 +126,19 @@ async function main(): Promise<void> {
   const send = (command: MenuCommand) => {
     if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, { type: 'menu', command } satisfies ApiEvent);
   };
-  Menu.setApplicationMenu(buildAppMenu({ addFolder: () => void addFolder(), send }));
+  const actions = { addFolder: () => void addFolder(), send };
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, packaged: app.isPackaged }, actions)),
+  );
+  const showWindow = () => {
+    if (window.isDestroyed()) window = createWindow(service);
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  };
+  // A second launch quits at once (it holds no lock, see the end of this file) and this one comes forward instead.
+  app.on('second-instance', showWindow);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) window = createWindow(service);
+    if (BrowserWindow.getAllWindows().length === 0) showWindow();
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -175,7 +154,12 @@ async function main(): Promise<void> {
   await service.start();
 }
 
-main().catch((error: unknown) => {
-  dialog.showErrorBox('Phototag cannot start', (error as Error).message);
-  app.exit(1);
-});
+// One app per user: a second one would run a second engine on the same library (two watchers, two classifiers).
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  main().catch((error: unknown) => {
+    dialog.showErrorBox('Phototag cannot start', (error as Error).message);
+    app.exit(1);
+  });
+}

@@ -9,7 +9,7 @@ import { MediaError, MediaService, type Media } from '../api/media-service.js';
 import { packageRoot } from '../app-paths.js';
 import type { Library } from '../library/library.js';
 import { appContentSecurityPolicy } from '../api/content-security-policy.js';
-import { readRendererFile } from '../api/renderer-files.js';
+import { readRendererFile, rendererCacheControl } from '../api/renderer-files.js';
 
 export const DEFAULT_PORT = 8417;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -252,7 +252,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     send(response, 200, file.body, {
       'Content-Type': file.contentType,
       'Content-Security-Policy': APP_CSP,
-      'Cache-Control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'Cache-Control': rendererCacheControl(file),
     });
   };
 
