@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -19,6 +20,10 @@ describe('the desktop app', () => {
     const folder = join(home, 'Pictures');
     mkdirSync(folder);
     for (const file of ['parrot.jpg', 'hot_dog.jpg']) cpSync(photo(file), join(folder, file));
+    // As `npm start` does: the window refuses to start without better-sqlite3's build for Electron.
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'main', 'src-main', 'shell', 'electron-native.js')], {
+      stdio: 'inherit',
+    });
     const app = await electron.launch({ args: [ROOT], cwd: ROOT, env: { ...process.env, PHOTOTAG_HOME: home } });
     try {
       const window = await app.firstWindow();
