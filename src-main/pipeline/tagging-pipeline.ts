@@ -29,7 +29,7 @@ const FACES_SHORTER_SIDE_SHARE = 0.75;
 
 /** How large a photo is decoded: enough for every tagger's input and for the thumbnail made from the same pixels. */
 export function decodeSideFor(plan: TaggerPlan): number {
-  const faces = plan.faceDetector ? plan.faceDetector.manifest.input.size * FACES_SHORTER_SIDE_SHARE : 0;
+  const faces = plan.faceDetector ? Math.ceil(plan.faceDetector.manifest.input.size * FACES_SHORTER_SIDE_SHARE) : 0;
   const classifiers = [plan.primary, ...plan.specialists].map((entry) => shorterSideFor(entry.manifest.input));
   return Math.max(...classifiers, faces, THUMBNAIL_SHORTER_SIDE);
 }

@@ -414,6 +414,8 @@ async function measureDecodeFloor<T>(
   };
   await Promise.all(Array.from({ length: decoders }, decoder));
   const seconds = (performance.now() - start) / 1000;
+  // A floor of photos that all failed would measure nothing, and read as a fast one.
+  if (failed === files.length) throw new Error(`Every photo failed to decode for the decode floor (${files[0]}...).`);
   return { photos: files.length, failed, seconds, photosPerSecond: files.length / seconds, cpu: cpu(), kept };
 }
 
