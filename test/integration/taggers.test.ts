@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
 import { SECONDARY_RANK } from '../../src-main/db/photo-repository.js';
 import { Library } from '../../src-main/library/library.js';
 import { phototag } from '../cli.js';
@@ -57,6 +58,38 @@ describe('several taggers over the same decoded pixels', () => {
     const text = phototag(home, ['show', join(folder, 'bird.bmp'), join(folder, 'face.jpg'), ...db]).stdout;
     assert.match(text, /bird\.bmp\n {2}Bird · [A-Z][\w' -]+ \d+%/);
     assert.match(text, new RegExp(`face\\.jpg\\n {2}People · ${photos.get('face.jpg')!.faces} \\d+%`));
+  });
+
+  it('tags a dark scene Night through the pipeline, from the larger decode the face detector asks for', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'photos');
+    mkdirSync(folder);
+    // A night street: nearly black, with a few lamps.
+    const width = 1600;
+    const height = 1200;
+    const pixels = Buffer.alloc(width * height * 3, 8);
+    for (let lamp = 0; lamp < 12; lamp++) {
+      const x = 100 + lamp * 120;
+      for (let y = 500; y < 512; y++) pixels.fill(250, (y * width + x) * 3, (y * width + x + 12) * 3);
+    }
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .jpeg()
+      .toFile(join(folder, 'street.jpg'));
+    const library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    });
+    try {
+      await library.scan(library.addFolder(folder));
+      await library.tag();
+      const street = library.repo.withTags(library.repo.photoByPath(join(folder, 'street.jpg'))!);
+      assert.ok(
+        street.categories.some((category) => category.id === 'scene:night' && category.score >= 0.5),
+        JSON.stringify(street.categories),
+      );
+    } finally {
+      await library.close();
+    }
   });
 
   it('fills in a tagger added to a library that has results, without running its model again', async () => {
