@@ -28,9 +28,9 @@
  * programs during the run hits both sides of the ratio; each figure says how many cores other programs kept busy.
  * Then the same figures for the embedded default model (mobilenet-v2-imagenet) alone, and for what users get out of
  * the box: that model with every default tagger (the specialists, the face detector, the scene rules):
- * default_pipeline, its decode floor (decoded larger, for the face detector), the inference of every tagger on
- * ready pixels, default_ratio = default_pipeline / min(that floor, that inference), and default_pipeline against
- * the same model alone (classifier_only_pipeline). `--no-taggers` leaves that part out.
+ * default_pipeline, its decode floor, the inference of every tagger on ready pixels, default_ratio =
+ * default_pipeline / min(that floor, that inference), and default_pipeline against the same model alone
+ * (classifier_only_pipeline). `--no-taggers` leaves that part out.
  *
  * --threads and --decoders replace threadPlan's split of the cores, everywhere above, to try another one.
  *
@@ -423,32 +423,40 @@ async function measureDecodeFloor<T>(
 const pixelsOf = async (decoded: DecodedPhoto): Promise<PhotoPixels> =>
   photoPixels(decoded, { exposureTime: null, fNumber: null, iso: null, camera: null }, { primary: true });
 
+/**
+ * `count` photos through `run`, one batch at a time like the pipeline, after one batch to warm up. `run` gets the
+ * index of the batch's first photo and its size.
+ */
+async function timeBatches(count: number, run: (from: number, size: number) => Promise<unknown>) {
+  await run(0, PIPELINE_BATCH);
+  const cpu = cpuMeter();
+  const start = performance.now();
+  for (let done = 0; done < count; done += PIPELINE_BATCH) await run(done, Math.min(PIPELINE_BATCH, count - done));
+  const seconds = (performance.now() - start) / 1000;
+  return { photos: count, seconds, photosPerSecond: count / seconds, cpu: cpu() };
+}
+
 /** Every default tagger in their worker, one batch at a time like the pipeline, on decoded pixels that are ready. */
 async function measureTaggers(plan: TaggerPlan, pixels: PhotoPixels[], count: number, threads: number) {
   const tagger = await TaggerWorker.start(plan, { modelsDir: defaultModelDirs().embedded, threads });
   try {
     // The pixels move to the worker with each call, so every batch gets copies.
-    const batch = (from: number, size: number) =>
-      Array.from({ length: size }, (_, i) => {
-        const photo = pixels[(from + i) % pixels.length]!;
-        return { ...photo, data: photo.data.slice() };
-      });
-    await tagger.tag(batch(0, PIPELINE_BATCH));
-    const cpu = cpuMeter();
-    const start = performance.now();
-    for (let done = 0; done < count; done += PIPELINE_BATCH) {
-      await tagger.tag(batch(done, Math.min(PIPELINE_BATCH, count - done)));
-    }
-    const seconds = (performance.now() - start) / 1000;
-    return { photos: count, seconds, photosPerSecond: count / seconds, cpu: cpu() };
+    return await timeBatches(count, (from, size) =>
+      tagger.tag(
+        Array.from({ length: size }, (_, i) => {
+          const photo = pixels[(from + i) % pixels.length]!;
+          return { ...photo, data: photo.data.slice() };
+        }),
+      ),
+    );
   } finally {
     await tagger.dispose();
   }
 }
 
 /**
- * The default model with every default tagger, as users get it: the pipeline, its decode floor (a larger decode,
- * for the face detector) and the taggers' inference alone.
+ * The default model with every default tagger, as users get it: the pipeline, its decode floor (decode and
+ * thumbnail at the taggers' size) and the taggers' inference alone.
  */
 async function measureDefaultTaggers(entry: ModelEntry, folder: string, files: string[], work: string) {
   const taggers = taggerPlan(entry, defaultModelDirs());
@@ -476,16 +484,10 @@ async function measureInference(entry: ModelEntry, tensors: Float32Array[], coun
   const classifier = await TaggerWorker.classifier(entry, { modelsDir: defaultModelDirs().embedded, threads });
   try {
     // The tensors' buffers move to the worker with each call, so every batch gets copies.
-    const batch = (from: number, size: number) =>
-      Array.from({ length: size }, (_, i) => tensors[(from + i) % tensors.length]!.slice());
-    await classifier.classify(batch(0, PIPELINE_BATCH));
-    const cpu = cpuMeter();
-    const start = performance.now();
-    for (let done = 0; done < count; done += PIPELINE_BATCH) {
-      await classifier.classify(batch(done, Math.min(PIPELINE_BATCH, count - done)));
-    }
-    const seconds = (performance.now() - start) / 1000;
-    return { photos: count, seconds, photosPerSecond: count / seconds, cpu: cpu(), threads: classifier.info.threads };
+    const figures = await timeBatches(count, (from, size) =>
+      classifier.classify(Array.from({ length: size }, (_, i) => tensors[(from + i) % tensors.length]!.slice())),
+    );
+    return { ...figures, threads: classifier.info.threads };
   } finally {
     await classifier.dispose();
   }
