@@ -9,6 +9,7 @@ import { PhotoFile } from '../imaging/photo-file.js';
 import { photoPixels, type PhotoPixels } from '../taggers/photo-tagger.js';
 import {
   parseSignature,
+  refKey,
   secondaryTaggers,
   taggerSignature,
   type TaggerPlan,
@@ -303,12 +304,12 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
    * taggers it lacks (a tagger added or updated since), beside the categories it has; a changed photo runs all.
    */
   private pixelsFor(photo: PhotoRow, print: string, decoded: DecodedPhoto, exif: ExifFacts): PhotoPixels {
-    const held = new Set(parseSignature(photo.taggers).map((ref) => `${ref.id}@${ref.version}`));
+    const held = new Set(parseSignature(photo.taggers).map(refKey));
     const run: PhotoPixels['run'] =
       this.isCurrent(photo) && photo.fingerprint === print
         ? {
             primary: false,
-            taggers: this.taggers.filter((ref) => !held.has(`${ref.id}@${ref.version}`)).map((ref) => ref.id),
+            taggers: this.taggers.filter((ref) => !held.has(refKey(ref))).map((ref) => ref.id),
             categories: this.repo.modelCategories(photo.id, this.model),
           }
         : { primary: true };

@@ -49,8 +49,11 @@ export function secondaryTaggers(plan: TaggerPlan): TaggerRef[] {
   return refs.sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** A tagger's id and version in one word: "yunet-face@1". */
+export const refKey = (ref: TaggerRef) => `${ref.id}@${ref.version}`;
+
 /** How a photo records which secondary taggers' results it holds: "inat-bird@1,scenes@1,yunet-face@1". */
-export const taggerSignature = (refs: TaggerRef[]) => refs.map((ref) => `${ref.id}@${ref.version}`).join(',');
+export const taggerSignature = (refs: TaggerRef[]) => refs.map(refKey).join(',');
 
 /** The refs a stored signature names. */
 export const parseSignature = (signature: string | null): TaggerRef[] =>
