@@ -1,3 +1,7 @@
+/** Migration 7's photos.sort_at of a row (`prefix` "NEW." in a trigger); written once here, never changed. */
+const sortAtOf = (prefix: string) => `COALESCE(CAST(strftime('%Y%m%d%H%M%S', ${prefix}taken_at) AS INTEGER),
+    CAST(strftime('%Y%m%d%H%M%S', ${prefix}mtime_ms / 1000, 'unixepoch', 'localtime') AS INTEGER), 0)`;
+
 /**
  * Numbered schema migrations, applied in order inside one transaction; `user_version` records the last one.
  * Append new migrations; never edit one that has shipped.
@@ -254,5 +258,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER category_scores_best_update AFTER UPDATE OF score ON category_scores BEGIN
     UPDATE photos SET best_score = MAX(COALESCE(best_score, 0), NEW.score) WHERE id = NEW.photo_id;
   END;
+  `,
+  // 7: browsing by time. photos.sort_at is when the photo was taken as the local wall-clock time written as the
+  // integer YYYYMMDDHHMMSS: the camera's EXIF date (which is wall-clock time already), else the file's mtime in
+  // this machine's time zone, so photos with and without EXIF interleave as their owner lived them. The integer
+  // keeps the order and names its month by division (sort_at / 100000000 = YYYYMM), so the timeline's months are
+  // counted without a date function per row. Triggers keep it, whichever statement writes the dates. The covering
+  // indexes walk the library newest or oldest first with what every filter checks, overall and per folder.
+  `
+  ALTER TABLE photos ADD COLUMN sort_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE photos SET sort_at = ${sortAtOf('')};
+
+  CREATE TRIGGER photos_sort_at_insert AFTER INSERT ON photos BEGIN
+    UPDATE photos SET sort_at = ${sortAtOf('NEW.')} WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER photos_sort_at_update AFTER UPDATE OF taken_at, mtime_ms ON photos BEGIN
+    UPDATE photos SET sort_at = ${sortAtOf('NEW.')} WHERE id = NEW.id;
+  END;
+
+  CREATE INDEX photos_time_browse ON photos(sort_at, id, status, best_score);
+  CREATE INDEX photos_folder_time_browse ON photos(folder_id, sort_at, id, status, best_score);
   `,
 ];
