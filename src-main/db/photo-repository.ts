@@ -181,6 +181,7 @@ export class PhotoRepository {
       saveFailed: prepare(`UPDATE photos SET status = 'failed', error = @reason,
         fingerprint = COALESCE(@fingerprint, fingerprint), model_id = NULL, model_version = NULL, tagged_at = @now
         WHERE ${SAME_VERSION}`),
+      requeueFailed: prepare("UPDATE photos SET status = 'pending' WHERE status = 'failed'"),
       purgeMissing: prepare("DELETE FROM photos WHERE folder_id = ? AND status = 'missing'"),
       trashThumbnail: prepare('INSERT OR IGNORE INTO thumbnail_trash VALUES (?)'),
       trashedThumbnails: prepare(`SELECT t.fingerprint FROM thumbnail_trash t
@@ -311,6 +312,11 @@ export class PhotoRepository {
       return true;
     })();
     return relinked ? this.photoById(moved.id) : undefined;
+  }
+
+  /** Every failed photo goes back to the queue, to be read again. */
+  requeueFailed(): number {
+    return this.statements.requeueFailed.run().changes;
   }
 
   /**

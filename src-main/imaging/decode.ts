@@ -1,7 +1,8 @@
 import sharp, { type Metadata } from 'sharp';
 import { decodeForeignInWorker } from './foreign-decoder.js';
-import { foreignFormat, SNIFF_BYTES } from './foreign-formats.js';
-import { describe, ImageFault, MAX_INPUT_PIXELS, REASONS } from './photo-error.js';
+import { bufferSource, foreignFormat, SNIFF_BYTES } from './foreign-formats.js';
+import { fileEnding } from './image-end.js';
+import { describe, ImageFault, MAX_INPUT_PIXELS, messageReason, PhotoError, REASONS } from './photo-error.js';
 import { PhotoFile, withPhotoFile } from './photo-file.js';
 import type { ModelManifest } from '../models/manifest.js';
 
@@ -75,8 +76,26 @@ export async function decodePhoto(
       metadata,
     };
   } catch (error) {
-    throw describe(error, name);
+    throw describe(await decoderFault(error, input), name);
   }
+}
+
+/**
+ * The decoder's error, or the fault the file's bytes show: a file that ends before its end is truncated, and one
+ * whose end is there is not, whatever words libvips' shared buffers handed this decode.
+ */
+async function decoderFault(error: unknown, input: PhotoFile | Buffer): Promise<unknown> {
+  if (error instanceof ImageFault || error instanceof PhotoError) return error;
+  let ending;
+  try {
+    ending = await fileEnding(input instanceof PhotoFile ? input : bufferSource(input));
+  } catch {
+    // A file that can no longer be read is judged by the error that stopped its decode.
+    return error;
+  }
+  if (ending === 'truncated') return new ImageFault(REASONS.truncated);
+  if (ending === 'whole' && messageReason(error) === REASONS.truncated) return new ImageFault(REASONS.corrupt);
+  return error;
 }
 
 type ModelInput = ModelManifest['input'];
@@ -98,8 +117,9 @@ async function resizeForModel(photo: RawPixels, input: ModelInput): Promise<Buff
       const factor = input.resize.shorterSide / Math.min(photo.width, photo.height);
       const width = Math.max(input.width, Math.round(photo.width * factor));
       const height = Math.max(input.height, Math.round(photo.height * factor));
-      const resized = await raw.resize({ width, height, fit: 'fill' }).raw().toBuffer();
-      return sharp(resized, { raw: { width, height, channels: 3 } })
+      // One pass: sharp crops after resizing when extract follows resize in the chain.
+      return raw
+        .resize({ width, height, fit: 'fill' })
         .extract({
           left: Math.floor((width - input.width) / 2),
           top: Math.floor((height - input.height) / 2),

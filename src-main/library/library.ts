@@ -13,6 +13,7 @@ import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEn
 import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
 import { systemFolderReason } from './folder-rules.js';
+import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
@@ -59,6 +60,8 @@ interface LibraryEvents {
 const MODEL_SETTING = 'model';
 /** Set once the thumbnails folder has been swept whole (libraries from before thumbnails were removed with photos). */
 const THUMBNAILS_SWEPT_SETTING = 'thumbnails-swept';
+/** The FAILURE_RULES the library's failed photos were last read under. */
+const FAILURE_RULES_SETTING = 'failure-rules';
 
 /** The folder's device (st_dev), or undefined when it is not a folder that can be read. */
 function folderDevice(path: string): string | undefined {
@@ -308,12 +311,21 @@ export class Library extends EventEmitter<LibraryEvents> {
    * it finds the library busy ("phototag tag", "serve"). Throws, naming the holder, while another one is tagging.
    */
   claimTagging(holder = 'engine'): void {
-    this.taggingLock ??= TaggingLock.claim(this.db, holder, (message) => {
+    if (this.taggingLock) return;
+    this.taggingLock = TaggingLock.claim(this.db, holder, (message) => {
       // Tagging on would make two writers; the next run claims the library again, or says who holds it.
       this.taggingLock = undefined;
       this.pipeline?.cancel();
       this.emit('warning', message);
     });
+    this.retryOutdatedFailures();
+  }
+
+  /** Failed photos whose reasons older failure rules gave are read again, once (see FAILURE_RULES). */
+  private retryOutdatedFailures(): void {
+    if (this.repo.getSetting(FAILURE_RULES_SETTING) === String(FAILURE_RULES)) return;
+    this.repo.requeueFailed();
+    this.repo.setSetting(FAILURE_RULES_SETTING, String(FAILURE_RULES));
   }
 
   get tagging(): TaggingPipeline | undefined {

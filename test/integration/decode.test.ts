@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodePhoto, makeThumbnail, PhotoError, toModelInput } from '../../src-main/imaging/decode.js';
+import { Library } from '../../src-main/library/library.js';
 import { readManifest } from '../../src-main/models/model-catalog.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
 import { SPECIAL_FILES, writeHostileFiles, writeHostileFormats, writeSpecialFile } from '../hostile-files.js';
@@ -86,6 +87,41 @@ describe('decoding photos', () => {
     for (const [file, reason] of Object.entries(reasons)) await assertRefused(file, reason);
   });
 
+  it('gives a truncated and a corrupt JPEG the same reason every time, however many photos decode at once', async () => {
+    const dir = tempDir();
+    writeHostileFiles(dir);
+    const expected = {
+      [join(dir, 'truncated.jpg')]: 'the image is truncated (the file ends too early)',
+      [join(dir, 'corrupt.jpg')]: 'the image is corrupt (its data is damaged)',
+    };
+    const seen = new Map(Object.keys(expected).map((file) => [file, new Set<string>()]));
+    // libvips' warnings are shared by the whole process: a decode finishing beside another may take its words.
+    const together = [...Object.keys(expected), photo('dog.jpg'), photo('cat_1080p.jpg'), photo('parrot.jpg')];
+    for (let round = 0; round < 50; round++) {
+      await Promise.all(
+        together.map((file) => decodePhoto(file, 256).catch((error: Error) => seen.get(file)!.add(error.message))),
+      );
+    }
+    for (const [file, reason] of Object.entries(expected)) {
+      assert.deepEqual([...seen.get(file)!], [`Cannot read ${file}: ${reason}.`]);
+    }
+  });
+
+  it('tells a truncated JPEG, PNG, GIF and WebP from its bytes', async () => {
+    const dir = tempDir();
+    const whole = await sharp(photo('dog.jpg')).resize(64).toBuffer();
+    for (const [format, bytes] of Object.entries({
+      png: await sharp(whole).png().toBuffer(),
+      gif: await sharp(whole).gif().toBuffer(),
+      webp: await sharp(whole).webp().toBuffer(),
+      jpg: readFileSync(photo('eagle.jpg')),
+    })) {
+      const file = join(dir, `cut.${format}`);
+      writeFileSync(file, bytes.subarray(0, bytes.length - 40));
+      await assertRefused(file, /: the image is truncated \(the file ends too early\)\.$/);
+    }
+  });
+
   it('gives malformed bitmaps and HEIC files declaring too many pixels their precise reason', async () => {
     for (const [file, reason] of Object.entries(writeHostileFormats(tempDir()))) await assertRefused(file, reason);
   });
@@ -119,5 +155,40 @@ describe('decoding photos', () => {
     const decoded = await decodePhoto(photo('grace_hopper.bmp'), 100);
     assert.deepEqual([decoded.originalWidth, decoded.originalHeight, decoded.format], [512, 600, 'bmp']);
     assert.equal(Math.min(decoded.width, decoded.height), 100);
+  });
+});
+
+describe('failed photos', () => {
+  it('a reason stored under older failure rules is replaced the next time the library tags', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'photos');
+    mkdirSync(folder);
+    writeHostileFiles(folder);
+    const truncated = join(folder, 'truncated.jpg');
+    const open = () =>
+      Library.open({
+        dbPath: join(dir, 'library.sqlite'),
+        modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+        secondaryTaggers: false,
+      });
+    const tagOnce = async (change?: (library: Library) => void) => {
+      const library = open();
+      try {
+        change?.(library);
+        await library.scan(library.addFolder(folder));
+        await library.tag();
+        return library.repo.photoByPath(truncated)!.error;
+      } finally {
+        await library.close();
+      }
+    };
+    const reason = `Cannot read ${truncated}: the image is truncated (the file ends too early).`;
+    assert.equal(await tagOnce(), reason);
+    const stale = `Cannot read ${truncated}: the image is corrupt (Warning treated as error due to failOn setting).`;
+    const fromAnOlderPhototag = (library: Library) => {
+      library.db.prepare('UPDATE photos SET error = ? WHERE path = ?').run(stale, truncated);
+      library.db.prepare("DELETE FROM settings WHERE key = 'failure-rules'").run();
+    };
+    assert.equal(await tagOnce(fromAnOlderPhototag), reason);
   });
 });
