@@ -18,8 +18,12 @@ import {
 import type { ImageTagger } from '../taggers/tagger-worker-client.js';
 import { fingerprint, readExif, type ExifFacts } from './photo-facts.js';
 
-export const THUMBNAIL_SIZE = 320;
-/** Thumbnails need this much of the photo's shorter side (a 4:3 photo fills the 320 box), whatever the model. */
+/**
+ * Thumbnails fit in this box. It holds a 4:3 photo decoded at a 256 px shorter side (341 x 256), the decode every
+ * ImageNet classifier asks for, so the most common photos' thumbnails are their decoded pixels with no resize.
+ */
+export const THUMBNAIL_SIZE = 352;
+/** Thumbnails need this much of the photo's shorter side (a 3:2 photo then fills the box's width), whatever the model. */
 const THUMBNAIL_SHORTER_SIDE = 240;
 /**
  * How large a photo is decoded: enough for every classifier's input and for the thumbnail made from the same
