@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { TOP_LABELS } from '../classifier/scoring.js';
 import type { PhotoFilter, TagCount, TagRef, TagScore } from '../api/contract.js';
 import type { Db } from './database.js';
+import { thresholdBucket } from './kept-counts.js';
 import type { FolderSummary, PhotoStatus } from './photo-repository.js';
 
 export interface BrowseRow {
@@ -54,10 +55,21 @@ const UNTAGGED = `(p.status IN ('pending', 'processing') OR (p.status = 'done' A
     AND NOT EXISTS (SELECT 1 FROM effective_categories e WHERE e.photo_id = p.id AND e.score >= @minScore)
   ELSE COALESCE(p.best_score, 0) < @minScore END))`;
 
-/** Model counts through the covering (id, score) index, then one name per tag: names per row cost 20 times more. */
+/*
+ * Counts are what the grid shows: tags of the photos present (missing ones are hidden). The model's come from the
+ * counts kept per score bucket (migration 8) for the thresholds the app offers, and else from a pass over the
+ * (id, score) index; the corrections, which are few, are applied to them as they are read.
+ */
+
+/** Model counts at a threshold kept counts answer: a sum over the tags' buckets. */
+const keptCountsSql = `SELECT id, MIN(name) AS name, SUM(n) AS count FROM tag_counts
+  WHERE kind = @kind AND bucket >= @bucket GROUP BY id`;
+
+/** Model counts at any other threshold, through the covering (id, score) index, then one name per tag. */
 const modelCountsSql = ({ table, id, name }: (typeof TAG_SOURCES)[TagRef['kind']]) => `SELECT id,
     (SELECT ${name} FROM ${table} WHERE ${id} = counted.id LIMIT 1) AS name, count
-  FROM (SELECT ${id} AS id, COUNT(*) AS count FROM ${table} WHERE score >= ? GROUP BY ${id}) counted`;
+  FROM (SELECT ${id} AS id, COUNT(*) AS count FROM ${table} WHERE score >= ?
+    AND photo_id NOT IN (SELECT id FROM photos WHERE status = 'missing') GROUP BY ${id}) counted`;
 
 /** Model tags (at the threshold) that a correction overrides, per tag: they leave the model counts. */
 const overriddenSql = (kind: TagRef['kind']) => {
@@ -65,12 +77,24 @@ const overriddenSql = (kind: TagRef['kind']) => {
   return `SELECT c.label_id AS id, COUNT(*) AS count
     FROM (SELECT DISTINCT photo_id, label_id FROM corrections WHERE tag_kind = '${kind}') c
     JOIN ${table} t ON t.photo_id = c.photo_id AND t.${id} = c.label_id AND t.score >= ?
+    JOIN photos p ON p.id = c.photo_id AND p.status != 'missing'
     GROUP BY c.label_id`;
 };
 
 /** Tags the user confirmed or added, per tag: they count whatever the threshold (a user tag scores 1). */
 const userCountsSql = (kind: TagRef['kind']) => `SELECT label_id AS id, MIN(label_name) AS name, COUNT(*) AS count
-  FROM current_corrections WHERE tag_kind = '${kind}' AND kind IN ('confirm', 'add') GROUP BY label_id`;
+  FROM current_corrections c JOIN photos p ON p.id = c.photo_id AND p.status != 'missing'
+  WHERE tag_kind = '${kind}' AND kind IN ('confirm', 'add') GROUP BY label_id`;
+
+/**
+ * The "untagged" filter's count from kept counts: photos waiting, tagged ones whose best-score bucket is under the
+ * threshold's, and for the corrected ones (few) the difference the corrections make.
+ */
+const KEPT_UNTAGGED = `SELECT
+    (SELECT COALESCE(SUM(n), 0) FROM photo_counts WHERE status IN ('pending', 'processing'))
+    + (SELECT COALESCE(SUM(n), 0) FROM done_counts WHERE best < @bucket)
+    + (SELECT COALESCE(SUM(${UNTAGGED} - (COALESCE(p.best_score, 0) < @minScore)), 0)
+       FROM photos p WHERE p.status = 'done' AND p.id IN (SELECT photo_id FROM corrections)) AS n`;
 
 /**
  * Read-only SQL for browsing a library: filtered, paged photo lists, their captions, and tag counts. Filters are
@@ -93,6 +117,7 @@ export class BrowseRepository {
         WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
       facesOf: prepare(`SELECT photo_id AS photoId, COUNT(*) AS n FROM faces
         WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
+      keptCounts: prepare(keptCountsSql),
       counts: {
         label: {
           model: prepare(modelCountsSql(TAG_SOURCES.label)),
@@ -106,13 +131,12 @@ export class BrowseRepository {
         },
       },
       folders: prepare('SELECT id, path FROM folders ORDER BY path'),
-      statusByFolder: prepare(
-        'SELECT folder_id AS folderId, status, COUNT(*) AS n FROM photos GROUP BY folder_id, status',
-      ),
+      statusByFolder: prepare('SELECT folder_id AS folderId, status, n FROM photo_counts WHERE n != 0'),
       // Corrections are few: a pass over them, not over the photos.
       correctedByFolder: prepare(`SELECT p.folder_id AS folderId, COUNT(DISTINCT c.photo_id) AS n
         FROM corrections c JOIN photos p ON p.id = c.photo_id GROUP BY p.folder_id`),
       untaggedCount: prepare(`SELECT COUNT(*) AS n FROM photos p WHERE p.status != 'missing' AND ${UNTAGGED}`),
+      keptUntaggedCount: prepare(KEPT_UNTAGGED),
     };
   }
 
@@ -189,12 +213,18 @@ export class BrowseRepository {
     return tags;
   }
 
-  /** Every category and label carried with at least `minScore`, corrections applied, most frequent first. */
+  /**
+   * Every category and label carried with at least `minScore` by the photos present, corrections applied, most
+   * frequent first.
+   */
   tagCounts(minScore: number): { categories: TagCount[]; labels: TagCount[] } {
+    const bucket = thresholdBucket(minScore);
     const count = (kind: TagRef['kind']): TagCount[] => {
       const statements = this.statements.counts[kind];
+      const model =
+        bucket === undefined ? statements.model.all(minScore) : this.statements.keptCounts.all({ kind, bucket });
       const tags = new Map<string, TagCount>();
-      for (const row of statements.model.all(minScore) as Omit<TagCount, 'kind'>[]) tags.set(row.id, { kind, ...row });
+      for (const row of model as Omit<TagCount, 'kind'>[]) tags.set(row.id, { kind, ...row });
       for (const row of statements.overridden.all(minScore) as { id: string; count: number }[]) {
         const tag = tags.get(row.id);
         if (tag) tag.count -= row.count;
@@ -211,10 +241,7 @@ export class BrowseRepository {
     return { categories: count('category'), labels: count('label') };
   }
 
-  /**
-   * Each folder with its photos counted by state (one pass over the (folder, status) index) and how many of them
-   * carry corrections.
-   */
+  /** Each folder with its photos counted by state (kept counts) and how many of them carry corrections. */
   folderSummaries(): FolderSummary[] {
     const folders = new Map(
       (this.statements.folders.all() as { id: number; path: string }[]).map((folder) => [
@@ -237,7 +264,13 @@ export class BrowseRepository {
     return [...folders.values()];
   }
 
+  /** How many photos the "untagged" filter shows at this threshold. */
   untaggedCount(minScore: number): number {
-    return (this.statements.untaggedCount.get({ minScore }) as { n: number }).n;
+    const bucket = thresholdBucket(minScore);
+    const row =
+      bucket === undefined
+        ? this.statements.untaggedCount.get({ minScore })
+        : this.statements.keptUntaggedCount.get({ minScore, bucket });
+    return (row as { n: number }).n;
   }
 }

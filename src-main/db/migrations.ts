@@ -1,3 +1,5 @@
+import { scoreBucketSql, taggedWithSql } from './kept-counts.js';
+
 /** Migration 7's photos.sort_at of a row (`prefix` "NEW." in a trigger); written once here, never changed. */
 const sortAtOf = (prefix: string) => `COALESCE(CAST(strftime('%Y%m%d%H%M%S', ${prefix}taken_at) AS INTEGER),
     CAST(strftime('%Y%m%d%H%M%S', ${prefix}mtime_ms / 1000, 'unixepoch', 'localtime') AS INTEGER), 0)`;
@@ -279,4 +281,121 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX photos_time_browse ON photos(sort_at, id, status, best_score);
   CREATE INDEX photos_folder_time_browse ON photos(folder_id, sort_at, id, status, best_score);
   `,
+  // 8: counts kept by triggers, so what the app shows after every change costs a pass over tags and folders, not
+  // over a million photos. photo_counts: photos per folder and state. done_counts: tagged photos by what they were
+  // tagged with (a run finds photos to re-tag without a pass), best-score bucket (the "untagged at this threshold"
+  // filter) and margin bucket (-1: none; the review queue). tag_counts: the model tags of photos present (not
+  // missing), per tag and score bucket. Buckets are of 0.05 (kept-counts.ts); corrections, which are few, are
+  // applied when counts are read, as before.
+  `
+  CREATE TABLE photo_counts (
+    folder_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (folder_id, status)
+  ) WITHOUT ROWID;
+  CREATE TABLE done_counts (
+    tagged_with TEXT NOT NULL,
+    best INTEGER NOT NULL,
+    margin INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (tagged_with, best, margin)
+  ) WITHOUT ROWID;
+  CREATE TABLE tag_counts (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (kind, id, bucket)
+  ) WITHOUT ROWID;
+
+  INSERT INTO photo_counts SELECT folder_id, status, COUNT(*) FROM photos GROUP BY folder_id, status;
+  INSERT INTO done_counts SELECT ${doneKey('photos')}, COUNT(*) FROM photos WHERE status = 'done' GROUP BY 1, 2, 3;
+  INSERT INTO tag_counts SELECT kind, id, bucket, MIN(name), COUNT(*)
+    FROM (${modelTagsOf("photo_id IN (SELECT id FROM photos WHERE status != 'missing')")}) GROUP BY kind, id, bucket;
+
+  CREATE TRIGGER photos_count_insert AFTER INSERT ON photos BEGIN
+    ${countPhoto('NEW', 1)}
+  END;
+  CREATE TRIGGER photos_count_delete AFTER DELETE ON photos BEGIN
+    ${countPhoto('OLD', -1)}
+  END;
+  CREATE TRIGGER photos_count_update AFTER UPDATE OF folder_id, status, best_score, margin, model_id, model_version,
+    taggers ON photos
+  WHEN OLD.folder_id IS NOT NEW.folder_id OR OLD.status IS NOT NEW.status OR OLD.best_score IS NOT NEW.best_score
+    OR OLD.margin IS NOT NEW.margin OR OLD.model_id IS NOT NEW.model_id OR OLD.model_version IS NOT NEW.model_version
+    OR OLD.taggers IS NOT NEW.taggers BEGIN
+    ${countPhoto('OLD', -1)}
+    ${countPhoto('NEW', 1)}
+  END;
+  -- Before the photo goes: its tags are deleted after it (foreign keys), when it is no longer there to be counted.
+  CREATE TRIGGER photos_tag_counts_delete BEFORE DELETE ON photos WHEN OLD.status != 'missing' BEGIN
+    ${countTagsOf('OLD', '-1')}
+  END;
+  CREATE TRIGGER photos_tag_counts_missing AFTER UPDATE OF status ON photos
+  WHEN (OLD.status = 'missing') != (NEW.status = 'missing') BEGIN
+    ${countTagsOf('NEW', "CASE NEW.status WHEN 'missing' THEN -1 ELSE 1 END")}
+  END;
+
+  CREATE TRIGGER predictions_count_insert AFTER INSERT ON predictions WHEN ${present('NEW')} BEGIN
+    ${countTag("'label'", 'NEW.label_id', 'NEW.label_name', 'NEW.score', 1)}
+  END;
+  CREATE TRIGGER predictions_count_delete AFTER DELETE ON predictions WHEN ${present('OLD')} BEGIN
+    ${countTag("'label'", 'OLD.label_id', 'OLD.label_name', 'OLD.score', -1)}
+  END;
+  CREATE TRIGGER category_scores_count_insert AFTER INSERT ON category_scores WHEN ${present('NEW')} BEGIN
+    ${countTag("'category'", 'NEW.category_id', 'NEW.category_name', 'NEW.score', 1)}
+  END;
+  CREATE TRIGGER category_scores_count_delete AFTER DELETE ON category_scores WHEN ${present('OLD')} BEGIN
+    ${countTag("'category'", 'OLD.category_id', 'OLD.category_name', 'OLD.score', -1)}
+  END;
+  CREATE TRIGGER category_scores_count_update AFTER UPDATE OF score ON category_scores WHEN ${present('NEW')} BEGIN
+    ${countTag("'category'", 'OLD.category_id', 'OLD.category_name', 'OLD.score', -1)}
+    ${countTag("'category'", 'NEW.category_id', 'NEW.category_name', 'NEW.score', 1)}
+  END;
+  `,
 ];
+
+// The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that
+// migration's: a change to what is counted is a new migration.
+
+/** A tagged photo's key in done_counts: what it was tagged with, its best-score bucket, its margin bucket. */
+function doneKey(row: string): string {
+  return `${taggedWithSql(`${row}.model_id`, `${row}.model_version`, `${row}.taggers`)},
+    ${scoreBucketSql(`COALESCE(${row}.best_score, 0)`)},
+    CASE WHEN ${row}.margin IS NULL THEN -1 ELSE ${scoreBucketSql(`${row}.margin`)} END`;
+}
+
+/** Counts a photo row in (+1) or out (-1) of photo_counts, and of done_counts when it is tagged. */
+function countPhoto(row: 'NEW' | 'OLD', sign: 1 | -1): string {
+  return `INSERT INTO photo_counts VALUES (${row}.folder_id, ${row}.status, ${sign})
+      ON CONFLICT (folder_id, status) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO done_counts SELECT ${doneKey(row)}, ${sign} WHERE ${row}.status = 'done'
+      ON CONFLICT (tagged_with, best, margin) DO UPDATE SET n = n + excluded.n;`;
+}
+
+/** The model tag rows `where` chooses (by photo_id), with their kind, id, name and bucket. */
+function modelTagsOf(where: string): string {
+  return `SELECT 'label' AS kind, label_id AS id, label_name AS name, ${scoreBucketSql('score')} AS bucket
+      FROM predictions WHERE ${where}
+    UNION ALL SELECT 'category', category_id, category_name, ${scoreBucketSql('score')}
+      FROM category_scores WHERE ${where}`;
+}
+
+/** Counts every tag of one photo row in or out (`sign`, an SQL expression). */
+function countTagsOf(row: 'NEW' | 'OLD', sign: string): string {
+  return `INSERT INTO tag_counts SELECT kind, id, bucket, name, ${sign} FROM (${modelTagsOf(`photo_id = ${row}.id`)}) WHERE true
+      ON CONFLICT (kind, id, bucket) DO UPDATE SET n = n + excluded.n;`;
+}
+
+/** Counts one tag row in or out. */
+function countTag(kind: string, id: string, name: string, score: string, sign: 1 | -1): string {
+  return `INSERT INTO tag_counts VALUES (${kind}, ${id}, ${scoreBucketSql(score)}, ${name}, ${sign})
+      ON CONFLICT (kind, id, bucket) DO UPDATE SET n = n + excluded.n;`;
+}
+
+/** The tag row's photo is in the library and not missing (while a photo is deleted, it is no longer there). */
+function present(row: 'NEW' | 'OLD'): string {
+  return `EXISTS (SELECT 1 FROM photos WHERE id = ${row}.photo_id AND status != 'missing')`;
+}

@@ -5,6 +5,7 @@ import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
 import { taggerSignature, type TaggerRef } from '../taggers/tagger-plan.js';
 import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
 import type { Db } from './database.js';
+import { taggedWithSql } from './kept-counts.js';
 
 export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missing';
 
@@ -141,7 +142,10 @@ export class PhotoRepository {
         (SELECT id FROM photos WHERE status = 'pending' ORDER BY id LIMIT ?) RETURNING ${PHOTO_COLUMNS}`),
       resetInFlight: prepare("UPDATE photos SET status = 'pending' WHERE status = 'processing'"),
       requeueStale: prepare(`UPDATE photos SET status = 'pending'
-        WHERE status = 'done' AND (model_id IS NOT ? OR model_version IS NOT ? OR taggers IS NOT ?)`),
+        WHERE status = 'done' AND (model_id IS NOT @model OR model_version IS NOT @version OR taggers IS NOT @taggers)`),
+      // The kept counts (migration 8) know what tagged photos were tagged with: no pass when none is stale.
+      anyStale: prepare(`SELECT EXISTS (SELECT 1 FROM done_counts
+        WHERE n > 0 AND tagged_with != ${taggedWithSql('@model', '@version', '@taggers')}) AS stale`),
       relinkCandidate: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos
         WHERE fingerprint = ? AND status = 'missing' AND id != ? ORDER BY missing_since DESC LIMIT 1`),
       deleteClaimed: prepare('DELETE FROM photos WHERE id = @id AND path = @path'),
@@ -188,7 +192,7 @@ export class PhotoRepository {
         WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.fingerprint = t.fingerprint)`),
       clearTrash: prepare('DELETE FROM thumbnail_trash'),
       hasFingerprint: prepare('SELECT EXISTS (SELECT 1 FROM photos WHERE fingerprint = ?) AS known'),
-      counts: prepare('SELECT status, COUNT(*) AS n FROM photos GROUP BY status'),
+      counts: prepare('SELECT status, SUM(n) AS n FROM photo_counts GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
       searchTag: prepare(`SELECT photo_id AS photoId, MAX(score) AS score FROM (
           SELECT photo_id, score FROM effective_labels WHERE (id = @tag OR name = @tag COLLATE NOCASE)
@@ -288,9 +292,12 @@ export class PhotoRepository {
   /**
    * Photos tagged by another model (or version) go back to the queue, and so do those lacking some secondary
    * tagger's results (`taggers`, a taggerSignature): a library never mixes two models, and adding a tagger fills in.
+   * Every run asks; only a run that finds some (a model switch, a photo back from missing) passes over the photos.
    */
   requeueStale(model: ModelRef, taggers: string): number {
-    return this.statements.requeueStale.run(model.id, model.version, taggers).changes;
+    const params = { model: model.id, version: model.version, taggers };
+    if ((this.statements.anyStale.get(params) as { stale: number }).stale === 0) return 0;
+    return this.statements.requeueStale.run(params).changes;
   }
 
   /** The categories the library's model gave a photo (what decides whether a specialist runs on it). */

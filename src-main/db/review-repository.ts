@@ -1,5 +1,6 @@
 import type { Score } from '../api/contract.js';
 import type { Db } from './database.js';
+import { SCORE_BUCKETS, thresholdBucket } from './kept-counts.js';
 
 export interface ReviewRow {
   id: number;
@@ -16,6 +17,14 @@ export interface ReviewRow {
  */
 const TAGGED = "p.status = 'done' AND p.margin IS NOT NULL";
 const SET_APART = '(SELECT photo_id FROM corrections UNION SELECT value FROM json_each(@exclude))';
+
+/**
+ * A photo whose top label leads the second by less than this is one the model was unsure of: what the review is
+ * for first (dog.jpg's Alaskan malamute leads by 0.69, owl.jpg's ruffed grouse by 0.16, a face's lobster by 0).
+ */
+export const UNCERTAIN_MARGIN = 0.5;
+/** Every margin bucket: a margin is at most 1. */
+const ALL_MARGINS = SCORE_BUCKETS + 1;
 
 /** Read-only SQL for correcting: the review queue, and what a correction request names. */
 export class ReviewRepository {
@@ -47,9 +56,11 @@ export class ReviewRepository {
         WHERE ${TAGGED} AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id)
           AND p.id NOT IN (SELECT value FROM json_each(@exclude))
         ORDER BY p.margin, p.id LIMIT @limit`),
-      // Every tagged photo (the partial index counts them) less those corrected or set apart: corrections are few.
-      count: db.prepare(`SELECT (SELECT COUNT(*) FROM photos p WHERE ${TAGGED})
-        - (SELECT COUNT(*) FROM photos p WHERE ${TAGGED} AND p.id IN ${SET_APART}) AS n`),
+      // The tagged photos with a margin under @below's bucket (kept counts, migration 8) less those corrected or
+      // set apart: corrections are few.
+      count: db.prepare(`SELECT (SELECT COALESCE(SUM(n), 0) FROM done_counts WHERE margin >= 0 AND margin < @below)
+        - (SELECT COUNT(*) FROM photos p WHERE ${TAGGED} AND p.margin < @below / ${SCORE_BUCKETS}.0
+           AND p.id IN ${SET_APART}) AS n`),
       labelsOf: db.prepare(`SELECT photo_id AS photoId, label_id AS id, label_name AS name, score FROM predictions
         WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, score DESC, rank`),
     };
@@ -60,7 +71,7 @@ export class ReviewRepository {
     const params = { exclude: JSON.stringify(exclude) };
     // One read transaction: the count and the page come from the same snapshot.
     return this.db.transaction(() => ({
-      left: (this.statements.count.get(params) as { n: number }).n,
+      left: (this.statements.count.get({ ...params, below: ALL_MARGINS }) as { n: number }).n,
       rows: this.statements.page.all({ ...params, limit }) as ReviewRow[],
     }))();
   }
@@ -87,7 +98,13 @@ export class ReviewRepository {
 
   /** How many photos wait for a review. */
   count(): number {
-    return (this.statements.count.get({ exclude: '[]' }) as { n: number }).n;
+    return (this.statements.count.get({ exclude: '[]', below: ALL_MARGINS }) as { n: number }).n;
+  }
+
+  /** How many of them the model was unsure of (see UNCERTAIN_MARGIN). */
+  uncertain(): number {
+    const below = thresholdBucket(UNCERTAIN_MARGIN);
+    return (this.statements.count.get({ exclude: '[]', below }) as { n: number }).n;
   }
 
   /** The model's labels of each photo (a specialist's species among them), best first, as the photo view lists them. */
