@@ -57,6 +57,15 @@ export interface PipelineOptions {
   batchSize: number;
 }
 
+/**
+ * The rate shown is measured over the photos finished in the last RATE_WINDOW_MS, so it follows the work as it is
+ * now (a burst of moved photos relinked in no time, a pause, photos still arriving); the time left is shown once
+ * the window holds enough of them to mean something.
+ */
+const RATE_WINDOW_MS = 10_000;
+const ETA_MIN_PHOTOS = 5;
+const ETA_MIN_SPAN_MS = 3_000;
+
 interface Prepared {
   photo: PhotoRow;
   pixels: PhotoPixels;
@@ -84,6 +93,8 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private tagged = 0;
   private failed = 0;
   private lastProgress = 0;
+  /** When each photo finished within the rate window, oldest first. */
+  private finishedAt: number[] = [];
   private readonly model: ModelRef;
   /** The secondary taggers, and the signature a photo holding all their results records. */
   private readonly taggers: TaggerRef[];
@@ -142,6 +153,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     this.cancelled = false;
     this.started = Date.now();
     this.tagged = this.failed = 0;
+    this.finishedAt = [];
     try {
       while (this.requested && !this.cancelled) {
         this.requested = false;
@@ -161,20 +173,30 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     };
   }
 
+  /** Reads the kept counts (migration 8): cheap enough for every progress event. */
   progress(): Progress {
     const counts = this.repo.counts();
-    const seconds = this.started ? (Date.now() - this.started) / 1000 : 0;
-    const rate = seconds > 0 ? (this.tagged + this.failed) / seconds : 0;
+    const now = Date.now();
+    this.forgetBefore(now - RATE_WINDOW_MS);
+    const recent = this.finishedAt.length;
+    const span = recent > 0 ? now - this.finishedAt[0]! : 0;
+    const rate = span > 0 && recent > 1 ? recent / (span / 1000) : 0;
     const queued = counts.pending + counts.processing;
+    const eta = recent >= ETA_MIN_PHOTOS && span >= ETA_MIN_SPAN_MS && queued > 0 ? queued / rate : null;
     return {
       found: counts.total,
       queued,
       done: this.tagged,
       failed: this.failed,
       photosPerSecond: rate,
-      etaSeconds: rate > 0 ? queued / rate : null,
+      etaSeconds: eta !== null && eta >= 1 && !this.paused ? eta : null,
       state: this.paused ? 'paused' : this.running ? 'running' : 'idle',
     };
+  }
+
+  private forgetBefore(time: number): void {
+    const kept = this.finishedAt.findIndex((at) => at >= time);
+    this.finishedAt.splice(0, kept === -1 ? this.finishedAt.length : kept);
   }
 
   private emitProgress(force = false): void {
@@ -339,6 +361,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private finish(photo: PhotoRow, outcome: 'tagged' | 'failed'): void {
     if (outcome === 'tagged') this.tagged++;
     else this.failed++;
+    this.finishedAt.push(Date.now());
     this.emit('photo', this.repo.photoById(photo.id) ?? photo);
     this.emitProgress();
   }
