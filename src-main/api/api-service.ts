@@ -23,6 +23,7 @@ import {
   type ApiResult,
   type CorrectionAction,
   type FolderInfo,
+  type LibraryCounts,
   type LibrarySummary,
   type PhotoTile,
   type Progress,
@@ -43,8 +44,11 @@ export class ApiServiceError extends Error {
 }
 
 const RECENT_WARNINGS = 20;
-/** "changed" comes once per tagged photo; views re-query on it, so it is passed on at most this often. */
-const CHANGED_INTERVAL_MS = 300;
+/**
+ * "changed" comes once per tagged photo; views re-query on it, so it is passed on at most this often: at 36 photos
+ * a second, what the views ask for then stays a small share of the thread that also feeds the decoders.
+ */
+const CHANGED_INTERVAL_MS = 1000;
 /** Export progress comes once per photo; it is passed on at most this often. */
 const EXPORT_PROGRESS_INTERVAL_MS = 100;
 const CORRECTION_VERBS = { confirm: 'Confirmed', reject: 'Rejected', add: 'Added' } as const;
@@ -83,8 +87,6 @@ export class ApiService {
   private exporting: string | undefined;
   private readonly listeners = new Set<(event: ApiEvent) => void>();
   private readonly warnings: Warning[] = [];
-  /** Tag counts by threshold: a full pass over the predictions, kept until the library changes. */
-  private readonly tagLists = new Map<number, TagList>();
   private changedTimer: NodeJS.Timeout | undefined;
   private lastChanged = 0;
   private closed = false;
@@ -95,10 +97,7 @@ export class ApiService {
     this.browse = new BrowseRepository(library.db);
     this.review = new ReviewRepository(library.db);
     const onProgress = (progress: Progress) => this.emit({ type: 'progress', progress });
-    const onChanged = () => {
-      this.tagLists.clear();
-      this.changed();
-    };
+    const onChanged = () => this.changed();
     const onWarning = (message: string) => this.warn(message);
     library.on('progress', onProgress);
     library.on('changed', onChanged);
@@ -212,7 +211,7 @@ export class ApiService {
     this.changedTimer = setTimeout(() => {
       this.changedTimer = undefined;
       this.lastChanged = Date.now();
-      this.emit({ type: 'changed' });
+      this.emit({ type: 'changed', counts: this.counts() });
     }, wait);
   }
 
@@ -250,20 +249,25 @@ export class ApiService {
     return summary ?? { ...folder, total: 0, done: 0, failed: 0, pending: 0, corrected: 0 };
   }
 
+  /** Read from the kept counts (migration 8): a pass over the tags, whatever the library's size. */
   private tagList(minScore: number): TagList {
-    let list = this.tagLists.get(minScore);
-    if (!list) {
-      list = {
-        minScore,
-        ...this.browse.tagCounts(minScore),
-        untagged: this.browse.untaggedCount(minScore),
-        failed: this.library.repo.counts().failed,
-      };
-      // Thresholds come from a slider in steps; a handful of them is all a session uses.
-      if (this.tagLists.size >= 8) this.tagLists.clear();
-      this.tagLists.set(minScore, list);
-    }
-    return list;
+    return this.library.db.transaction(() => ({
+      minScore,
+      ...this.browse.tagCounts(minScore),
+      untagged: this.browse.untaggedCount(minScore),
+      failed: this.library.repo.counts().failed,
+    }))();
+  }
+
+  /** The library's counts from one snapshot, read from the kept counts: a pass over the folders. */
+  private counts(): LibraryCounts {
+    return this.library.db.transaction(() => ({
+      counts: this.library.repo.counts(),
+      folders: this.browse.folderSummaries(),
+      toReview: this.review.count(),
+      uncertain: this.review.uncertain(),
+      canUndo: this.review.hasCorrections(),
+    }))();
   }
 
   private async summary(): Promise<LibrarySummary> {
@@ -278,8 +282,7 @@ export class ApiService {
     // Only once tagging has started: asking earlier would load the model just to name its provider.
     const executionProvider = this.library.tagging ? (await this.library.classifierInfo()).provider.used : null;
     return {
-      counts: this.library.repo.counts(),
-      folders: this.browse.folderSummaries(),
+      ...this.counts(),
       model,
       modelProblem,
       executionProvider,
@@ -287,8 +290,6 @@ export class ApiService {
       progress: this.progress(),
       warnings: [...this.warnings],
       host: hostname(),
-      toReview: this.review.count(),
-      canUndo: this.review.hasCorrections(),
     };
   }
 
@@ -454,7 +455,6 @@ export class ApiService {
       throw new ApiServiceError('bad-request', `Replacing "${action.from.name}" with itself changes nothing.`);
     }
     this.library.repo.corrections.apply(ids, action);
-    // Clears the cached tag counts now, before the caller asks for them again; views hear it as "changed".
     this.library.emit('changed');
     return { photos: ids.length, message: `${describeCorrection(action, ids.length)}.`, canUndo: true };
   }

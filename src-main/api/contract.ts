@@ -274,9 +274,14 @@ export interface LibrarySummary {
   host: string;
   /** Photos the model tagged that nobody reviewed yet (see reviewQueue). */
   toReview: number;
+  /** Those of them the model was unsure of: its top label leads the second by less than half. */
+  uncertain: number;
   /** Whether there is a correction step to undo. */
   canUndo: boolean;
 }
+
+/** The summary's counts, read together: the header, the folders and the review button agree. */
+export type LibraryCounts = Pick<LibrarySummary, 'counts' | 'folders' | 'toReview' | 'uncertain' | 'canUndo'>;
 
 /** One tile of the grid: enough to draw it and its hover card, nothing more. */
 /**
@@ -485,8 +490,11 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
 
 export type ApiEvent =
   | { type: 'progress'; progress: Progress }
-  /** Photos, their tags or the folders changed: views re-query what they show. Coalesced to a few per second. */
-  | { type: 'changed' }
+  /**
+   * Photos, their tags or the folders changed: the counts after it come along (null: unknown, as after the
+   * connection was lost; re-read the summary), and views re-query what else they show. At most one a second.
+   */
+  | { type: 'changed'; counts: LibraryCounts | null }
   | { type: 'warning'; warning: Warning }
   /** An export is under way: `done` of `total` examples written to `out`. A few per second at most. */
   | { type: 'exportProgress'; out: string; done: number; total: number }

@@ -87,7 +87,7 @@ export function httpTransport(base = new URL('.', document.baseURI)): Transport 
     };
     source.onopen = () => {
       // Whatever happened while the stream was down is unknown: views re-query.
-      if (broken) for (const listener of listeners) listener({ type: 'changed' });
+      if (broken) for (const listener of listeners) listener({ type: 'changed', counts: null });
       broken = false;
     };
   };

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { openDatabase } from '../../src-main/db/database.js';
+import { openDatabase, type Db } from '../../src-main/db/database.js';
+import { MIGRATIONS } from '../../src-main/db/migrations.js';
 import { loadLabelSet } from '../../src-main/models/label-sets.js';
 import { THUMBNAIL_SIZE, thumbnailPath } from '../../src-main/pipeline/tagging-pipeline.js';
 import { MODELS_DIR, PHOTOS_DIR } from '../helpers.js';
@@ -15,6 +16,26 @@ export interface SyntheticLibrary {
   photos: number;
   /** A category most photos do not carry and many do: what a person filters by. */
   commonCategory: { id: string; name: string; count: number };
+}
+
+/** What the synthetic photos were tagged with: a run of the real pipeline re-tags none of them when it matches. */
+export interface SyntheticModel {
+  id: string;
+  version: string;
+  /** The secondary taggers' signature (taggerSignature). */
+  taggers: string | null;
+}
+
+const DEFAULT_MODEL: SyntheticModel = { id: 'mobilenet-v2-imagenet', version: '1', taggers: null };
+
+/**
+ * The counts migration 8 keeps, rebuilt from the rows by that migration's own statements (those before its
+ * triggers): for rows written with the triggers off.
+ */
+export function rebuildKeptCounts(db: Db): void {
+  const migration = MIGRATIONS.find((sql) => sql.includes('CREATE TABLE photo_counts'))!;
+  const rebuild = migration.slice(migration.indexOf('INSERT INTO photo_counts'), migration.indexOf('CREATE TRIGGER'));
+  db.exec(`DELETE FROM photo_counts; DELETE FROM done_counts; DELETE FROM tag_counts; ${rebuild}`);
 }
 
 /** A small deterministic generator, so two runs of the benchmark see the same library. */
@@ -31,8 +52,15 @@ function random(seed: number): () => number {
  * five labels per photo drawn with a skewed (Zipf-like) popularity from the real ImageNet label set, categories
  * rolled up from those labels, a few failures, metadata. No photo files exist (it measures browsing, not tagging);
  * the photos share a pool of real thumbnails, as copies of one photo share one, so the grid has images to draw.
+ * The rows are written as a bulk load would (a million photos row by row through the triggers and indexes took
+ * most of an hour on two shared cores): no journal, triggers and indexes off, the columns the triggers keep (best
+ * score, margin, sort time) computed here, then the indexes built and the kept counts rebuilt once.
  */
-export async function createSyntheticLibrary(dir: string, count: number): Promise<SyntheticLibrary> {
+export async function createSyntheticLibrary(
+  dir: string,
+  count: number,
+  model: SyntheticModel = DEFAULT_MODEL,
+): Promise<SyntheticLibrary> {
   const dbPath = join(dir, 'library.sqlite');
   const thumbnailsDir = join(dir, 'library-thumbnails');
   const sources = readdirSync(PHOTOS_DIR).filter((name) => name.endsWith('.jpg'));
@@ -64,18 +92,47 @@ export async function createSyntheticLibrary(dir: string, count: number): Promis
     return { id: i + 1, path: join(dir, name) };
   });
   const insertPhoto = db.prepare(`INSERT INTO photos (id, folder_id, path, size, mtime_ms, fingerprint, format, width,
-    height, taken_at, camera, status, error, model_id, model_version, tagged_at)
-    VALUES (?, ?, ?, ?, ?, ?, 'jpeg', 4032, 3024, ?, 'Pixel 7', ?, ?, ?, '1', ?)`);
+    height, taken_at, camera, status, error, model_id, model_version, taggers, tagged_at, best_score, margin, sort_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'jpeg', 4032, 3024, ?, 'Pixel 7', ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertLabel = db.prepare(`INSERT INTO predictions (photo_id, model_id, model_version, rank, label_id,
-    label_name, score) VALUES (?, 'mobilenet-v2-imagenet', '1', ?, ?, ?, ?)`);
+    label_name, score) VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const insertCategory = db.prepare(`INSERT INTO category_scores (photo_id, model_id, model_version, category_id,
-    category_name, score) VALUES (?, 'mobilenet-v2-imagenet', '1', ?, ?, ?)`);
+    category_name, score) VALUES (?, ?, ?, ?, ?, ?)`);
   const categoryCounts = new Map<number, number>();
+  const derived = db
+    .prepare("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') AND sql IS NOT NULL")
+    .all() as { type: string; name: string; sql: string }[];
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -512000');
   db.transaction(() => {
+    for (const { type, name } of derived) db.exec(`DROP ${type.toUpperCase()} ${name}`);
     for (let id = 1; id <= count; id++) {
       const folder = folders[id % folders.length]!;
       const failed = id % 997 === 0;
       const print = pool[id % pool.length]!;
+      const takenAt = new Date(Date.UTC(2015, 0, 1) + id * 3_600_000).toISOString();
+      const labels: { index: number; score: number }[] = [];
+      const categoryScores = new Map<number, number>();
+      if (!failed) {
+        const chosen = new Set<number>();
+        while (chosen.size < 5) chosen.add(pick());
+        let remaining = 1;
+        for (const index of chosen) {
+          const score = labels.length === 4 ? remaining * 0.5 : remaining * (0.35 + next() * 0.6);
+          remaining -= score;
+          labels.push({ index, score });
+          for (const category of labelSet.labels[index]!.categories) {
+            categoryScores.set(category, (categoryScores.get(category) ?? 0) + score);
+          }
+        }
+      }
+      const categories = [...categoryScores]
+        .filter(([, score]) => score >= 0.01)
+        .map(([index, score]) => ({ index, score: Math.min(1, score) }));
+      // What migrations 2, 4 and 7's triggers would have written.
+      const best = failed ? null : Math.max(labels[0]!.score, ...categories.map((category) => category.score));
+      const margin = failed ? null : labels[0]!.score - labels[1]!.score;
       insertPhoto.run(
         id,
         folder.id,
@@ -83,34 +140,31 @@ export async function createSyntheticLibrary(dir: string, count: number): Promis
         2_000_000 + Math.floor(next() * 3_000_000),
         Date.now(),
         print,
-        new Date(Date.UTC(2015, 0, 1) + id * 3_600_000).toISOString(),
+        takenAt,
         failed ? 'failed' : 'done',
         failed ? `Cannot read IMG_${id}.jpg: the image is truncated (the file ends too early).` : null,
-        failed ? null : 'mobilenet-v2-imagenet',
+        failed ? null : model.id,
+        failed ? null : model.version,
+        failed ? null : model.taggers,
         Date.now(),
+        best,
+        margin,
+        Number(takenAt.slice(0, 19).replace(/\D/g, '')),
       );
-      if (failed) continue;
-      const chosen = new Set<number>();
-      while (chosen.size < 5) chosen.add(pick());
-      let remaining = 1;
-      const categoryScores = new Map<number, number>();
-      [...chosen].forEach((index, rank) => {
-        const score = rank === 4 ? remaining * 0.5 : remaining * (0.35 + next() * 0.6);
-        remaining -= score;
+      labels.forEach(({ index, score }, rank) => {
         const label = labelSet.labels[index]!;
-        insertLabel.run(id, rank, label.id, label.name, score);
-        for (const category of label.categories) {
-          categoryScores.set(category, (categoryScores.get(category) ?? 0) + score);
-        }
+        insertLabel.run(id, model.id, model.version, rank, label.id, label.name, score);
       });
-      for (const [index, score] of categoryScores) {
-        if (score < 0.01) continue;
+      for (const { index, score } of categories) {
         const category = labelSet.categories[index]!;
-        insertCategory.run(id, category.id, category.name, Math.min(1, score));
+        insertCategory.run(id, model.id, model.version, category.id, category.name, score);
         if (score >= 0.3) categoryCounts.set(index, (categoryCounts.get(index) ?? 0) + 1);
       }
     }
+    for (const { sql } of derived) db.exec(sql);
+    rebuildKeptCounts(db);
   })();
+  db.pragma('journal_mode = WAL');
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('ANALYZE');
   db.close();

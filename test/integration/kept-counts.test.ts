@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CorrectionAction } from '../../src-main/api/contract.js';
+import { ApiService } from '../../src-main/api/api-service.js';
+import type { ApiEvent, CorrectionAction } from '../../src-main/api/contract.js';
 import { BrowseRepository } from '../../src-main/db/browse-repository.js';
-import { MIGRATIONS } from '../../src-main/db/migrations.js';
 import type { PhotoRow } from '../../src-main/db/photo-repository.js';
 import { ReviewRepository, UNCERTAIN_MARGIN } from '../../src-main/db/review-repository.js';
 import { Library } from '../../src-main/library/library.js';
+import { rebuildKeptCounts } from '../bench/synthetic-library.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
 
 /** Every threshold the confidence slider offers, 1 (only the user's own tags), and two it does not. */
@@ -292,14 +293,28 @@ describe('counts kept by triggers', () => {
     );
   });
 
+  it('come with every change the views hear of, as the summary says them', async () => {
+    const service = new ApiService(library);
+    try {
+      const heard = new Promise<ApiEvent>((resolve) => {
+        const stop = service.onEvent((event) => {
+          if (event.type !== 'changed') return;
+          stop();
+          resolve(event);
+        });
+      });
+      library.emit('changed');
+      const event = await heard;
+      const { counts, folders, toReview, uncertain, canUndo } = await service.call('summary', {});
+      assert.deepEqual(event, { type: 'changed', counts: { counts, folders, toReview, uncertain, canUndo } });
+    } finally {
+      service.close();
+    }
+  });
+
   it('are rebuilt by their migration as the triggers kept them', () => {
     const before = kept();
-    const migration = MIGRATIONS.find((sql) => sql.includes('CREATE TABLE photo_counts'))!;
-    const backfill = migration.slice(
-      migration.indexOf('INSERT INTO photo_counts'),
-      migration.indexOf('CREATE TRIGGER'),
-    );
-    library.db.exec(`DELETE FROM photo_counts; DELETE FROM done_counts; DELETE FROM tag_counts; ${backfill}`);
+    rebuildKeptCounts(library.db);
     assert.deepEqual(kept(), before);
   });
 });
