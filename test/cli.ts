@@ -40,9 +40,9 @@ export function phototag(home: string, args: string[], options: CliOptions = {})
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function phototagAsync(home: string, args: string[]) {
+export function phototagAsync(home: string, args: string[], options: Pick<CliOptions, 'env'> = {}) {
   return spawn(process.execPath, [PHOTOTAG, ...args], {
-    env: cliEnv(home),
+    env: cliEnv(home, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

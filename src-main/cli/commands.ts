@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
 import { categoryDetail } from '../api/contract.js';
@@ -6,6 +6,7 @@ import type { PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
 import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
+import { isUnder } from '../library/folder-rules.js';
 import { versionInfo } from '../version.js';
 import type { CorrectionAction } from '../db/correction-repository.js';
 import {
@@ -26,6 +27,7 @@ import {
   writeJson,
   writeJsonArray,
   writeLines,
+  writeLinesOf,
 } from './terminal.js';
 
 export interface CommandContext {
@@ -106,6 +108,20 @@ function photoLines(photo: TaggedPhoto): [string, string] {
 }
 
 /**
+ * The photos and folders to read, each once and in the library's path order: one given below another is read with
+ * it. A folder's photos all sort right after its path and a separator, a photo at its path, so reading these one
+ * after another gives the order one query over all of them would (SQLite compares bytes, and so does this).
+ */
+function inPathOrder(library: Library, paths: string[]): string[] {
+  const distinct = [...new Set(paths)];
+  return distinct
+    .filter((path) => !distinct.some((other) => other !== path && isUnder(path, other)))
+    .map((path) => ({ path, key: Buffer.from(library.repo.photoByPath(path) ? path : path + sep) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ path }) => path);
+}
+
+/**
  * Adds, scans and tags; the photos of these folders that failed decide the exit code. `holder` names this command
  * to another Phototag that finds the library busy.
  */
@@ -168,20 +184,21 @@ export const commands: Record<string, Command> = {
   show: (context) =>
     withLibrary(context, 'reads', async (library) => {
       if (context.args.length === 0) throw new UsageError('Name at least one photo or folder to show.');
-      const photos = new Map<string, PhotoRow>();
-      const unknown: string[] = [];
-      for (const arg of context.args) {
-        const found = library.repo.photosUnder(resolve(arg));
-        if (found.length === 0) unknown.push(resolve(arg));
-        for (const photo of found) photos.set(photo.path, photo);
+      const paths = context.args.map((arg) => resolve(arg));
+      const unknown = paths.filter((path) => !library.repo.hasPhotosUnder(path));
+      // A row at a time, its tags read as it is written: a whole library is never held at once.
+      function* photos() {
+        for (const root of inPathOrder(library, paths)) yield* library.repo.eachPhotoUnder(root);
       }
-      const sorted = [...photos.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      // Tags are read one photo at a time, as each is written: a whole library is never held at once.
-      const tagged = (photo: PhotoRow) => library.repo.withTags(photo);
-      if (context.json) await writeJsonArray(sorted, (photo) => photoJson(tagged(photo)));
-      else for (const photo of sorted) out(...photoLines(tagged(photo)));
+      let failed = false;
+      const tagged = (photo: PhotoRow) => {
+        failed ||= photo.status === 'failed';
+        return library.repo.withTags(photo);
+      };
+      if (context.json) await writeJsonArray(photos(), (photo) => photoJson(tagged(photo)));
+      else await writeLinesOf(photos(), (photo) => photoLines(tagged(photo)));
       for (const path of unknown) err(`phototag: ${path} is not in the library; add its folder with "phototag tag".`);
-      return unknown.length > 0 || sorted.some((photo) => photo.status === 'failed') ? 1 : 0;
+      return unknown.length > 0 || failed ? 1 : 0;
     }),
 
   search: (context) =>

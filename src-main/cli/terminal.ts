@@ -27,20 +27,39 @@ export function writeJson(value: unknown): void {
 }
 
 /**
- * One JSON array of `toJson` of each item (the same text as JSON.stringify of the whole array, null, 2), written
- * and made an element at a time, waiting for the reader whenever it lags: a large library never becomes one giant
- * string, nor piles up in memory.
+ * Writes each chunk in turn, waiting for the reader whenever it lags: output of any size is made and held a piece
+ * at a time, never as one giant string nor as a pile of pending writes.
  */
-export async function writeJsonArray<T>(items: Iterable<T>, toJson: (item: T) => unknown): Promise<void> {
-  const stream = process.stdout;
+export async function writeEach(chunks: Iterable<string>, stream: NodeJS.WritableStream = process.stdout) {
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  }
+}
+
+/** Human text of many items (photos, rows), streamed: `toLines` of each, one line per string, made printable. */
+export function writeLinesOf<T>(items: Iterable<T>, toLines: (item: T) => string[]): Promise<void> {
+  return writeEach(map(items, (item) => `${toLines(item).map(printable).join('\n')}\n`));
+}
+
+/**
+ * One JSON array of `toJson` of each item (the same text as JSON.stringify of the whole array, null, 2), streamed an
+ * element at a time.
+ */
+export function writeJsonArray<T>(items: Iterable<T>, toJson: (item: T) => unknown): Promise<void> {
+  return writeEach(jsonArrayChunks(items, toJson));
+}
+
+function* jsonArrayChunks<T>(items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
   let first = true;
   for (const item of items) {
-    const element = JSON.stringify(toJson(item), null, 2).replace(/\n/g, '\n  ');
-    const flowing = stream.write(`${first ? '[' : ','}\n  ${element}`);
+    yield `${first ? '[' : ','}\n  ${JSON.stringify(toJson(item), null, 2).replace(/\n/g, '\n  ')}`;
     first = false;
-    if (!flowing) await once(stream, 'drain');
   }
-  stream.write(first ? '[]\n' : '\n]\n');
+  yield first ? '[]\n' : '\n]\n';
+}
+
+function* map<T, U>(items: Iterable<T>, to: (item: T) => U): Generator<U> {
+  for (const item of items) yield to(item);
 }
 
 /** Resolves once everything written so far has been handed to the OS (or the stream has failed). */

@@ -194,6 +194,7 @@ export class PhotoRepository {
       hasFingerprint: prepare('SELECT EXISTS (SELECT 1 FROM photos WHERE fingerprint = ?) AS known'),
       counts: prepare('SELECT status, SUM(n) AS n FROM photo_counts GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
+      anyPhotoUnder: prepare(`SELECT 1 FROM photos WHERE ${UNDER} AND status != 'missing' LIMIT 1`),
       searchTag: prepare(`SELECT photo_id AS photoId, MAX(score) AS score FROM (
           SELECT photo_id, score FROM effective_labels WHERE (id = @tag OR name = @tag COLLATE NOCASE)
           UNION ALL
@@ -511,6 +512,19 @@ export class PhotoRepository {
   /** The photo at `path`, or every photo below it when it is a folder. */
   photosUnder(path: string): PhotoRow[] {
     return this.statements.photosUnder.all({ prefix: path }) as PhotoRow[];
+  }
+
+  /**
+   * photosUnder read a row at a time, in path order, for output of any size in constant memory. Reads only on this
+   * connection until it is done: it may not write while the iterator is open.
+   */
+  eachPhotoUnder(path: string): IterableIterator<PhotoRow> {
+    return this.statements.photosUnder.iterate({ prefix: path }) as IterableIterator<PhotoRow>;
+  }
+
+  /** Whether the library holds the photo at `path`, or any photo below it. */
+  hasPhotosUnder(path: string): boolean {
+    return this.statements.anyPhotoUnder.get({ prefix: path }) !== undefined;
   }
 
   /** Photos carrying a label or category (by id or display name) with at least `minScore`, best first. */

@@ -13,6 +13,7 @@ import {
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
@@ -386,6 +387,37 @@ describe('phototag human output', () => {
     child.stdout.once('data', () => child.stdout.destroy());
     assert.equal(await exited, 141, 'the status of a command ended by SIGPIPE');
     assert.equal(stderr, '');
+  });
+
+  it('streams show of a library larger than the memory it may use, row by row', async () => {
+    const { home, folder, db } = setup([]);
+    const count = 100_000;
+    const library = Library.open({ dbPath: db, modelDirs: { embedded: MODELS_DIR, user: join(home, 'models') } });
+    const added = library.addFolder(folder);
+    library.db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)
+         INSERT INTO photos (folder_id, path, size, mtime_ms) SELECT @folder, @prefix || printf('%06d.jpg', i), 1, 1 FROM n`,
+      )
+      .run({ count, folder: added.id, prefix: join(folder, 'photo-') });
+    await library.close();
+
+    // Held whole, 100,000 rows take more than this heap: the command would die of it, with nothing written.
+    const child = phototagAsync(home, ['show', folder, '--json', '--db', db], {
+      env: { NODE_OPTIONS: '--max-old-space-size=32' },
+    });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    let elements = 0;
+    let last = '';
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith('    "path": ')) {
+        elements++;
+        last = line;
+      }
+    }
+    assert.equal(await exited, 0);
+    assert.equal(elements, count);
+    assert.equal(last, `    "path": ${JSON.stringify(join(folder, 'photo-099999.jpg'))},`);
   });
 });
 
