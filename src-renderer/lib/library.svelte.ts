@@ -1,4 +1,4 @@
-import type { LibrarySummary, Progress, TagList, Warning } from '../../src-main/api/contract';
+import type { LibraryCounts, LibrarySummary, Progress, TagList, Warning } from '../../src-main/api/contract';
 import type { ApiClient } from './api-client';
 import type { FilterState } from './filter.svelte';
 import { PhotoList } from './photo-list.svelte';
@@ -16,8 +16,8 @@ export class LibraryState {
   problem = $state<string | null>(null);
   readonly photos: PhotoList;
 
-  private refreshing: Promise<void> | undefined;
-  private again = false;
+  private readonly refreshing = coalesced(() => this.load());
+  private readonly reloadingTags = coalesced(() => this.loadTags());
   private stop: (() => void) | undefined;
 
   constructor(
@@ -32,14 +32,18 @@ export class LibraryState {
     this.stop = this.client.onEvent((event) => {
       switch (event.type) {
         case 'progress':
+          // A run starting or ending may change more than counts (the execution provider, once tagging started).
+          if (this.progress && this.progress.state !== event.progress.state) void this.refresh();
           this.progress = event.progress;
           break;
         case 'warning':
           this.warnings = [event.warning, ...this.warnings].slice(0, 20);
           break;
         case 'changed':
-          void this.refresh();
-          this.photos.refresh();
+          if (event.counts) this.applyCounts(event.counts);
+          else void this.refresh();
+          void this.reloadingTags();
+          void this.photos.refresh();
           break;
         case 'exportProgress':
         case 'menu':
@@ -56,17 +60,23 @@ export class LibraryState {
 
   /** Summary and tag counts again; calls during a refresh coalesce into one more. */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.again = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.again = false;
-        await this.load();
-      } while (this.again);
-    })().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    return this.refreshing();
+  }
+
+  /**
+   * How many photos the whole library or one folder holds, from the summary the folder list shows too (the grid's
+   * own count may come a moment later); undefined for any other filter.
+   */
+  get shownTotal(): number | undefined {
+    const { summary, filter } = this;
+    if (!summary || filter.tags.length > 0 || filter.status !== 'all') return undefined;
+    if (filter.folderId === null) return summary.counts.total;
+    return summary.folders.find((folder) => folder.id === filter.folderId)?.total;
+  }
+
+  /** The counts a change came with: one snapshot, so the header, the folders and the review button agree. */
+  private applyCounts(counts: LibraryCounts): void {
+    if (this.summary) this.summary = { ...this.summary, ...counts };
   }
 
   async loadTags(): Promise<void> {
@@ -104,4 +114,23 @@ export class LibraryState {
     const { progress } = await this.client.call(paused ? 'pause' : 'resume', {});
     this.progress = progress;
   }
+}
+
+/** Runs `work` when called; calls while it runs coalesce into one more run after it. */
+function coalesced(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await work();
+      } while (again);
+    })().finally(() => (running = undefined));
+    return running;
+  };
 }

@@ -265,7 +265,8 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
     await review.waitFor({ state: 'detached' });
     const toReview = (await api('summary', {})).toReview;
     assert.equal(toReview, queue.left - 3, 'the skipped photo is still to review');
-    await page.getByRole('button', { name: `Review ${toReview} left` }).waitFor();
+    const { uncertain } = await api('summary', {});
+    await page.getByRole('button', { name: `Review ${uncertain} uncertain` }).waitFor();
   });
 
   it('exports through the dialog, asks before replacing a folder that holds files, and writes a dataset', async () => {

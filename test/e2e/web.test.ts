@@ -117,6 +117,28 @@ describe('web mode in Chromium, over the real engine', () => {
     await shot('2-tagged');
   });
 
+  it('counts one way everywhere: the header and the folder, photos below the threshold, the uncertain ones to review', async () => {
+    const summary = await api('summary', {});
+    const { untagged } = await api('tags', { minScore: 0.3 });
+    const sidebar = page.getByRole('navigation', { name: 'Library' });
+    // "Untagged" beside "All caught up" read as a contradiction: these are tagged below the threshold.
+    await sidebar.getByRole('button', { name: `Below 30% ${untagged}`, exact: true }).waitFor();
+    assert.ok(
+      summary.uncertain > 0 && summary.uncertain < summary.toReview,
+      `${summary.uncertain} of ${summary.toReview} are uncertain`,
+    );
+    await sidebar.getByRole('button', { name: `Review ${summary.uncertain} uncertain`, exact: true }).waitFor();
+    const folder = sidebar.getByRole('button', { name: /^My Photos/ });
+    assert.equal((await folder.locator('.count').innerText()).trim(), String(summary.folders[0]!.total));
+    assert.equal((await page.getByTestId('photo-count').innerText()).trim(), `${summary.counts.total} photos`);
+    assert.equal(summary.counts.total, photoCount);
+    const done = await page.getByText(/^All caught up/).innerText();
+    assert.equal(
+      done,
+      `All caught up: ${summary.counts.done} photos tagged, ${summary.counts.failed} could not be read`,
+    );
+  });
+
   /** A tile's caption as the grid writes it: "Bird · House Finch", "People · 3", "Dog". */
   const caption = (top: NonNullable<PhotoTile['top']>) => (top.detail ? `${top.name} · ${top.detail.name}` : top.name);
 
