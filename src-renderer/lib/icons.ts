@@ -7,6 +7,8 @@ export const ICONS = {
   /** Removing a folder: the same cross, shifted a little. */
   remove: 'M18.3 5.7 12 12l6.3 6.3-1.4 1.4-6.3-6.3-6.3 6.3-1.4-1.4L10.6 12 4.3 5.7l1.4-1.4 6.3 6.3 6.3-6.3z',
   plus: 'M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z',
+  /** The header's button that shows and hides the library sidebar. */
+  menu: 'M3 6h18v2H3V6Zm0 5h18v2H3v-2Zm0 5h18v2H3v-2Z',
   previous: 'M15.4 7.4 14 6l-6 6 6 6 1.4-1.4L10.8 12z',
   next: 'M8.6 16.6 10 18l6-6-6-6-1.4 1.4 4.6 4.6z',
   edit: 'M3 17.2V21h3.8L17.8 10 14 6.2 3 17.2ZM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8L19 8.8 20.7 7Z',

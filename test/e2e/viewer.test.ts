@@ -27,7 +27,7 @@ interface Box {
   height: number;
 }
 
-describe('the photo viewer at every window size, in Chromium', () => {
+describe('the photo viewer and the sidebar at every window size, in Chromium', () => {
   let server: ServeProcess;
   let served: ServedPage | undefined;
   let page: Page;
@@ -40,6 +40,8 @@ describe('the photo viewer at every window size, in Chromium', () => {
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `viewer-${name}.png`) });
   const cell = (name: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(name)}, `) });
   const viewer = (name: string) => page.getByRole('dialog', { name: `Photo ${name}` });
+  const sidebar = () => page.getByRole('navigation', { name: 'Library' });
+  const menuButton = () => page.getByRole('button', { name: /library sidebar$/ });
   /** The photo as drawn: the one image with alt text (the thumbnail under it has none). */
   const shownImage = (dialog: Locator) => dialog.getByRole('img');
 
@@ -94,6 +96,18 @@ describe('the photo viewer at every window size, in Chromium', () => {
     x: (point.x - box.x) / box.width,
     y: (point.y - box.y) / box.height,
   });
+
+  async function assertNoSideways(what: string) {
+    const widths = await page.evaluate(() => ({
+      document: document.documentElement.scrollWidth,
+      body: document.body.scrollWidth,
+      window: window.innerWidth,
+    }));
+    assert.ok(
+      widths.document <= widths.window && widths.body <= widths.window,
+      `${what}: nothing wider than the ${widths.window} px window (${JSON.stringify(widths)})`,
+    );
+  }
 
   before(async () => {
     mkdirSync(photosDir);
@@ -277,4 +291,110 @@ describe('the photo viewer at every window size, in Chromium', () => {
     );
     await closePhoto(dialog);
   });
+
+  it('hides the docked sidebar with the menu button in a wide window, giving the grid its width', async () => {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await sidebar().waitFor();
+    const grid = page.getByRole('grid', { name: 'Photos' });
+    const docked = await boxOf(grid);
+    await page.getByRole('button', { name: 'Hide the library sidebar' }).click();
+    await sidebar().waitFor({ state: 'hidden' });
+    assert.ok((await boxOf(grid)).width > docked.width + 200, 'the grid takes the room');
+    await page.getByRole('button', { name: 'Show the library sidebar' }).click();
+    await sidebar().waitFor();
+    assert.equal((await boxOf(grid)).width, docked.width);
+  });
+
+  for (const size of [
+    { width: 390, height: 844 },
+    { width: 360, height: 740 },
+  ]) {
+    it(`reaches the sidebar from its menu button at ${size.width}×${size.height}, and nothing is cut off`, async () => {
+      await page.setViewportSize(size);
+      const window = { x: 0, y: 0, ...size };
+      await page.reload();
+      await cell(TALL.name).waitFor();
+      assert.equal(await sidebar().isVisible(), false, 'a phone shows the photos, not the sidebar');
+      await assertNoSideways('the grid');
+      assertInside(await boxOf(page.locator('header')), window, 'the header');
+
+      // A category: the drawer closes over the photos it chose.
+      await menuButton().click();
+      await sidebar().waitFor();
+      assertInside(await boxOf(sidebar()), window, 'the open sidebar');
+      await assertNoSideways('the open sidebar');
+      if (size.width === 390) await shot(`${size.width}x${size.height}-sidebar`);
+      const category = sidebar().getByRole('region', { name: 'Categories' }).getByRole('button').first();
+      // Its accessible name is "Cat, 2 photos".
+      const name = (await category.getAttribute('aria-label'))!.split(',')[0]!;
+      await category.click();
+      await sidebar().waitFor({ state: 'hidden' });
+      await page.getByRole('list', { name: 'Active filters' }).getByText(name).waitFor();
+
+      // The view already chosen closes it too; the category chosen again leaves the filter.
+      await menuButton().click();
+      await sidebar()
+        .getByRole('button', { name: /^All photos/ })
+        .click();
+      await sidebar().waitFor({ state: 'hidden' });
+      await menuButton().click();
+      await category.click();
+      await sidebar().waitFor({ state: 'hidden' });
+      await page.getByRole('list', { name: 'Active filters' }).getByText(name).waitFor({ state: 'detached' });
+
+      // Escape and a tap beside the drawer close it too, giving the menu button back its focus.
+      await menuButton().click();
+      await sidebar().waitFor();
+      await page.keyboard.press('Escape');
+      await sidebar().waitFor({ state: 'hidden' });
+      assert.equal(await menuButton().evaluate((button) => button === document.activeElement), true);
+      await menuButton().click();
+      await page.mouse.click(size.width - 10, size.height / 2);
+      await sidebar().waitFor({ state: 'hidden' });
+
+      // Add folder, from the drawer.
+      await menuButton().click();
+      await sidebar().getByRole('button', { name: 'Add a folder' }).click();
+      const form = sidebar().getByRole('form', { name: 'Add folder' });
+      const added = size.width === 390 ? 'More' : 'Extra';
+      mkdirSync(join(dir, added));
+      copyFileSync(photo('owl.jpg'), join(dir, added, 'owl.jpg'));
+      await form.getByRole('textbox').fill(join(dir, added));
+      await form.getByRole('button', { name: 'Add folder' }).click();
+      await sidebar()
+        .getByRole('button', { name: new RegExp(`^${added}`) })
+        .waitFor();
+      await assertNoSideways('the add-folder form');
+
+      // Review, from the drawer: it opens over the closed drawer, whole.
+      await sidebar()
+        .getByRole('button', { name: /^Review/ })
+        .click();
+      const review = page.getByRole('dialog', { name: 'Review' });
+      await review.waitFor();
+      assert.equal(await sidebar().isVisible(), false);
+      await fullImageLoaded(review);
+      assertInside(await boxOf(shownImage(review)), window, 'the photo under review');
+      await assertNoSideways('the review');
+      await page.keyboard.press('Escape');
+      await review.waitFor({ state: 'detached' });
+
+      // The photo view and a selection fit too.
+      const dialog = await openPhoto(WIDE.name);
+      assertInside(await boxOf(shownImage(dialog)), window, 'the photo');
+      for (const name of ['Close', 'Previous photo', 'Next photo']) {
+        assertInside(await boxOf(dialog.getByRole('button', { name, exact: true })), window, name);
+      }
+      await assertNoSideways('the photo view');
+      if (size.width === 390) await shot(`${size.width}x${size.height}-photo`);
+      await closePhoto(dialog);
+      await cell(WIDE.name).click({ modifiers: ['ControlOrMeta'] });
+      const bar = page.getByRole('toolbar', { name: 'Selection' });
+      await bar.waitFor();
+      assertInside(await boxOf(bar), window, 'the selection bar');
+      await assertNoSideways('the selection bar');
+      await page.keyboard.press('Escape');
+      await bar.waitFor({ state: 'detached' });
+    });
+  }
 });
