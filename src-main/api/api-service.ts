@@ -112,6 +112,7 @@ export class ApiService {
       addFolder: (request) => this.addFolder(request.path),
       removeFolder: (request) => this.removeFolder(request.folderId),
       queryPhotos: (request) => this.queryPhotos(request),
+      timeline: (request) => this.browse.timeline(request.filter, request.sort),
       photo: (request) => this.photo(request.id),
       tags: (request) => this.tagList(request.minScore),
       pause: async () => {
@@ -318,7 +319,7 @@ export class ApiService {
   }
 
   private queryPhotos(request: ApiRequest<'queryPhotos'>): ApiResult<'queryPhotos'> {
-    const { total, rows } = this.browse.page(request.filter, request.offset, request.limit);
+    const { rows, next } = this.browse.page(request.filter, request.sort, request.after, request.offset, request.limit);
     const tags = this.browse.tileTags(rows.map((row) => row.id));
     const photos = rows.map((row): PhotoTile => {
       const tileTags = tags.get(row.id)!;
@@ -347,7 +348,7 @@ export class ApiService {
         thumbVersion: row.status === 'failed' ? null : thumbVersionOf(row.fingerprint),
       };
     });
-    return { total, offset: request.offset, photos };
+    return { photos, next };
   }
 
   private photo(id: number): ApiResult<'photo'> {

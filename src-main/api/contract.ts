@@ -76,12 +76,13 @@ export const correctionActionSchema = z.discriminatedUnion('type', [
 export type CorrectionAction = z.infer<typeof correctionActionSchema>;
 
 /**
- * Which photos the grid shows. All of `tags` must match (each with at least `minScore`); `status` narrows further:
- * "untagged" is a photo not tagged yet, or tagged with nothing reaching `minScore`; "failed" is a photo that could
- * not be read (each carries its reason).
+ * Which photos the grid shows. Every one of `tags` must match (`match` "all"), or at least one ("any"), each with at
+ * least `minScore`; `status` narrows further: "untagged" is a photo not tagged yet, or tagged with nothing reaching
+ * `minScore`; "failed" is a photo that could not be read (each carries its reason).
  */
 export const photoFilterSchema = z.strictObject({
   tags: z.array(tagRefSchema).max(20).default([]),
+  match: z.enum(['all', 'any']).default('all'),
   folderId: photoId.nullable().default(null),
   minScore: minScore.default(0.3),
   status: z.enum(['all', 'untagged', 'failed']).default('all'),
@@ -89,6 +90,21 @@ export const photoFilterSchema = z.strictObject({
 export type PhotoFilter = z.infer<typeof photoFilterSchema>;
 
 export const MAX_PAGE = 500;
+
+/**
+ * The orders photos are listed in: by when they were taken (the EXIF date, else the file's modification time),
+ * newest or oldest first, or in the order the library found them (folder by folder, by name).
+ */
+export const PHOTO_SORTS = ['newest', 'oldest', 'found'] as const;
+export type PhotoSort = (typeof PHOTO_SORTS)[number];
+const photoSort = z.enum(PHOTO_SORTS).default('newest');
+
+/**
+ * Where a page starts: just after the photo with this sort key and id. A page's `next` and a timeline section's
+ * `after` are cursors; a client passes them back as they came.
+ */
+export const photoCursorSchema = z.strictObject({ key: z.number().int(), id: z.number().int().min(0) });
+export type PhotoCursor = z.infer<typeof photoCursorSchema>;
 
 /** Photos named one by one in a request; more are chosen by filter (see photoSelectionSchema). */
 export const MAX_SELECTION = 5000;
@@ -115,11 +131,25 @@ export const requestSchemas = {
   /** Adds a folder by its path on the engine's machine, then scans, watches and tags it in the background. */
   addFolder: z.strictObject({ path: z.string().trim().min(1, 'path must not be empty').max(4096) }),
   removeFolder: z.strictObject({ folderId: photoId }),
-  /** One page of the photos matching a filter, in library order (folder, then file name), and the total. */
+  /**
+   * One page of the photos matching a filter in `sort` order: those after the cursor `after` (from the start when
+   * null), skipping `offset` of them. Keyset paging: a page costs the same anywhere in a million photos, and a
+   * photo added or removed meanwhile shifts no other page. How many there are is the timeline's to say.
+   */
   queryPhotos: z.strictObject({
     filter: photoFilterSchema.default(() => photoFilterSchema.parse({})),
+    sort: photoSort,
+    after: photoCursorSchema.nullable().default(null),
     offset: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+  }),
+  /**
+   * The photos matching a filter counted by section, in `sort` order: by month for the date orders, by blocks of
+   * the library for "found". Each section says where its first page starts, so the grid can show any photo at once.
+   */
+  timeline: z.strictObject({
+    filter: photoFilterSchema.default(() => photoFilterSchema.parse({})),
+    sort: photoSort,
   }),
   /** Everything about one photo: every prediction, categories, metadata, the reason it failed. */
   photo: z.strictObject({ id: photoId }),
@@ -326,9 +356,25 @@ export interface PhotoTile {
 }
 
 export interface PhotoPage {
-  total: number;
-  offset: number;
   photos: PhotoTile[];
+  /** Where the next page starts; null when this one reached the end. */
+  next: PhotoCursor | null;
+}
+
+export interface TimelineSection {
+  /** Names the section among its neighbours: its month for the date orders, its block ("#3") for "found". */
+  key: string;
+  /** "2024-05": the month its photos were taken in; null in library order. */
+  month: string | null;
+  count: number;
+  /** The cursor its first page starts after (see queryPhotos); null for the first section. */
+  after: PhotoCursor | null;
+}
+
+export interface Timeline {
+  /** Every photo the filter matches. */
+  total: number;
+  sections: TimelineSection[];
 }
 
 export interface PhotoDetail {
@@ -443,6 +489,7 @@ export interface ApiResults {
   /** What left the library: its photos, of which `corrected` carried corrections (kept for a re-add). */
   removeFolder: { removed: true; photos: number; corrected: number };
   queryPhotos: PhotoPage;
+  timeline: Timeline;
   photo: PhotoDetail;
   tags: TagList;
   pause: { progress: Progress };

@@ -1,6 +1,15 @@
 import type { Statement } from 'better-sqlite3';
 import { TOP_LABELS } from '../classifier/scoring.js';
-import type { PhotoFilter, TagCount, TagRef, TagScore } from '../api/contract.js';
+import type {
+  PhotoCursor,
+  PhotoFilter,
+  PhotoSort,
+  TagCount,
+  TagRef,
+  TagScore,
+  Timeline,
+  TimelineSection,
+} from '../api/contract.js';
 import type { Db } from './database.js';
 import { thresholdBucket } from './kept-counts.js';
 import type { FolderSummary, PhotoStatus } from './photo-repository.js';
@@ -11,6 +20,8 @@ export interface BrowseRow {
   status: PhotoStatus;
   error: string | null;
   fingerprint: string | null;
+  /** The photo's key in the order asked for: photos.sort_at for the date orders, its id in library order. */
+  sortKey: number;
 }
 
 export interface TileTags {
@@ -54,6 +65,55 @@ const UNTAGGED = `(p.status IN ('pending', 'processing') OR (p.status = 'done' A
     NOT EXISTS (SELECT 1 FROM effective_labels e WHERE e.photo_id = p.id AND e.score >= @minScore)
     AND NOT EXISTS (SELECT 1 FROM effective_categories e WHERE e.photo_id = p.id AND e.score >= @minScore)
   ELSE COALESCE(p.best_score, 0) < @minScore END))`;
+
+/** photos.sort_at (YYYYMMDDHHMMSS, migration 7) divided by this is the month it falls in, as YYYYMM. */
+const MONTH = 100_000_000;
+/** Library order has no months: its timeline sections are blocks of this many ids. */
+const BLOCK = 4096;
+
+interface SortOrder {
+  key: string;
+  /** Walked by the covering indexes: photos_(folder_)time_browse for the dates, photos_(folder_)browse for ids. */
+  order: string;
+  /** The keyset condition that starts a page after a cursor. */
+  after: string;
+  /** The timeline's section of a photo, and the cursor each section's first page starts after. */
+  section: string;
+  descending: boolean;
+  start: (section: number) => PhotoCursor;
+}
+
+const SORTS: Record<PhotoSort, SortOrder> = {
+  newest: {
+    key: 'p.sort_at',
+    order: 'p.sort_at DESC, p.id DESC',
+    after: '(p.sort_at, p.id) < (@afterKey, @afterId)',
+    section: `p.sort_at / ${MONTH}`,
+    descending: true,
+    // Before the first moment of the next month: the whole month and what is older.
+    start: (month) => ({ key: (month + 1) * MONTH, id: 0 }),
+  },
+  oldest: {
+    key: 'p.sort_at',
+    order: 'p.sort_at, p.id',
+    after: '(p.sort_at, p.id) > (@afterKey, @afterId)',
+    section: `p.sort_at / ${MONTH}`,
+    descending: false,
+    start: (month) => ({ key: month * MONTH, id: 0 }),
+  },
+  found: {
+    key: 'p.id',
+    order: 'p.id',
+    after: 'p.id > @afterId',
+    section: `p.id / ${BLOCK}`,
+    descending: false,
+    start: (block) => ({ key: block * BLOCK - 1, id: block * BLOCK - 1 }),
+  },
+};
+
+/** "2024-05" for YYYYMM; null for the month of a photo whose date could not be read at all (sort_at 0). */
+const monthName = (month: number) =>
+  month === 0 ? null : `${Math.floor(month / 100)}-${String(month % 100).padStart(2, '0')}`;
 
 /*
  * Counts are what the grid shows: tags of the photos present (missing ones are hidden). The model's come from the
@@ -102,7 +162,7 @@ const KEPT_UNTAGGED = `SELECT
  * is a bound parameter, and each shape's statements are prepared once and kept.
  */
 export class BrowseRepository {
-  private readonly shapes = new Map<string, { page: Statement; count: Statement; ids: Statement }>();
+  private readonly shapes = new Map<string, { page: Statement; timeline: Statement; ids: Statement }>();
   private readonly statements;
 
   constructor(private readonly db: Db) {
@@ -140,11 +200,15 @@ export class BrowseRepository {
     };
   }
 
-  private shape(filter: PhotoFilter) {
+  /** The statements of one filter shape in one order, a page's with or without a cursor to start after. */
+  private shape(filter: PhotoFilter, sort: PhotoSort, after: boolean) {
     const key = [
       filter.tags.map((tag) => tag.kind[0]).join(''),
+      filter.tags.length > 1 ? filter.match : '',
       filter.folderId === null ? '' : 'f',
       filter.status,
+      sort,
+      after ? 'a' : '',
     ].join('|');
     let shape = this.shapes.get(key);
     if (!shape) {
@@ -152,12 +216,16 @@ export class BrowseRepository {
       if (filter.folderId !== null) where.push('p.folder_id = @folderId');
       if (filter.status === 'failed') where.push("p.status = 'failed'");
       if (filter.status === 'untagged') where.push(UNTAGGED);
-      filter.tags.forEach((tag, i) => where.push(withTag(tag.kind, `@tag${i}`)));
+      const tags = filter.tags.map((tag, i) => withTag(tag.kind, `@tag${i}`));
+      if (filter.match === 'any' && tags.length > 1) where.push(`(${tags.join(' OR ')})`);
+      else where.push(...tags);
       const from = `FROM photos p WHERE ${where.join(' AND ')}`;
+      const order = SORTS[sort];
       shape = {
-        page: this.db.prepare(`SELECT p.id, p.path, p.status, p.error, p.fingerprint ${from}
-          ORDER BY p.id LIMIT @limit OFFSET @offset`),
-        count: this.db.prepare(`SELECT COUNT(*) AS n ${from}`),
+        page: this.db.prepare(`SELECT p.id, p.path, p.status, p.error, p.fingerprint, ${order.key} AS sortKey
+          ${from}${after ? ` AND ${order.after}` : ''} ORDER BY ${order.order} LIMIT @limit OFFSET @offset`),
+        timeline: this.db.prepare(`SELECT ${order.section} AS section, COUNT(*) AS count ${from}
+          GROUP BY section ORDER BY section ${order.descending ? 'DESC' : 'ASC'}`),
         ids: this.db.prepare(`SELECT p.id ${from} ORDER BY p.id`).pluck(),
       };
       this.shapes.set(key, shape);
@@ -174,21 +242,50 @@ export class BrowseRepository {
     return params;
   }
 
-  /** One page of matching photos in library order (the order they were found: folder by folder, by name), and the total. */
-  page(filter: PhotoFilter, offset: number, limit: number): { total: number; rows: BrowseRow[] } {
-    const shape = this.shape(filter);
-    const params = this.params(filter);
-    const read = this.db.transaction(() => ({
-      total: (shape.count.get(params) as { n: number }).n,
-      rows: shape.page.all({ ...params, offset, limit }) as BrowseRow[],
-    }));
-    // One read transaction: the total and the page come from the same snapshot.
-    return read();
+  /**
+   * One page of matching photos in `sort` order: those after the cursor (from the start without one), skipping
+   * `offset`, and the cursor the next page starts after (null once the end is reached). No count: that is the
+   * timeline's, asked for apart, so a page costs its own rows wherever it starts.
+   */
+  page(
+    filter: PhotoFilter,
+    sort: PhotoSort,
+    after: PhotoCursor | null,
+    offset: number,
+    limit: number,
+  ): { rows: BrowseRow[]; next: PhotoCursor | null } {
+    const params: Record<string, unknown> = { ...this.params(filter), offset, limit };
+    if (after) {
+      params.afterId = after.id;
+      if (sort !== 'found') params.afterKey = after.key;
+    }
+    const rows = this.shape(filter, sort, after !== null).page.all(params) as BrowseRow[];
+    const last = rows.at(-1);
+    return { rows, next: last && rows.length === limit ? { key: last.sortKey, id: last.id } : null };
+  }
+
+  /** How many photos the filter matches, by month (or by block in library order), in `sort` order. */
+  timeline(filter: PhotoFilter, sort: PhotoSort): Timeline {
+    const order = SORTS[sort];
+    const counted = this.shape(filter, sort, false).timeline.all(this.params(filter)) as {
+      section: number;
+      count: number;
+    }[];
+    const sections = counted.map(({ section, count }, i): TimelineSection => {
+      const month = sort === 'found' ? null : monthName(section);
+      return {
+        key: sort === 'found' ? `#${section}` : (month ?? 'undated'),
+        month,
+        count,
+        after: i === 0 ? null : order.start(section),
+      };
+    });
+    return { total: sections.reduce((sum, section) => sum + section.count, 0), sections };
   }
 
   /** Every photo the filter matches, in library order: what "select all" means. */
   ids(filter: PhotoFilter): number[] {
-    return this.shape(filter).ids.all(this.params(filter)) as number[];
+    return this.shape(filter, 'found', false).ids.all(this.params(filter)) as number[];
   }
 
   /** The caption candidates and top labels (the user's, then the model's, five in all), one query per table. */

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { photoFilterSchema, type PhotoFilter, type TagRef } from '../../src-main/api/contract';
+import {
+  PHOTO_SORTS,
+  photoFilterSchema,
+  type PhotoFilter,
+  type PhotoSort,
+  type TagRef,
+} from '../../src-main/api/contract';
 
 const STORAGE_KEY = 'phototag.filter';
 
@@ -7,13 +13,19 @@ const storedSchema = z.object({
   filter: photoFilterSchema,
   /** Display names of the chosen tags, so chips read well before the tag list arrives. */
   names: z.record(z.string(), z.string()).default({}),
+  sort: z.enum(PHOTO_SORTS).default('newest'),
 });
 
 export const tagKey = (tag: TagRef) => `${tag.kind}:${tag.id}`;
 
-/** What the grid shows: tags (all must match), folder, confidence threshold, status. Survives a restart. */
+/**
+ * What the grid shows: tags (all or any of them must match), folder, confidence threshold, status, and in which
+ * order. Survives a restart.
+ */
 export class FilterState {
   tags = $state<TagRef[]>([]);
+  match = $state<PhotoFilter['match']>('all');
+  sort = $state<PhotoSort>('newest');
   folderId = $state<number | null>(null);
   minScore = $state(0.3);
   status = $state<PhotoFilter['status']>('all');
@@ -23,6 +35,8 @@ export class FilterState {
     const saved = this.load();
     if (saved) {
       this.tags = saved.filter.tags;
+      this.match = saved.filter.match;
+      this.sort = saved.sort;
       this.folderId = saved.filter.folderId;
       this.minScore = saved.filter.minScore;
       this.status = saved.filter.status;
@@ -34,6 +48,7 @@ export class FilterState {
   get current(): PhotoFilter {
     return {
       tags: this.tags.map((tag) => ({ kind: tag.kind, id: tag.id })),
+      match: this.match,
       folderId: this.folderId,
       minScore: this.minScore,
       status: this.status,
@@ -42,6 +57,18 @@ export class FilterState {
 
   get isEmpty(): boolean {
     return this.tags.length === 0 && this.folderId === null && this.status === 'all';
+  }
+
+  /**
+   * What the grid shows, for its heading: "All photos", "Dog", "Dog + Beach & sea", "Dog or Labrador",
+   * "Holidays folder", "Dog in Holidays", "Failed".
+   */
+  title(folderName: string | undefined): string {
+    const status = { all: '', untagged: 'Untagged', failed: 'Failed' }[this.status];
+    const tags = this.tags.map((tag) => this.nameOf(tag)).join(this.match === 'any' ? ' or ' : ' + ');
+    const what = [status, tags].filter(Boolean).join(', ');
+    if (folderName === undefined) return what || 'All photos';
+    return what ? `${what} in ${folderName}` : `${folderName} folder`;
   }
 
   nameOf(tag: TagRef): string {
@@ -66,6 +93,16 @@ export class FilterState {
   toggleTag(tag: TagRef & { name: string }): void {
     if (this.has(tag)) this.removeTag(tag);
     else this.addTag(tag);
+  }
+
+  setMatch(match: PhotoFilter['match']): void {
+    this.match = match;
+    this.save();
+  }
+
+  setSort(sort: PhotoSort): void {
+    this.sort = sort;
+    this.save();
   }
 
   setFolder(folderId: number | null): void {
@@ -104,7 +141,7 @@ export class FilterState {
   private save(): void {
     const names = Object.fromEntries(this.tags.map((tag) => [tagKey(tag), this.names[tagKey(tag)] ?? tag.id] as const));
     try {
-      this.storage?.setItem(STORAGE_KEY, JSON.stringify({ filter: this.current, names }));
+      this.storage?.setItem(STORAGE_KEY, JSON.stringify({ filter: this.current, names, sort: this.sort }));
     } catch {
       // Storage full or disabled: the filter simply does not survive a restart.
     }

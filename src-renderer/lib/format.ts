@@ -49,3 +49,12 @@ export function reasonOnly(error: string, fileName: string): string {
   const reason = at >= 0 ? error.slice(at + fileName.length + 2) : error;
   return reason.charAt(0).toUpperCase() + reason.slice(1);
 }
+
+const monthFormat = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** A timeline month ("2024-05") as the reader's locale names it ("May 2024"). */
+export function monthTitle(month: string | null): string {
+  if (month === null) return 'Date unknown';
+  const [year = 1970, number = 1] = month.split('-').map(Number);
+  return monthFormat.format(Date.UTC(year, number - 1, 1));
+}

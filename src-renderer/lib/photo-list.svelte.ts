@@ -1,51 +1,87 @@
-import { MAX_PAGE, type PhotoFilter, type PhotoTile } from '../../src-main/api/contract';
+import {
+  MAX_PAGE,
+  type PhotoCursor,
+  type PhotoFilter,
+  type PhotoSort,
+  type PhotoTile,
+  type TimelineSection,
+} from '../../src-main/api/contract';
 import type { ApiClient } from './api-client';
 
 export const PAGE_SIZE = 150;
+/** Pages kept, the least recently loaded dropped first: scrolling through a million photos keeps memory flat. */
+const KEPT_PAGES = 80;
+
+/** A timeline section and the index of its first photo in the whole list. */
+export interface ListSection extends TimelineSection {
+  start: number;
+}
+
+interface Page {
+  photos: PhotoTile[];
+  next: PhotoCursor | null;
+}
 
 /**
- * The photos matching the current filter, loaded a page at a time as the grid scrolls: only what is near the
- * viewport is ever fetched, so a 100,000-photo library costs a few pages. `version` changes whenever a page
- * arrives; readers of tileAt() depend on it.
+ * The photos matching the current filter in the chosen order, as one list of indexes: the timeline (photos per
+ * month) says how many there are and where each month starts, and pages of a month are loaded as the grid comes
+ * near them, each from the month's cursor or the page before it (keyset paging: any page costs the same at the
+ * millionth photo as at the first). `version` changes whenever a page or the timeline arrives; readers of
+ * tileAt() depend on it.
  */
 export class PhotoList {
   total = $state(0);
-  /** The first answer for the current filter has arrived. */
+  /** The timeline for the current filter has arrived. */
   ready = $state(false);
   version = $state(0);
   error = $state<string | null>(null);
+  sections = $state.raw<ListSection[]>([]);
+  /** The order the sections and their photos are in. */
+  sort = $state<PhotoSort>('newest');
 
   private filter: PhotoFilter | undefined;
   private generation = 0;
-  private pages = new Map<number, PhotoTile[]>();
+  /** Pages by section key and page number within the section ("2024-05/2"). */
+  private pages = new Map<string, Page>();
   /** Pages from before the last change, shown until their fresh copies arrive, so nothing flickers. */
-  private stale = new Map<number, PhotoTile[]>();
-  private inFlight = new Set<number>();
+  private stale = new Map<string, Page>();
+  private inFlight = new Map<string, Promise<void>>();
   private wanted: [number, number] = [0, 0];
+  private refreshing: Promise<void> | undefined;
+  private again = false;
 
   constructor(private readonly client: ApiClient) {}
 
-  /** A new filter: start over from the first page. */
-  setFilter(filter: PhotoFilter): void {
+  /** A new filter or order: start over from the top. */
+  setFilter(filter: PhotoFilter, sort: PhotoSort): void {
     this.filter = filter;
+    this.sort = sort;
     this.generation++;
     this.pages.clear();
     this.stale.clear();
     this.inFlight.clear();
     this.ready = false;
     this.version++;
-    void this.load(0);
+    void this.loadTimeline();
   }
 
-  /** The library changed: re-fetch what is on screen, keep showing the old copies meanwhile. */
+  /** The library changed: count again and re-fetch what is on screen, showing the old copies meanwhile. */
   refresh(): void {
     if (!this.filter) return;
-    this.generation++;
-    for (const [index, page] of this.pages) this.stale.set(index, page);
-    this.pages.clear();
-    this.inFlight.clear();
-    this.ensureRange(...this.wanted);
-    if (this.wanted[1] <= 0) void this.load(0);
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        this.generation++;
+        for (const [key, page] of this.pages) this.stale.set(key, page);
+        this.pages.clear();
+        this.inFlight.clear();
+        await this.loadTimeline();
+      } while (this.again);
+    })().finally(() => (this.refreshing = undefined));
   }
 
   /** The filter the list shows (what "select all" means); undefined until the first one is set. */
@@ -53,70 +89,138 @@ export class PhotoList {
     return this.filter;
   }
 
+  /** The section holding the photo at `index` (the last one starting at or before it). */
+  sectionAt(index: number): number {
+    const sections = this.sections;
+    let [low, high] = [0, sections.length - 1];
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (sections[middle]!.start <= index) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
   tileAt(index: number): PhotoTile | undefined {
-    const page = Math.floor(index / PAGE_SIZE);
-    return (this.pages.get(page) ?? this.stale.get(page))?.[index % PAGE_SIZE];
+    const where = this.locate(index);
+    if (!where) return undefined;
+    const key = pageKey(where.section, where.page);
+    return (this.pages.get(key) ?? this.stale.get(key))?.photos[where.offset % PAGE_SIZE];
+  }
+
+  /** Every tile loaded now, in no particular order. */
+  *loadedTiles(): Iterable<PhotoTile> {
+    for (const page of this.pages.values()) yield* page.photos;
   }
 
   /** Indexes [start, end) are about to be seen: load their pages if they are not here yet. */
   ensureRange(start: number, end: number): void {
     this.wanted = [start, end];
-    const last = Math.min(end, Math.max(this.total, 1)) - 1;
-    for (let page = Math.floor(start / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++) void this.load(page);
+    for (const page of this.pagesIn(start, end)) void this.load(page.section, page.page);
   }
 
   /** The tile at `index`, fetching its page when needed. */
   async fetchTile(index: number): Promise<PhotoTile | undefined> {
-    const tile = this.tileAt(index);
-    if (tile || !this.filter) return tile;
-    const page = Math.floor(index / PAGE_SIZE);
-    await this.load(page);
+    const where = this.locate(index);
+    if (where) await this.load(where.section, where.page);
     return this.tileAt(index);
   }
 
   /** The ids of the photos at indexes start to end (both included), from loaded pages or asked for in pages. */
   async idsBetween(start: number, end: number): Promise<number[]> {
     const [from, to] = start <= end ? [start, end] : [end, start];
+    for (const page of this.pagesIn(from, to + 1)) await this.load(page.section, page.page);
     const ids: number[] = [];
-    for (let offset = from; offset <= to && this.filter;) {
-      const tile = this.tileAt(offset);
-      if (tile) {
-        ids.push(tile.id);
-        offset++;
-        continue;
-      }
-      const limit = Math.min(MAX_PAGE, to - offset + 1);
-      const { photos } = await this.client.call('queryPhotos', { filter: this.filter, offset, limit });
-      if (photos.length === 0) break;
-      ids.push(...photos.map((photo) => photo.id));
-      offset += photos.length;
+    for (let index = from; index <= to; index++) {
+      const tile = this.tileAt(index);
+      if (tile) ids.push(tile.id);
     }
     return ids;
   }
 
-  private async load(page: number): Promise<void> {
-    if (!this.filter || this.pages.has(page) || this.inFlight.has(page)) return;
-    const generation = this.generation;
-    this.inFlight.add(page);
-    try {
-      const result = await this.client.call('queryPhotos', {
-        filter: this.filter,
-        offset: page * PAGE_SIZE,
-        limit: PAGE_SIZE,
-      });
-      if (generation !== this.generation) return;
-      this.pages.set(page, result.photos);
-      this.stale.delete(page);
-      this.total = result.total;
-      this.ready = true;
-      this.error = null;
-      // Old copies of pages beyond the new end would show photos that are no longer there.
-      for (const index of this.stale.keys()) if (index * PAGE_SIZE >= result.total) this.stale.delete(index);
-      this.version++;
-    } catch (error) {
-      if (generation === this.generation) this.error = (error as Error).message;
-    } finally {
-      if (generation === this.generation) this.inFlight.delete(page);
+  /** Where the photo at `index` is: its section, its offset in it, and the page of the section holding it. */
+  private locate(index: number): { section: ListSection; offset: number; page: number } | undefined {
+    if (index < 0 || index >= this.total) return undefined;
+    const section = this.sections[this.sectionAt(index)]!;
+    const offset = index - section.start;
+    return { section, offset, page: Math.floor(offset / PAGE_SIZE) };
+  }
+
+  /** The pages holding indexes [start, end). */
+  private *pagesIn(start: number, end: number): Iterable<{ section: ListSection; page: number }> {
+    const last = Math.min(end, this.total) - 1;
+    if (last < start || this.sections.length === 0) return;
+    for (let s = this.sectionAt(Math.max(0, start)); s < this.sections.length; s++) {
+      const section = this.sections[s]!;
+      if (section.start > last) break;
+      const first = Math.floor((Math.max(start, section.start) - section.start) / PAGE_SIZE);
+      const final = Math.floor((Math.min(last, section.start + section.count - 1) - section.start) / PAGE_SIZE);
+      for (let page = first; page <= final; page++) yield { section, page };
     }
   }
+
+  private async loadTimeline(): Promise<void> {
+    if (!this.filter) return;
+    const generation = this.generation;
+    try {
+      const timeline = await this.client.call('timeline', { filter: this.filter, sort: this.sort });
+      if (generation !== this.generation) return;
+      let start = 0;
+      this.sections = timeline.sections.map((section) => {
+        const placed = { ...section, start };
+        start += section.count;
+        return placed;
+      });
+      this.total = timeline.total;
+      this.ready = true;
+      this.error = null;
+      this.version++;
+      const [from, to] = this.wanted;
+      this.ensureRange(from, Math.max(to, Math.min(this.total, PAGE_SIZE)));
+    } catch (error) {
+      if (generation === this.generation) this.error = (error as Error).message;
+    }
+  }
+
+  /**
+   * A page of a section: after the page before it when that one is here (its cursor), else after the section's
+   * cursor, skipping the pages before it; never more than the section holds.
+   */
+  private load(section: ListSection, page: number): Promise<void> {
+    const key = pageKey(section, page);
+    if (!this.filter || this.pages.has(key)) return Promise.resolve();
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const generation = this.generation;
+    const previous = page > 0 ? this.pages.get(pageKey(section, page - 1))?.next : undefined;
+    const request = {
+      filter: this.filter,
+      sort: this.sort,
+      after: previous ?? section.after,
+      offset: previous ? 0 : page * PAGE_SIZE,
+      limit: Math.min(PAGE_SIZE, MAX_PAGE, section.count - page * PAGE_SIZE),
+    };
+    const loading = (async () => {
+      try {
+        const result = await this.client.call('queryPhotos', request);
+        if (generation !== this.generation) return;
+        this.pages.set(key, result);
+        this.stale.delete(key);
+        for (const old of this.pages.keys()) {
+          if (this.pages.size <= KEPT_PAGES) break;
+          this.pages.delete(old);
+        }
+        this.error = null;
+        this.version++;
+      } catch (error) {
+        if (generation === this.generation) this.error = (error as Error).message;
+      } finally {
+        if (generation === this.generation) this.inFlight.delete(key);
+      }
+    })();
+    this.inFlight.set(key, loading);
+    return loading;
+  }
 }
+
+const pageKey = (section: TimelineSection, page: number) => `${section.key}/${page}`;

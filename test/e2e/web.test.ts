@@ -5,16 +5,27 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ApiArgs, ApiMethod, PhotoTile } from '../../src-main/api/contract.js';
 import { PHOTOS_DIR, ROOT, tempDir } from '../helpers.js';
 import { writeHostileFiles } from '../hostile-files.js';
-import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+import { openDatabase } from '../../src-main/db/database.js';
+import { Library } from '../../src-main/library/library.js';
+import { startWebServer, type WebServer } from '../../src-main/web/web-server.js';
+import {
+  callApi,
+  launchChromium,
+  startServedPage,
+  stopServedPage,
+  type ServedPage,
+  type ServeProcess,
+} from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const HOSTILE = ['notes.jpg', 'truncated.jpg'];
 /** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
 const TAGGING_TIMEOUT = 120_000;
+const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `web-${name}.png`) });
 
 describe('web mode in Chromium, over the real engine', () => {
   let server: ServeProcess;
@@ -29,9 +40,9 @@ describe('web mode in Chromium, over the real engine', () => {
   const api = <M extends ApiMethod>(method: M, args: ApiArgs<M>) => callApi(server, method, args);
 
   const cells = () => page.getByRole('grid', { name: 'Photos' }).getByRole('gridcell');
+  const shot = (name: string) => screenshot(page, name);
   const cellLabels = async () =>
     (await cells().evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label') ?? ''))).sort();
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `web-${name}.png`) });
 
   // Here, not in before(): tempDir's clean-up belongs to the suite.
   const dir = tempDir('phototag-e2e-');
@@ -143,8 +154,8 @@ describe('web mode in Chromium, over the real engine', () => {
   const caption = (top: NonNullable<PhotoTile['top']>) => (top.detail ? `${top.name} · ${top.detail.name}` : top.name);
 
   it('shows every photo in the grid with its top tag and confidence', async () => {
-    const { photos, total } = await api('queryPhotos', { limit: 100 });
-    assert.equal(total, photoCount);
+    const { photos } = await api('queryPhotos', { limit: 100 });
+    assert.equal((await api('timeline', {})).total, photoCount);
     const expected = photos
       .map((photo: PhotoTile) =>
         photo.status === 'failed'
@@ -283,6 +294,97 @@ describe('web mode in Chromium, over the real engine', () => {
     await page.keyboard.press('Escape');
   });
 
+  const month = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const monthTitle = (key: string | null) =>
+    key ? month.format(Date.UTC(Number(key.slice(0, 4)), Number(key.slice(5, 7)) - 1, 1)) : 'Date unknown';
+  const headings = () =>
+    page
+      .getByRole('grid', { name: 'Photos' })
+      .getByRole('heading')
+      .evaluateAll((nodes) => nodes.map((node) => node.textContent ?? ''));
+
+  it('shows the photos newest first under a header for each month, and oldest first on request', async () => {
+    await page.getByRole('button', { name: /^All photos/ }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, photoCount);
+    const newest = await api('timeline', {});
+    assert.deepEqual(
+      await headings(),
+      newest.sections.map((section) => monthTitle(section.month)),
+    );
+    const first = await api('queryPhotos', { limit: 1 });
+    assert.match((await cells().first().getAttribute('aria-label'))!, new RegExp(`^${first.photos[0]!.name}, `));
+
+    await page.getByRole('combobox', { name: 'Order' }).selectOption({ label: 'Oldest first' });
+    const oldest = await api('timeline', { sort: 'oldest' });
+    await page.waitForFunction(
+      (first) => document.querySelector('[role=grid] h2')?.textContent === first,
+      monthTitle(oldest.sections[0]!.month),
+    );
+    assert.deepEqual(
+      await headings(),
+      oldest.sections.map((section) => monthTitle(section.month)),
+    );
+    await shot('9-oldest-first');
+    await page.getByRole('combobox', { name: 'Order' }).selectOption({ label: 'Newest first' });
+    await page.waitForFunction(
+      (first) => document.querySelector('[role=grid] h2')?.textContent === first,
+      monthTitle(newest.sections[0]!.month),
+    );
+  });
+
+  it('names what the grid shows in its header, highlights it in the sidebar, and never moves the grid', async () => {
+    const grid = page.getByRole('grid', { name: 'Photos' });
+    const tops = async () => ({
+      grid: await grid.evaluate((node) => node.getBoundingClientRect().top),
+      export: await page.getByRole('button', { name: 'Export…' }).evaluate((node) => node.getBoundingClientRect().top),
+    });
+    const title = (text: string) => page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor();
+    const pressed = (name: RegExp) => page.getByRole('button', { name }).first().getAttribute('aria-pressed');
+    await title('All photos');
+    const unfiltered = await tops();
+    const { categories } = await api('tags', { minScore: 0.3 });
+    const [cat, dog] = ['cat', 'dog'].map((id) => categories.find((tag) => tag.id === id)!);
+    assert.ok(cat && dog, 'Cat and Dog among the categories');
+
+    await page.getByRole('button', { name: `Cat, ${cat.count} photos`, exact: true }).click();
+    await title('Cat');
+    assert.deepEqual(await tops(), unfiltered, 'the first chip moves neither the grid nor Export');
+    assert.equal(await pressed(/^All photos/), 'false');
+    assert.equal(await pressed(/^Cat, /), 'true');
+
+    await page.getByRole('button', { name: `Dog, ${dog.count} photos`, exact: true }).click();
+    await title('Cat + Dog');
+    await page.getByRole('button', { name: 'Any tag' }).click();
+    await title('Cat or Dog');
+    const either = await api('timeline', {
+      filter: {
+        tags: [
+          { kind: 'category', id: 'cat' },
+          { kind: 'category', id: 'dog' },
+        ],
+        match: 'any',
+      },
+    });
+    const names = async (id: string) =>
+      (await api('queryPhotos', { filter: { tags: [{ kind: 'category', id }] }, limit: 100 })).photos.map(
+        (p) => p.name,
+      );
+    assert.equal(either.total, new Set([...(await names('cat')), ...(await names('dog'))]).size);
+    await page.getByText(`${either.total} photos`, { exact: true }).waitFor();
+    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, either.total);
+    assert.deepEqual(await tops(), unfiltered, 'two chips and the toggle move nothing either');
+    await shot('10-cat-or-dog');
+
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await page.getByRole('button', { name: /^My Photos/ }).click();
+    await title('My Photos folder');
+    assert.equal(await pressed(/^All photos/), 'false');
+    assert.deepEqual(await tops(), unfiltered);
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await title('All photos');
+    assert.equal(await pressed(/^All photos/), 'true');
+  });
+
   it('follows the dark theme of the OS', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -291,6 +393,126 @@ describe('web mode in Chromium, over the real engine', () => {
   });
 
   it('ran without page errors or refused content (CSP)', () => {
+    assert.deepEqual(problems, []);
+  });
+});
+
+/**
+ * A library of `count` photos, one an hour from 1990 on (photo-000001.jpg the oldest), written straight into a fresh
+ * database: no files, no tags. What scrolling and jumping through a large library needs, in a second or two.
+ */
+function writeDatedLibrary(dir: string, count: number): string {
+  const dbPath = join(dir, 'library.sqlite');
+  const db = openDatabase(dbPath);
+  db.prepare('INSERT INTO folders (id, path, added_at) VALUES (1, ?, 0)').run(join(dir, 'Camera'));
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @count)
+     INSERT INTO photos (folder_id, path, size, mtime_ms, taken_at, status)
+     SELECT 1, @folder || '/photo-' || printf('%06d', i) || '.jpg', 1000, 0,
+       strftime('%Y-%m-%dT%H:%M:%S', '1990-01-01', '+' || i || ' hours'), 'done' FROM n`,
+  ).run({ count, folder: join(dir, 'Camera') });
+  db.close();
+  return dbPath;
+}
+
+describe('a library of 300,000 photos in Chromium, by time', () => {
+  const PHOTOS = 300_000;
+  const dir = tempDir('phototag-e2e-large-');
+  let library: Library;
+  let server: WebServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const grid = () => page.getByRole('grid', { name: 'Photos' });
+  const name = (n: number) => `photo-${String(n).padStart(6, '0')}.jpg`;
+
+  /** The cell of this photo is drawn inside the grid's viewport. */
+  async function inView(photo: string) {
+    const cell = grid().getByRole('gridcell', { name: new RegExp(`^${photo.replace('.', '\\.')}, `) });
+    await cell.waitFor();
+    const [box, frame] = [await cell.boundingBox(), await grid().boundingBox()];
+    assert.ok(
+      box && frame && box.y >= frame.y - 1 && box.y + box.height <= frame.y + frame.height + 1,
+      `${photo} in view`,
+    );
+  }
+
+  before(async () => {
+    process.env.PHOTOTAG_HOME ??= join(dir, 'home');
+    mkdirSync(SHOTS, { recursive: true });
+    library = Library.open({ dbPath: writeDatedLibrary(dir, PHOTOS) });
+    // No engine: the photos have no files, and a scan would find them gone.
+    server = await startWebServer({ library, port: 0, startEngine: false });
+    browser = await launchChromium();
+    // Two columns: rows of 300,000 photos reach far beyond what Chromium lets an element scroll.
+    page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(server.url);
+    await grid().getByRole('gridcell').first().waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await library?.close();
+  });
+
+  it('scrolls to its very last photo, though its rows are taller than Chromium lets an element scroll', async () => {
+    await inView(name(PHOTOS));
+    const sizes = await grid().evaluate((node) => ({
+      scroll: node.scrollHeight,
+      rows: Number(node.getAttribute('aria-rowcount')),
+      // From one row of photos to the next.
+      row: (() => {
+        const [a, b] = [...node.querySelectorAll('[role=row]:has([role=gridcell])')];
+        return b!.getBoundingClientRect().top - a!.getBoundingClientRect().top;
+      })(),
+    }));
+    assert.ok(sizes.rows * sizes.row > 2 ** 25, `${sizes.rows} rows of ${sizes.row} px are over 2^25 px`);
+    assert.ok(sizes.scroll < 2 ** 25, `a scroll height Chromium keeps (${sizes.scroll} px)`);
+    await grid().evaluate((node) => (node.scrollTop = node.scrollHeight));
+    await inView(name(1));
+    await screenshot(page, 'large-1-last-photo');
+
+    await grid().focus();
+    await page.keyboard.press('Home');
+    await inView(name(PHOTOS));
+    await page.keyboard.press('End');
+    await inView(name(1));
+  });
+
+  it('jumps to a year from the timeline at the right edge, and month by month from the keyboard', async () => {
+    const timeline = await server.service.call('timeline', {});
+    const firstOf = async (month: string) => {
+      const section = timeline.sections.find((candidate) => candidate.month === month)!;
+      return (await server.service.call('queryPhotos', { after: section.after, limit: 1 })).photos[0]!.name;
+    };
+    const scrubber = page.getByRole('slider', { name: 'Timeline' });
+    // The years labelled where they have room; one from the middle of the library.
+    const years = await scrubber.getByText(/^\d{4}$/).allInnerTexts();
+    const year = Number(years[Math.floor(years.length / 2)]);
+    await scrubber.getByText(String(year), { exact: true }).click();
+    assert.equal(await scrubber.getAttribute('aria-valuetext'), `December ${year}`);
+    await grid()
+      .getByRole('heading', { name: `December ${year}` })
+      .waitFor();
+    await inView(await firstOf(`${year}-12`));
+    await screenshot(page, 'large-2-december');
+
+    await scrubber.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await scrubber.getAttribute('aria-valuetext'), `October ${year}`);
+    await grid()
+      .getByRole('heading', { name: `October ${year}` })
+      .waitFor();
+    await inView(await firstOf(`${year}-10`));
+    await page.keyboard.press('PageDown');
+    assert.equal(await scrubber.getAttribute('aria-valuetext'), `December ${year - 1}`);
+    await inView(await firstOf(`${year - 1}-12`));
+  });
+
+  it('ran without page errors', () => {
     assert.deepEqual(problems, []);
   });
 });

@@ -128,20 +128,19 @@ describe('API service over a library', () => {
 
   it('lists failed photos with their reasons', async () => {
     const page = await service.call('queryPhotos', { filter: { status: 'failed' } });
-    assert.equal(page.total, 1);
+    assert.equal((await service.call('timeline', { filter: { status: 'failed' } })).total, 1);
     assert.equal(page.photos[0]!.name, 'broken.jpg');
     assert.match(page.photos[0]!.error!, /truncated/);
     assert.equal(page.photos[0]!.top, null);
     assert.equal(page.photos[0]!.thumbVersion, null);
   });
 
-  it('pages through the library in a stable order with the total', async () => {
+  it('pages through the library in a stable order, the total apart', async () => {
     const all = await service.call('queryPhotos', { limit: 100 });
-    assert.equal(all.total, 6);
+    assert.equal((await service.call('timeline', {})).total, 6);
     const pages = [];
     for (let offset = 0; offset < 6; offset += 4) {
       const page = await service.call('queryPhotos', { offset, limit: 4 });
-      assert.equal(page.total, 6);
       pages.push(...page.photos.map((photo) => photo.id));
     }
     assert.deepEqual(
