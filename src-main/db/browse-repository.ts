@@ -192,9 +192,10 @@ export class BrowseRepository {
       },
       folders: prepare('SELECT id, path FROM folders ORDER BY path'),
       statusByFolder: prepare('SELECT folder_id AS folderId, status, n FROM photo_counts WHERE n != 0'),
-      // Corrections are few: a pass over them, not over the photos.
+      // Corrections are few: a pass over them, not over the photos (CROSS JOIN keeps that order, which the planner
+      // left for a pass over the photos when the statistics saw no corrections).
       correctedByFolder: prepare(`SELECT p.folder_id AS folderId, COUNT(DISTINCT c.photo_id) AS n
-        FROM corrections c JOIN photos p ON p.id = c.photo_id GROUP BY p.folder_id`),
+        FROM corrections c CROSS JOIN photos p ON p.id = c.photo_id GROUP BY p.folder_id`),
       untaggedCount: prepare(`SELECT COUNT(*) AS n FROM photos p WHERE p.status != 'missing' AND ${UNTAGGED}`),
       keptUntaggedCount: prepare(KEPT_UNTAGGED),
     };

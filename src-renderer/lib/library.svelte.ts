@@ -18,6 +18,15 @@ export class LibraryState {
 
   private readonly refreshing = coalesced(() => this.load());
   private readonly reloadingTags = coalesced(() => this.loadTags());
+  /**
+   * After a change the grid asks again for what it shows, whose count (the timeline) is a pass over the photos its
+   * filter matches: at a million photos, a second or more of the engine's thread. While photos keep changing (a
+   * run tagging them) it asks at most that share of the time, so tagging goes on at its pace.
+   */
+  private readonly refreshingGrid = sparing(() => {
+    this.photos.refresh();
+    return this.photos.refreshed();
+  }, GRID_REFRESH_SHARE);
   private stop: (() => void) | undefined;
 
   constructor(
@@ -43,7 +52,7 @@ export class LibraryState {
           if (event.counts) this.applyCounts(event.counts);
           else void this.refresh();
           void this.reloadingTags();
-          void this.photos.refresh();
+          this.refreshingGrid();
           break;
         case 'exportProgress':
         case 'menu':
@@ -114,6 +123,40 @@ export class LibraryState {
     const { progress } = await this.client.call(paused ? 'pause' : 'resume', {});
     this.progress = progress;
   }
+}
+
+/** The most of the time the grid's refreshes after changes may take. */
+const GRID_REFRESH_SHARE = 0.1;
+
+/**
+ * Runs `work` when called, but coalesced and spaced: after a run that took t, the next waits until the runs took
+ * at most `share` of the time since; calls meanwhile make one run then.
+ */
+function sparing(work: () => Promise<void>, share: number): () => void {
+  let state: 'idle' | 'waiting' | 'running' = 'idle';
+  let again = false;
+  let next = 0;
+  const schedule = () => {
+    state = 'waiting';
+    setTimeout(run, Math.max(0, next - performance.now()));
+  };
+  const run = () => {
+    state = 'running';
+    const started = performance.now();
+    void work().finally(() => {
+      const ended = performance.now();
+      next = ended + (ended - started) * (1 / share - 1);
+      if (again) {
+        again = false;
+        schedule();
+      } else state = 'idle';
+    });
+  };
+  // A call while a run waits is answered by that run; one while it runs, by one more after it.
+  return () => {
+    if (state === 'idle') schedule();
+    else if (state === 'running') again = true;
+  };
 }
 
 /** Runs `work` when called; calls while it runs coalesce into one more run after it. */

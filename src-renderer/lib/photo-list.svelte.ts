@@ -84,6 +84,11 @@ export class PhotoList {
     })().finally(() => (this.refreshing = undefined));
   }
 
+  /** Resolves when the refresh under way, if any, has its timeline. */
+  refreshed(): Promise<void> {
+    return this.refreshing ?? Promise.resolve();
+  }
+
   /** The filter the list shows (what "select all" means); undefined until the first one is set. */
   get shown(): PhotoFilter | undefined {
     return this.filter;
