@@ -41,13 +41,49 @@ async function sha256Of(file: string): Promise<string> {
 /** The server said no: resuming cannot help. */
 class RefusedError extends Error {}
 
+/** The transfer sent nothing for `stallMs`. */
+class StallError extends Error {}
+
+const codeOf = (error: unknown): string | undefined =>
+  error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+
+/**
+ * What went wrong on the way to `host`, as words: fetch only says "fetch failed", the cause (a DNS lookup, a refused
+ * connection, no route, a timeout) is in its `cause`.
+ */
+function networkFailure(error: unknown, host: string): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = codeOf(cause);
+  switch (code) {
+    case 'ENOTFOUND':
+      return `the DNS lookup of ${host} found no such host (offline, or a mistyped address?)`;
+    case 'EAI_AGAIN':
+      return `the DNS lookup of ${host} failed (is this machine offline?)`;
+    case 'ECONNREFUSED':
+      return `${host} refused the connection (nothing listens there)`;
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return `there is no network route to ${host} (is this machine offline?)`;
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `connecting to ${host} timed out`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `the connection to ${host} was cut`;
+    default:
+      if (error instanceof StallError) return error.message;
+      return `${(cause as Error).message ?? String(cause)}${code ? ` (${code})` : ''}, connecting to ${host}`;
+  }
+}
+
 /** Appends the rest of the file to `partFile`, resuming from what an earlier attempt left there. */
 async function transfer(url: string, partFile: string, total: number, options: PullOptions, modelId: string) {
   let received = await sizeOf(partFile);
   if (received >= total) return;
   const stall = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
-  let timer = setTimeout(() => stall.abort(), options.stallMs ?? 30_000);
+  const stallMs = options.stallMs ?? 30_000;
+  let timer = setTimeout(() => stall.abort(), stallMs);
   let out: WriteStream | undefined;
   try {
     const response = await fetch(url, { headers: received ? { Range: `bytes=${received}-` } : {}, signal });
@@ -61,13 +97,17 @@ async function transfer(url: string, partFile: string, total: number, options: P
     body.on('data', (chunk: Buffer) => {
       received += chunk.length;
       clearTimeout(timer);
-      timer = setTimeout(() => stall.abort(), options.stallMs ?? 30_000);
+      timer = setTimeout(() => stall.abort(), stallMs);
       if (Date.now() - lastReport > 100 || received >= total) {
         lastReport = Date.now();
         options.onProgress?.({ modelId, received, total });
       }
     });
     await pipeline(body, out);
+  } catch (error) {
+    // However the stall's abort surfaced (from fetch or from the body), it was the server going quiet.
+    if (stall.signal.aborted) throw new StallError(`${new URL(url).host} sent nothing for ${stallMs / 1000} s (timed out)`);
+    throw error;
   } finally {
     clearTimeout(timer);
     // A dropped transfer destroys the file stream while writes may be in flight: let them land before anyone
@@ -100,9 +140,11 @@ export async function pullModel(entry: ModelEntry, options: PullOptions): Promis
       if (error instanceof RefusedError) throw new Error(`Cannot download ${manifest.id}: ${error.message}.`);
       if (options.signal?.aborted || attempt >= retries) {
         const have = await sizeOf(partFile);
+        const why = networkFailure(error, new URL(manifest.download.url).host);
+        if (have === 0) throw new Error(`Cannot download ${manifest.id}: ${why}.`, { cause: error });
         throw new Error(
           `The download of ${manifest.id} was interrupted at ${megabytes(have)} of ${megabytes(manifest.size)} ` +
-            `(${(error as Error).message}). Run the same command again to resume.`,
+            `(${why}). Run the same command again to resume.`,
           { cause: error },
         );
       }

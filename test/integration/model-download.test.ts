@@ -13,7 +13,7 @@ import { MODELS_DIR, tempDir } from '../helpers.js';
 const payload = readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'model.onnx'));
 const sha256 = createHash('sha256').update(payload).digest('hex');
 
-type Behaviour = 'normal' | 'drop-first' | 'corrupt' | 'ignore-range';
+type Behaviour = 'normal' | 'drop-first' | 'corrupt' | 'ignore-range' | 'silent';
 let behaviour: Behaviour = 'normal';
 let ranges: (string | undefined)[] = [];
 let requests = 0;
@@ -36,6 +36,8 @@ function serve(request: IncomingMessage, response: ServerResponse) {
   if (start)
     response.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${payload.length - 1}/${payload.length}` });
   else response.writeHead(200, headers);
+  // Headers, then nothing: a server gone quiet (the connection stays open until the client gives up).
+  if (behaviour === 'silent') return void response.flushHeaders();
   if (behaviour === 'drop-first' && requests === 1) {
     // Send a third of the file, then cut the connection as a flaky network would.
     response.write(body.subarray(0, body.length / 3), () => response.socket?.destroy());
@@ -102,7 +104,7 @@ describe('pulling a model', () => {
     const userDir = tempDir();
     await assert.rejects(
       pullModel(testEntry(), { userDir, retries: 0 }),
-      /interrupted at .* Run the same command again/,
+      /interrupted at .* \(the connection to 127\.0\.0\.1:\d+ was cut\)\. Run the same command again/,
     );
     assert.equal(existsSync(join(userDir, 'test-download')), false, 'nothing installed yet');
     const [part] = readdirSync(join(userDir, '.downloads'));
@@ -136,15 +138,44 @@ describe('pulling a model', () => {
     assert.notEqual(chooseModel(models).manifest.id, 'test-download');
   });
 
-  it('says plainly when the server refuses or cannot be reached', async () => {
+  it('says what failed and the host it tried: an HTTP status, a DNS lookup, a refused connection, a silent server', async () => {
     reset('normal');
     const userDir = tempDir();
     const at = (url: string) => {
       const entry = testEntry();
       return { ...entry, manifest: { ...entry.manifest, download: { url } } };
     };
-    await assert.rejects(pullModel(at(`${baseUrl}/missing`), { userDir, retries: 0 }), /server answered HTTP 404/);
-    await assert.rejects(pullModel(at('http://127.0.0.1:1/x'), { userDir, retries: 0 }), /interrupted at 0\.0 MB of/);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const refusing = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const host = baseUrl.slice('http://'.length);
+    const failures: [string, RegExp][] = [
+      [
+        `${baseUrl}/missing`,
+        /^Cannot download test-download: the server answered HTTP 404 for http:\/\/.+\/missing\.$/,
+      ],
+      // .invalid never resolves (RFC 2606): offline or not, the lookup fails.
+      [
+        'http://phototag-test.invalid/model.onnx',
+        /^Cannot download test-download: the DNS lookup of phototag-test\.invalid /,
+      ],
+      [
+        `http://${refusing}/model.onnx`,
+        new RegExp(`^Cannot download test-download: ${refusing} refused the connection`),
+      ],
+    ];
+    for (const [url, message] of failures) {
+      await assert.rejects(pullModel(at(url), { userDir, retries: 0 }), (error: Error) => {
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+    reset('silent');
+    await assert.rejects(
+      pullModel(testEntry(), { userDir, retries: 0, stallMs: 200 }),
+      new RegExp(`^Error: Cannot download test-download: ${host} sent nothing for 0\\.2 s \\(timed out\\)\\.$`),
+    );
     assert.deepEqual(readdirSync(userDir), ['.downloads']);
   });
 });
