@@ -126,7 +126,7 @@ export class LibraryState {
 }
 
 /** The most of the time the grid's refreshes after changes may take. */
-const GRID_REFRESH_SHARE = 0.1;
+const GRID_REFRESH_SHARE = 0.05;
 
 /**
  * Runs `work` when called, but coalesced and spaced: after a run that took t, the next waits until the runs took
