@@ -43,6 +43,11 @@ export function parseMediaPath(path: string): { kind: MediaKind; photoId: number
 const photoId = z.number().int().positive();
 /** A confidence threshold, 0 to 1. */
 const minScore = z.number().min(0).max(1);
+/**
+ * The confidence a tag needs to count until the user says otherwise: where the app's threshold starts and what
+ * `phototag search` uses without --min-score, so both find the same photos.
+ */
+export const DEFAULT_MIN_SCORE = 0.3;
 
 /** A label (a model class, "Golden retriever") or a category (an everyday roll-up, "Dog"), by its taxonomy id. */
 export const tagRefSchema = z.strictObject({
@@ -84,7 +89,7 @@ export const photoFilterSchema = z.strictObject({
   tags: z.array(tagRefSchema).max(20).default([]),
   match: z.enum(['all', 'any']).default('all'),
   folderId: photoId.nullable().default(null),
-  minScore: minScore.default(0.3),
+  minScore: minScore.default(DEFAULT_MIN_SCORE),
   status: z.enum(['all', 'untagged', 'failed']).default('all'),
 });
 export type PhotoFilter = z.infer<typeof photoFilterSchema>;
@@ -154,7 +159,7 @@ export const requestSchemas = {
   /** Everything about one photo: every prediction, categories, metadata, the reason it failed. */
   photo: z.strictObject({ id: photoId }),
   /** Categories and labels with the number of photos carrying each at `minScore` or more, most frequent first. */
-  tags: z.strictObject({ minScore: minScore.default(0.3) }),
+  tags: z.strictObject({ minScore: minScore.default(DEFAULT_MIN_SCORE) }),
   pause: z.strictObject({}),
   resume: z.strictObject({}),
   /** Confirms, rejects, adds or replaces a tag on one or many photos, as one undoable step. */

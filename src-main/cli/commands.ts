@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { categoryDetail } from '../api/contract.js';
 import type { PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
+import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
 import { isUnder } from '../library/folder-rules.js';
@@ -203,15 +204,24 @@ export const commands: Record<string, Command> = {
 
   search: (context) =>
     withLibrary(context, 'reads', async (library) => {
-      const [tag, ...extra] = context.args;
-      if (!tag || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
-      const hits = library.repo.searchTag(tag, context.minScore);
+      const [query, ...extra] = context.args;
+      if (!query || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
+      const { tags, photos } = library.searchTags(query, context.minScore);
+      if (tags.length === 0) throw new Error(nothingFound(query, tags, context.minScore));
+      let found = 0;
+      // A row at a time, its tags read as it is written: a million hits are never held at once.
+      const hits = function* () {
+        for (const hit of photos) {
+          found++;
+          yield hit;
+        }
+      };
       if (context.json) {
-        await writeJsonArray(hits, (hit) => ({ ...photoJson(library.repo.withTags(hit.photo)), score: hit.score }));
+        await writeJsonArray(hits(), (hit) => ({ ...photoJson(library.repo.withTags(hit.photo)), score: hit.score }));
       } else {
-        for (const hit of hits) out(`${percent(hit.score).padStart(4)}  ${hit.photo.path}`);
-        if (hits.length === 0) err(`No photo carries "${tag}" with a score of at least ${percent(context.minScore)}.`);
+        await writeLinesOf(hits(), (hit) => [`${percent(hit.score).padStart(4)}  ${hit.photo.path}`]);
       }
+      if (found === 0) err(nothingFound(query, tags, context.minScore));
       return 0;
     }),
 

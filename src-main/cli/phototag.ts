@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../app-paths.js';
+import { DEFAULT_MIN_SCORE } from '../api/contract.js';
 import { commands, type CommandContext } from './commands.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
@@ -28,7 +29,7 @@ Options:
   --db <file>        the library database (default: library.sqlite in the per-user data folder)
   --model <id>       tag with this model for this run
   --json             machine-readable output (show, search, models list, doctor)
-  --min-score <S>    lowest score for search, 0 to 1 (default 0.1)
+  --min-score <S>    lowest score for search, 0 to 1 (default ${DEFAULT_MIN_SCORE}, as in the app)
   --port <N>         serve: the port to listen on (default 8417; 0 picks a free one)
   --host <H>         serve: the address to listen on (default 127.0.0.1); on any address, the browser
                      needs the access token in the link serve prints
@@ -151,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       dbPath: values.db,
       modelId: values.model,
       json: values.json,
-      minScore: numberOption(values['min-score'], '--min-score', 0, 1) ?? 0.1,
+      minScore: numberOption(values['min-score'], '--min-score', 0, 1) ?? DEFAULT_MIN_SCORE,
       port: numberOption(values.port, '--port', 0, 65535, true),
       host: values.host,
       into: values.into,

@@ -355,6 +355,11 @@ export const MIGRATIONS: readonly string[] = [
     ${countTag("'category'", 'NEW.category_id', 'NEW.category_name', 'NEW.score', 1)}
   END;
   `,
+  // 9: searching by tag. A search names tags by id and reads photos through each tag's (id, score) index; this one
+  // finds the user's corrections of a tag (confirmed labels, own labels) the same way, without a pass over them all.
+  `
+  CREATE INDEX corrections_label ON corrections(tag_kind, label_id);
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that

@@ -1,9 +1,9 @@
 import { sep } from 'node:path';
-import { isShown, type FolderInfo, type StatusCounts } from '../api/contract.js';
+import { isShown, type FolderInfo, type StatusCounts, type TagRef } from '../api/contract.js';
 import { TOP_LABELS, type Classification, type Score } from '../classifier/scoring.js';
 import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
 import { taggerSignature, type TaggerRef } from '../taggers/tagger-plan.js';
-import { CorrectionRepository, type EffectiveTag } from './correction-repository.js';
+import { CorrectionRepository, type EffectiveTag, type Tag } from './correction-repository.js';
 import type { Db } from './database.js';
 import { taggedWithSql } from './kept-counts.js';
 
@@ -108,6 +108,18 @@ const SAME_VERSION = `id = @id AND path = @path AND size = @size AND mtime_ms = 
 /** `path` itself and everything below it, as an index-friendly range (the separator sorts just before '0'). */
 const UNDER = `(path = @prefix OR (path > @prefix || '${sep}' AND path < @prefix || '${String.fromCharCode(sep.charCodeAt(0) + 1)}'))`;
 
+/**
+ * The photos carrying any of a search's tags (@labels and @categories: JSON arrays of ids) at @minScore, best first.
+ * By tag id only, so each arm of the effective views reads its (tag id, score) index, whatever the library's size.
+ */
+export const PHOTOS_CARRYING = `SELECT photo_id AS photoId, MAX(score) AS score FROM (
+    SELECT photo_id, score FROM effective_labels
+    WHERE id IN (SELECT value FROM json_each(@labels)) AND score >= @minScore
+    UNION ALL
+    SELECT photo_id, score FROM effective_categories
+    WHERE id IN (SELECT value FROM json_each(@categories)) AND score >= @minScore
+  ) GROUP BY photo_id ORDER BY score DESC, photo_id`;
+
 /** All SQL about folders, photos and their predictions lives here; statements are prepared once. */
 export class PhotoRepository {
   private readonly statements;
@@ -195,11 +207,19 @@ export class PhotoRepository {
       counts: prepare('SELECT status, SUM(n) AS n FROM photo_counts GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
       anyPhotoUnder: prepare(`SELECT 1 FROM photos WHERE ${UNDER} AND status != 'missing' LIMIT 1`),
-      searchTag: prepare(`SELECT photo_id AS photoId, MAX(score) AS score FROM (
-          SELECT photo_id, score FROM effective_labels WHERE (id = @tag OR name = @tag COLLATE NOCASE)
-          UNION ALL
-          SELECT photo_id, score FROM effective_categories WHERE (id = @tag OR name = @tag COLLATE NOCASE)
-        ) WHERE score >= @minScore GROUP BY photo_id ORDER BY score DESC`),
+      photosCarrying: prepare(PHOTOS_CARRYING),
+      // Each distinct tag id is one step down its index (a skip scan), not a pass over every prediction.
+      storedTags: prepare(`WITH RECURSIVE
+          labels(id) AS (SELECT MIN(label_id) FROM predictions UNION ALL
+            SELECT (SELECT MIN(label_id) FROM predictions WHERE label_id > labels.id) FROM labels WHERE id IS NOT NULL),
+          categories(id) AS (SELECT MIN(category_id) FROM category_scores UNION ALL
+            SELECT (SELECT MIN(category_id) FROM category_scores WHERE category_id > categories.id) FROM categories
+            WHERE id IS NOT NULL)
+        SELECT 'label' AS kind, id, (SELECT label_name FROM predictions WHERE label_id = labels.id LIMIT 1) AS name
+        FROM labels WHERE id IS NOT NULL
+        UNION ALL
+        SELECT 'category', id, (SELECT category_name FROM category_scores WHERE category_id = categories.id LIMIT 1)
+        FROM categories WHERE id IS NOT NULL`),
       getSetting: prepare('SELECT value FROM settings WHERE key = ?'),
       setSetting: prepare(
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -527,10 +547,25 @@ export class PhotoRepository {
     return this.statements.anyPhotoUnder.get({ prefix: path }) !== undefined;
   }
 
-  /** Photos carrying a label or category (by id or display name) with at least `minScore`, best first. */
-  searchTag(tag: string, minScore: number): { photo: PhotoRow; score: number }[] {
-    const hits = this.statements.searchTag.all({ tag, minScore }) as { photoId: number; score: number }[];
-    return hits.map((hit) => ({ photo: this.photoById(hit.photoId)!, score: hit.score }));
+  /**
+   * Photos carrying any of these tags with at least `minScore` (a photo's best of them), best first. Read as they
+   * are iterated: a million hits are never held at once.
+   */
+  *photosCarrying(tags: readonly TagRef[], minScore: number): Generator<{ photo: PhotoRow; score: number }> {
+    const ids = (kind: TagRef['kind']) => JSON.stringify(tags.filter((tag) => tag.kind === kind).map((tag) => tag.id));
+    const hits = this.statements.photosCarrying.iterate({
+      labels: ids('label'),
+      categories: ids('category'),
+      minScore,
+    });
+    for (const hit of hits as IterableIterator<{ photoId: number; score: number }>) {
+      yield { photo: this.photoById(hit.photoId)!, score: hit.score };
+    }
+  }
+
+  /** Every label and category some photo's predictions hold (the model's classes, species, People, scenes). */
+  storedTags(): Tag[] {
+    return this.statements.storedTags.all() as Tag[];
   }
 
   getSetting(key: string): string | undefined {

@@ -8,7 +8,13 @@ import type { ClassifierInfo } from '../classifier/classifier.js';
 import { classifierOnly, taggerPlan } from '../taggers/tagger-plan.js';
 import { TaggerWorker } from '../taggers/tagger-worker-client.js';
 import { defaultDatabasePath, openDatabase, type Db } from '../db/database.js';
-import { PhotoRepository, type Folder, type FolderRemoval, type ScannedFile } from '../db/photo-repository.js';
+import {
+  PhotoRepository,
+  type Folder,
+  type FolderRemoval,
+  type PhotoRow,
+  type ScannedFile,
+} from '../db/photo-repository.js';
 import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
 import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
@@ -17,8 +23,9 @@ import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
+import { knownTags, searchedTags } from './tag-search.js';
 import type { Tag } from '../db/correction-repository.js';
-import { loadLabelSet } from '../models/label-sets.js';
+import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 
 export interface LibraryOptions {
   /** The SQLite file; defaults to library.sqlite in the per-user data folder. */
@@ -149,8 +156,25 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /** A tag by id or name among the active model's classes, the categories and the user's own labels. */
   resolveTag(text: string, allowNew = false): Tag {
-    const labelSet = loadLabelSet(this.modelDirs.embedded, this.activeModel().manifest.labelSet);
-    return resolveTag(text, labelSet, this.repo.corrections.userLabels(), allowNew);
+    return resolveTag(text, this.activeLabelSet(), this.repo.corrections.userLabels(), allowNew);
+  }
+
+  /** Every tag a search can name (see knownTags); `labelSet` is the active model's, when the caller holds it. */
+  knownTags(labelSet: LabelSet | null = this.activeLabelSet()): Tag[] {
+    return knownTags(labelSet, this.repo.storedTags(), this.repo.corrections.userLabels());
+  }
+
+  /**
+   * What a search for `query` finds: the tags it means (none: no tag matches it), and the photos carrying any of
+   * them at `minScore` or more, best first, read as they are iterated.
+   */
+  searchTags(query: string, minScore: number): { tags: Tag[]; photos: Iterable<{ photo: PhotoRow; score: number }> } {
+    const tags = searchedTags(query, this.knownTags());
+    return { tags, photos: tags.length > 0 ? this.repo.photosCarrying(tags, minScore) : [] };
+  }
+
+  private activeLabelSet(): LabelSet {
+    return loadLabelSet(this.modelDirs.embedded, this.activeModel().manifest.labelSet);
   }
 
   /** Saves the model choice; the next run re-tags every photo with it. */

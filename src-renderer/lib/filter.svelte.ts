@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DEFAULT_MIN_SCORE,
   PHOTO_SORTS,
   photoFilterSchema,
   type PhotoFilter,
@@ -27,7 +28,7 @@ export class FilterState {
   match = $state<PhotoFilter['match']>('all');
   sort = $state<PhotoSort>('newest');
   folderId = $state<number | null>(null);
-  minScore = $state(0.3);
+  minScore = $state(DEFAULT_MIN_SCORE);
   status = $state<PhotoFilter['status']>('all');
   private names = $state<Record<string, string>>({});
 

@@ -20,7 +20,8 @@ import { Library } from '../../src-main/library/library.js';
 import { phototag, phototagAsync } from '../cli.js';
 import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
 import { writeHostileFiles } from '../hostile-files.js';
-import { MIN_SHOWN_SCORE } from '../../src-main/api/contract.js';
+import { DEFAULT_MIN_SCORE, MIN_SHOWN_SCORE } from '../../src-main/api/contract.js';
+import { ApiService } from '../../src-main/api/api-service.js';
 
 interface ShownPhoto {
   path: string;
@@ -155,6 +156,66 @@ describe('phototag search', () => {
     const strict = JSON.parse(phototag(home, ['search', 'dog', '--min-score', '0.999', '--json', '--db', db]).stdout);
     assert.deepEqual(strict, []);
     assert.match(phototag(home, ['search', 'hotdog', '--db', db]).stdout, /\d+%\s+.*hot_dog\.jpg/);
+  });
+
+  it('finds what people type: words, prefixes, plurals, synonyms and scientific names', () => {
+    const files = [
+      'dog.jpg',
+      'pets.jpg',
+      'hot_dog.jpg',
+      'face.jpg',
+      'grace_hopper.bmp',
+      'eagle.jpg',
+      'kite_and_cold.jpg',
+    ];
+    const { home, folder, db } = setup(files);
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const found = (query: string) => {
+      const result = phototag(home, ['search', query, '--json', '--db', db]);
+      assert.equal(result.status, 0, result.stderr);
+      return (JSON.parse(result.stdout) as ShownPhoto[]).map((p) => p.path.slice(folder.length + 1)).sort();
+    };
+    assert.deepEqual(found('Dogs'), ['dog.jpg', 'pets.jpg'], 'the category, not the hot dog');
+    assert.deepEqual(found('malamute'), ['dog.jpg']);
+    assert.deepEqual(found('greyh'), ['pets.jpg']);
+    assert.deepEqual(found('beach'), ['kite_and_cold.jpg']);
+    assert.deepEqual(found('person'), ['face.jpg', 'grace_hopper.bmp']);
+    assert.deepEqual(found('kids'), ['face.jpg', 'grace_hopper.bmp']);
+    assert.deepEqual(found('eagles'), ['eagle.jpg'], 'the class and the species, one photo once');
+    assert.deepEqual(found('haliaeetus'), ['eagle.jpg']);
+  });
+
+  it("tells an unknown tag from a known tag that no photo carries, and uses the app's default threshold", async () => {
+    const { home, folder, db } = setup(['face.jpg', 'grace_hopper.bmp']);
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const unknown = phototag(home, ['search', 'xyzzy', '--db', db]);
+    assert.deepEqual([unknown.status, unknown.stdout, unknown.stderr], [1, '', 'phototag: No tag matches "xyzzy".\n']);
+    const none = phototag(home, ['search', 'beach', '--db', db]);
+    assert.deepEqual(
+      [none.status, none.stdout, none.stderr],
+      [0, '', `"Beach & sea" is known but no photo carries it at ${DEFAULT_MIN_SCORE * 100}% or more.\n`],
+    );
+    const json = phototag(home, ['search', 'retriever', '--json', '--db', db]);
+    assert.equal(json.stdout, '[]\n');
+    assert.match(json.stderr, /^"Flat-coated retriever", "Curly-coated retriever" and 3 more are known but no photo/);
+
+    // face.jpg shows some clothing, under the threshold; the app's grid and the CLI agree on it.
+    const cli = (JSON.parse(phototag(home, ['search', 'clothing', '--json', '--db', db]).stdout) as ShownPhoto[]).map(
+      (p) => p.path,
+    );
+    const library = Library.open({ dbPath: db, readonly: true });
+    const service = new ApiService(library);
+    try {
+      const grid = await service.call('queryPhotos', { filter: { tags: [{ kind: 'category', id: 'clothing' }] } });
+      assert.deepEqual(cli, [join(folder, 'grace_hopper.bmp')]);
+      assert.deepEqual(
+        grid.photos.map((p) => p.name),
+        ['grace_hopper.bmp'],
+      );
+    } finally {
+      service.close();
+      await library.close();
+    }
   });
 });
 

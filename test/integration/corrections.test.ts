@@ -54,14 +54,11 @@ describe('corrections', () => {
       assert.ok(repo.withTags(dog).labels.length <= 5);
 
       assert.deepEqual(
-        repo
-          .searchTag('garden visitors', 0.5)
-          .map((h) => h.photo.id)
-          .sort(),
+        [...library.searchTags('garden visitors', 0.5).photos].map((h) => h.photo.id).sort(),
         [parrot.id, dog.id].sort(),
       );
       assert.deepEqual(
-        repo.searchTag(dogTop.id, 0).map((h) => h.photo.id),
+        [...library.searchTags(dogTop.id, 0).photos].map((h) => h.photo.id),
         [],
         'search follows the rejection',
       );
