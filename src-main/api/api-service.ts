@@ -7,6 +7,7 @@ import type { Folder } from '../db/photo-repository.js';
 import { ReviewRepository } from '../db/review-repository.js';
 import { exportDataset, ExportExistsError, ExportRefusedError, exportSourceOf } from '../export/dataset-export.js';
 import type { Library } from '../library/library.js';
+import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import {
   isApiMethod,
@@ -128,6 +129,7 @@ export class ApiService {
       correct: (request) => this.correct(request),
       undo: () => this.undo(),
       labelSuggestions: (request) => this.labelSuggestions(request.query, request.limit),
+      findTags: (request) => this.findTags(request.query, request.minScore, request.limit),
       reviewQueue: (request) => this.reviewQueue(request.exclude, request.limit),
       exportDataset: (request) => this.exportDataset(request),
     };
@@ -499,26 +501,38 @@ export class ApiService {
     }));
     // Own labels, then categories, then classes: the order of each group decides ties.
     const all = [...own, ...categories, ...classes];
-    const wanted = query.trim().toLowerCase();
-    if (!wanted) return { suggestions: all.slice(0, limit), newLabel: null };
-    const rank = (tag: TagSuggestion): number => {
-      const name = tag.name.toLowerCase();
-      if (name === wanted || tag.id.toLowerCase() === wanted) return 0;
-      if (name.startsWith(wanted)) return 1;
-      if (name.split(/[\s-]+/).some((word) => word.startsWith(wanted))) return 2;
-      if (name.includes(wanted)) return 3;
-      return -1;
-    };
-    const matches = all
-      .map((tag, order) => ({ tag, order, rank: rank(tag) }))
-      .filter((match) => match.rank >= 0)
-      .sort((a, b) => a.rank - b.rank || a.order - b.order);
-    const exact = matches.some((match) => match.rank === 0);
+    if (!query.trim()) return { suggestions: all.slice(0, limit), newLabel: null };
+    const matches = matchTags(query, all);
+    const exact = matches.some((match) => match.quality === 'exact');
     const name = query.trim().replace(/\s+/g, ' ');
     return {
       suggestions: matches.slice(0, limit).map((match) => match.tag),
       newLabel: exact || name.length > 100 ? null : { kind: 'label', id: userLabelId(name), name },
     };
+  }
+
+  /**
+   * The tags a search box query means, with their photos at the threshold: the tags the filter can show, best
+   * match first and, among equal matches, the most photos first.
+   */
+  private findTags(query: string, minScore: number, limit: number): ApiResult<'findTags'> {
+    if (!query.trim()) return { tags: [], notice: null };
+    const list = this.tagList(minScore);
+    const counts = new Map([...list.categories, ...list.labels].map((tag) => [`${tag.kind}:${tag.id}`, tag.count]));
+    const matches = matchTags(query, this.library.knownTags(this.labelSet()));
+    const rank = (quality: MatchQuality) => MATCH_QUALITIES.indexOf(quality);
+    const carried = matches
+      .map(({ tag, quality }) => ({ tag, quality, count: counts.get(`${tag.kind}:${tag.id}`) ?? 0 }))
+      .filter((match) => match.count > 0)
+      .sort((a, b) => rank(a.quality) - rank(b.quality) || b.count - a.count);
+    if (carried.length > 0) {
+      const tags = carried
+        .slice(0, limit)
+        .map(({ tag, count }) => ({ kind: tag.kind, id: tag.id, name: tag.name, count }));
+      return { tags, notice: null };
+    }
+    const best = matches.filter((match) => match.quality === matches[0]?.quality).map((match) => match.tag);
+    return { tags: [], notice: nothingFound(query, best, minScore) };
   }
 
   private reviewQueue(exclude: number[], limit: number): ApiResult<'reviewQueue'> {

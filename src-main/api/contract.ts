@@ -160,6 +160,16 @@ export const requestSchemas = {
   photo: z.strictObject({ id: photoId }),
   /** Categories and labels with the number of photos carrying each at `minScore` or more, most frequent first. */
   tags: z.strictObject({ minScore: minScore.default(DEFAULT_MIN_SCORE) }),
+  /**
+   * The tags a search box query means (words, prefixes, plurals, synonyms: "retriever", "Dogs", "person"), best
+   * match first, each with its photos at `minScore`; `notice` says why none is offered (no tag matches the query,
+   * or those it matches carry no photo at `minScore`).
+   */
+  findTags: z.strictObject({
+    query: z.string().max(200),
+    minScore: minScore.default(DEFAULT_MIN_SCORE),
+    limit: z.number().int().min(1).max(100).default(8),
+  }),
   pause: z.strictObject({}),
   resume: z.strictObject({}),
   /** Confirms, rejects, adds or replaces a tag on one or many photos, as one undoable step. */
@@ -445,6 +455,13 @@ export interface TagSuggestion extends Tag {
   source: 'class' | 'category' | 'own';
 }
 
+export interface FoundTags {
+  /** The matching tags that some photo carries at the threshold, best match first, then most photos first. */
+  tags: TagCount[];
+  /** Why no tag is offered, as a sentence; null when some are. */
+  notice: string | null;
+}
+
 export interface LabelSuggestions {
   suggestions: TagSuggestion[];
   /** The user's own label the query would make, when it names no known tag exactly; null otherwise. */
@@ -502,6 +519,7 @@ export interface ApiResults {
   correct: CorrectionResult;
   undo: UndoResult;
   labelSuggestions: LabelSuggestions;
+  findTags: FoundTags;
   reviewQueue: ReviewQueue;
   exportDataset: ExportSummary;
 }

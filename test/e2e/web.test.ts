@@ -185,6 +185,26 @@ describe('web mode in Chromium, over the real engine', () => {
     await shot('3-grid-hover');
   });
 
+  it('finds tags as people type them, and says when a tag is unknown or carried by no photo', async () => {
+    const search = page.getByRole('combobox', { name: 'Search tags' });
+    const suggestions = page.getByRole('listbox', { name: 'Matching tags' });
+    const notice = (text: string) => page.getByRole('status').filter({ hasText: text });
+    await search.fill('cats');
+    await suggestions.getByRole('option').first().getByText('Cat', { exact: true }).waitFor();
+    await search.fill('xyzzy');
+    await notice('No tag matches "xyzzy".').waitFor();
+    await search.fill('retriever');
+    await notice('"Flat-coated retriever", "Curly-coated retriever" and 3 more are known but no photo').waitFor();
+    await search.fill('person');
+    await suggestions.getByRole('option').first().getByText('People', { exact: true }).waitFor();
+    await shot('4-search');
+    await search.press('Enter');
+    const chips = page.getByRole('list', { name: 'Active filters' });
+    await chips.getByText('People').waitFor();
+    await page.getByRole('button', { name: 'Remove filter People' }).press('Enter');
+    await chips.getByText('People').waitFor({ state: 'detached' });
+  });
+
   it('filters by a category: exactly the matching photos', async () => {
     const tags = await api('tags', { minScore: 0.3 });
     const cat = tags.categories.find((tag) => tag.id === 'cat');
