@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
 import { categoryDetail } from '../api/contract.js';
-import type { PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
+import type { Folder, PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
@@ -152,15 +152,33 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
     library.off('progress', onProgress);
     status.clear();
   });
-  const failed = added.flatMap((folder) => library.repo.photosUnder(folder.path)).filter((p) => p.status === 'failed');
-  for (const photo of failed) err(`failed: ${photo.error}`);
+  const failed = listFailures(library, added);
   out(
     `${summary.cancelled ? 'Interrupted' : 'Done'}: ${found} photos found, ${summary.tagged} tagged, ` +
       `${summary.failed} failed this run in ${duration(summary.seconds)} ` +
       `(${summary.photosPerSecond.toFixed(1)} photos/s), model ${info.modelId}, execution provider ${info.provider.used}.`,
   );
   if (summary.cancelled) return 1;
-  return failed.length > 0 ? 1 : 0;
+  return failed > 0 ? 1 : 0;
+}
+
+/** Failures named on the terminal after a run; the rest are counted (show gives each one's reason). */
+const LISTED_FAILURES = 20;
+
+/** Names the first failed photos of the folders, each with its reason, and returns how many failed in all. */
+function listFailures(library: Library, folders: Folder[]): number {
+  let failed = 0;
+  let listed = 0;
+  for (const folder of new Map(folders.map((folder) => [folder.id, folder])).values()) {
+    const { count, first } = library.repo.failures(folder.id, LISTED_FAILURES - listed);
+    for (const photo of first) err(`failed: ${photo.error}`);
+    failed += count;
+    listed += first.length;
+  }
+  if (failed > listed) {
+    err(`...and ${failed - listed} more photos failed; "phototag show <folder>" gives each one's reason.`);
+  }
+  return failed;
 }
 
 export const commands: Record<string, Command> = {

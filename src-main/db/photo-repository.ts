@@ -105,8 +105,10 @@ const PHOTO_COLUMNS = `id, folder_id AS folderId, path, size, mtime_ms AS mtimeM
  */
 const SAME_VERSION = `id = @id AND path = @path AND size = @size AND mtime_ms = @mtimeMs AND status != 'missing'`;
 
-/** `path` itself and everything below it, as an index-friendly range (the separator sorts just before '0'). */
-const UNDER = `(path = @prefix OR (path > @prefix || '${sep}' AND path < @prefix || '${String.fromCharCode(sep.charCodeAt(0) + 1)}'))`;
+/** `prefix` itself and everything below it, as an index-friendly range (the separator sorts just before '0'). */
+const under = (prefix: string, path = 'path') =>
+  `(${path} = ${prefix} OR (${path} > ${prefix} || '${sep}' AND ${path} < ${prefix} || '${String.fromCharCode(sep.charCodeAt(0) + 1)}'))`;
+const UNDER = under('@prefix');
 
 /**
  * The photos carrying any of a search's tags (@labels and @categories: JSON arrays of ids) at @minScore, best first.
@@ -120,10 +122,30 @@ export const PHOTOS_CARRYING = `SELECT photo_id AS photoId, MAX(score) AS score 
     WHERE id IN (SELECT value FROM json_each(@categories)) AND score >= @minScore
   ) GROUP BY photo_id ORDER BY score DESC, photo_id`;
 
+/**
+ * The paths each running scan saw, kept in a temporary table (on disk, in SQLite's temporary file: a million paths
+ * take no memory here), and what they are used for.
+ */
+function prepareScanStatements(db: Db) {
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS scan_seen (scan INTEGER NOT NULL, path TEXT NOT NULL,
+    PRIMARY KEY (scan, path)) WITHOUT ROWID`);
+  return {
+    see: db.prepare('INSERT OR IGNORE INTO temp.scan_seen (scan, path) VALUES (?, ?)'),
+    markUnseen: db.prepare(`UPDATE photos SET status = 'missing', missing_since = @now
+      WHERE folder_id = @folder AND status != 'missing'
+        AND NOT EXISTS (SELECT 1 FROM temp.scan_seen s WHERE s.scan = @scan AND s.path = photos.path)
+        AND NOT EXISTS (SELECT 1 FROM json_each(@unread) WHERE ${under('value', 'photos.path')})`),
+    forget: db.prepare('DELETE FROM temp.scan_seen WHERE scan = ?'),
+  };
+}
+
 /** All SQL about folders, photos and their predictions lives here; statements are prepared once. */
 export class PhotoRepository {
   private readonly statements;
   readonly corrections: CorrectionRepository;
+  /** The statements about scan_seen, made with the table by the first scan (a read-only library never scans). */
+  private scanStatements: ReturnType<typeof prepareScanStatements> | undefined;
+  private lastScan = 0;
 
   constructor(private readonly db: Db) {
     this.corrections = new CorrectionRepository(db);
@@ -145,9 +167,12 @@ export class PhotoRepository {
         missing_since = NULL WHERE id = ?`),
       restore: prepare(`UPDATE photos SET status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END,
         missing_since = NULL WHERE id = ? AND status = 'missing'`),
-      pathsInFolder: prepare("SELECT id, path FROM photos WHERE folder_id = ? AND status != 'missing'"),
       presentInFolder: prepare("SELECT COUNT(*) AS n FROM photos WHERE folder_id = ? AND status != 'missing'"),
-      markMissing: prepare("UPDATE photos SET status = 'missing', missing_since = ? WHERE id = ?"),
+      failedInFolder: prepare(
+        "SELECT COALESCE(SUM(n), 0) AS n FROM photo_counts WHERE folder_id = ? AND status = 'failed'",
+      ),
+      firstFailures: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE folder_id = ? AND status = 'failed'
+        ORDER BY path LIMIT ?`),
       markMissingUnder: prepare(`UPDATE photos SET status = 'missing', missing_since = @now
         WHERE ${UNDER} AND status != 'missing'`),
       claimPending: prepare(`UPDATE photos SET status = 'processing' WHERE id IN
@@ -264,10 +289,27 @@ export class PhotoRepository {
     return this.statements.photoById.get(id) as PhotoRow | undefined;
   }
 
-  /** Records what a scan or the watcher found, in one transaction; a photo whose size or mtime moved is re-tagged. */
-  upsertScanned(folderId: number, files: ScannedFile[]): UpsertOutcome[] {
+  /**
+   * Begins a full scan: the paths it sees (upsertScanned with its number) are noted in a temporary table, not in
+   * memory, so that markUnseenMissing finds what it did not see in one statement. endScan forgets them.
+   */
+  startScan(): number {
+    this.scanStatements ??= prepareScanStatements(this.db);
+    return ++this.lastScan;
+  }
+
+  endScan(scan: number): void {
+    this.scanStatements?.forget.run(scan);
+  }
+
+  /**
+   * Records what a scan or the watcher found, in one transaction; a photo whose size or mtime moved is re-tagged.
+   * `scan` (from startScan) notes each path as seen by that scan.
+   */
+  upsertScanned(folderId: number, files: ScannedFile[], scan?: number): UpsertOutcome[] {
     return this.db.transaction(() =>
       files.map((file): UpsertOutcome => {
+        if (scan !== undefined) this.scanStatements!.see.run(scan, file.path);
         const existing = this.photoByPath(file.path);
         if (!existing) {
           this.statements.insertPhoto.run(folderId, file.path, file.size, Math.trunc(file.mtimeMs));
@@ -287,13 +329,21 @@ export class PhotoRepository {
    * After a full scan of a folder: what the scan did not see is missing (kept, in case it moved or its disk comes
    * back), except below `unread`, the subfolders the scan could not read.
    */
-  markUnseenMissing(folderId: number, seen: Set<string>, unread: string[] = []): number {
-    const rows = this.statements.pathsInFolder.all(folderId) as { id: number; path: string }[];
-    const below = (path: string, folder: string) => path === folder || path.startsWith(folder + sep);
-    const gone = rows.filter((row) => !seen.has(row.path) && !unread.some((folder) => below(row.path, folder)));
-    const now = Date.now();
-    this.db.transaction(() => gone.forEach((row) => this.statements.markMissing.run(now, row.id)))();
-    return gone.length;
+  markUnseenMissing(folderId: number, scan: number, unread: string[] = []): number {
+    return this.scanStatements!.markUnseen.run({
+      folder: folderId,
+      scan,
+      unread: JSON.stringify(unread),
+      now: Date.now(),
+    }).changes;
+  }
+
+  /** The folder's failed photos: how many (from the kept counts), and the first `limit` by path. */
+  failures(folderId: number, limit: number): { count: number; first: PhotoRow[] } {
+    return {
+      count: (this.statements.failedInFolder.get(folderId) as { n: number }).n,
+      first: this.statements.firstFailures.all(folderId, limit) as PhotoRow[],
+    };
   }
 
   /** A file or a whole folder went away. */

@@ -257,6 +257,16 @@ export class Library extends EventEmitter<LibraryEvents> {
    * before a healthy walk began leave the library. An unavailable folder changes nothing.
    */
   async scan(folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
+    const scan = this.repo.startScan();
+    try {
+      return await this.scanAs(scan, folder, signal);
+    } finally {
+      this.repo.endScan(scan);
+    }
+  }
+
+  /** scan, the paths it sees noted under the number `scan` (see PhotoRepository.startScan). */
+  private async scanAs(scan: number, folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
     const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
     const held = this.repo.presentInFolder(folder.id);
     const device = folderDevice(folder.path);
@@ -269,12 +279,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       return summary;
     };
     if (device === undefined) return unavailable('it cannot be read or is gone');
-    const seen = new Set<string>();
     const unread: string[] = [];
     let known = 0;
     let chunk: ScannedFile[] = [];
     const flush = () => {
-      for (const outcome of this.repo.upsertScanned(folder.id, chunk)) {
+      for (const outcome of this.repo.upsertScanned(folder.id, chunk, scan)) {
         if (outcome === 'new') summary.added++;
         else known++;
         if (outcome === 'changed') summary.changed++;
@@ -289,7 +298,6 @@ export class Library extends EventEmitter<LibraryEvents> {
         continue;
       }
       summary.found++;
-      seen.add(entry.path);
       chunk.push(entry);
       if (chunk.length >= 1000) flush();
     }
@@ -301,7 +309,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (why) return unavailable(why);
     // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
     const purged = this.repo.purgeMissing(folder.id);
-    summary.missing = this.repo.markUnseenMissing(folder.id, seen, unread);
+    summary.missing = this.repo.markUnseenMissing(folder.id, scan, unread);
     this.repo.setFolderDevice(folder.id, device);
     if (purged > 0) await this.sweepThumbnails();
     this.emit('changed');

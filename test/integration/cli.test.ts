@@ -128,6 +128,24 @@ describe('phototag tag and show', () => {
     assert.equal(photos.find((p) => p.path.endsWith('parrot.jpg'))!.error, undefined);
   });
 
+  it('names the first 20 failed photos after a run and counts the rest, however many failed', () => {
+    const { home, folder, db } = setup(['parrot.jpg']);
+    const broken = Array.from({ length: 25 }, (_, i) => join(folder, `broken-${String(i).padStart(2, '0')}.jpg`));
+    for (const path of broken) writeFileSync(path, 'not a photo');
+    const tagged = phototag(home, ['tag', folder, '--db', db]);
+    assert.equal(tagged.status, 1);
+    const named = tagged.stderr.split('\n').filter((line) => line.startsWith('failed: '));
+    assert.deepEqual(
+      named.map((line) => line.match(/broken-\d+\.jpg/)![0]),
+      broken.slice(0, 20).map((path) => path.slice(folder.length + 1)),
+    );
+    assert.match(
+      tagged.stderr,
+      /\n\.\.\.and 5 more photos failed; "phototag show <folder>" gives each one's reason\.\n/,
+    );
+    assert.match(tagged.stdout, /26 photos found, 1 tagged, 25 failed/);
+  });
+
   it('gives CIFAR-10 class names as ids with --model', () => {
     const { home, folder, db } = setup(['cat.bmp', 'dog.jpg']);
     assert.equal(phototag(home, ['tag', folder, '--db', db, '--model', 'resnet56-cifar10']).status, 0);

@@ -182,7 +182,9 @@ describe('nothing lost', () => {
         folder.id,
         [kept!, locked!, gone!].map((path) => ({ path, size: 1, mtimeMs: 1 })),
       );
-      assert.equal(library.repo.markUnseenMissing(folder.id, new Set([kept!]), [join(folder.path, 'locked')]), 1);
+      const scan = library.repo.startScan();
+      library.repo.upsertScanned(folder.id, [{ path: kept!, size: 1, mtimeMs: 1 }], scan);
+      assert.equal(library.repo.markUnseenMissing(folder.id, scan, [join(folder.path, 'locked')]), 1);
       assert.equal(library.repo.photoByPath(locked!)!.status, 'pending');
       assert.equal(library.repo.photoByPath(gone!)!.status, 'missing');
     } finally {
