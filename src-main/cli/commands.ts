@@ -143,7 +143,8 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
     }
   }
   const info = await library.classifierInfo();
-  const onProgress = (progress: Parameters<typeof progressText>[0]) => status.show(progressText(progress));
+  const onProgress = (progress: Parameters<typeof progressText>[0]) =>
+    status.show(progressText(progress, status.width));
   library.on('progress', onProgress);
   const interrupt = () => library.tagging?.cancel();
   process.once('SIGINT', interrupt);
@@ -191,7 +192,7 @@ export const commands: Record<string, Command> = {
       const status = new StatusLine();
       library.on('progress', (progress) => {
         if (progress.state === 'idle') status.clear();
-        else status.show(progressText(progress));
+        else status.show(progressText(progress, status.width));
       });
       await library.watch();
       out(`Watching ${context.args.length} folder(s) (${library.watchMode}); press Ctrl+C to stop.`);

@@ -77,6 +77,12 @@ export function duration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/**
+ * Characters a status line may take on a terminal `columns` wide: one short of it, so that the cursor never wraps.
+ * A terminal that reports no width (0, as a pseudo-terminal without a size does) is taken to be 80 wide.
+ */
+export const lineWidth = (columns: number | undefined) => (columns || 80) - 1;
+
 /** One line that redraws itself on a terminal and stays silent elsewhere (logs, pipes). */
 export class StatusLine {
   private shown = false;
@@ -86,10 +92,13 @@ export class StatusLine {
     return Boolean(this.stream.isTTY);
   }
 
+  get width(): number {
+    return lineWidth(this.stream.columns);
+  }
+
   show(text: string): void {
     if (!this.enabled) return;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
-    this.stream.write(`\r\x1b[2K${printable(text).slice(0, width)}`);
+    this.stream.write(`\r\x1b[2K${printable(text).slice(0, this.width)}`);
     this.shown = true;
   }
 
@@ -104,17 +113,21 @@ export function bar(fraction: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
-export function progressText(progress: Progress): string {
+/** The progress line for `width` characters: the bar goes first when they are few, the counts stay. */
+export function progressText(progress: Progress, width = 79): string {
   const finished = progress.done + progress.failed;
   const total = finished + progress.queued;
-  const parts = [
-    `${bar(total ? finished / total : 1)} ${finished}/${total}`,
+  const text = [
+    `${finished}/${total}`,
     progress.failed ? `${progress.failed} failed` : '',
     progress.photosPerSecond ? `${progress.photosPerSecond.toFixed(1)} photos/s` : '',
     progress.etaSeconds !== null ? `ETA ${duration(progress.etaSeconds)}` : '',
     progress.state === 'paused' ? 'paused' : '',
-  ];
-  return parts.filter(Boolean).join('  ');
+  ]
+    .filter(Boolean)
+    .join('  ');
+  const withBar = `${bar(total ? finished / total : 1)} ${text}`;
+  return withBar.length <= width ? withBar : text;
 }
 
 export function byteSize(bytes: number): string {

@@ -281,7 +281,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
           const moved = this.repo.relinkMoved(photo, print);
           if (moved) {
             if (this.isCurrent(moved) && moved.taggers === this.signature) {
-              this.finish(moved, 'tagged');
+              this.finish([moved], 'tagged');
               return undefined;
             }
             photo = moved;
@@ -305,7 +305,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     } catch (error) {
       const reason =
         error instanceof PhotoError ? error.message : `Cannot tag ${photo.path}: ${(error as Error).message}`;
-      if (this.repo.saveFailed(photo, reason, print)) this.finish(photo, 'failed');
+      if (this.repo.saveFailed(photo, reason, print)) this.finish([photo], 'failed');
       return undefined;
     }
   }
@@ -351,18 +351,26 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
         this.taggers,
       ),
     );
-    for (const item of items) {
-      if (saved.has(item.photo)) this.finish(item.photo, 'tagged');
-      // Removed or changed while it was read: its thumbnail may now belong to no photo.
-      else this.repo.trashThumbnail(item.metadata.fingerprint);
-    }
+    // Removed or changed while it was read: its thumbnail may now belong to no photo.
+    for (const item of items) if (!saved.has(item.photo)) this.repo.trashThumbnail(item.metadata.fingerprint);
+    this.finish(
+      items.filter((item) => saved.has(item.photo)).map((item) => item.photo),
+      'tagged',
+    );
   }
 
-  private finish(photo: PhotoRow, outcome: 'tagged' | 'failed'): void {
-    if (outcome === 'tagged') this.tagged++;
-    else this.failed++;
-    this.finishedAt.push(Date.now());
-    this.emit('photo', this.repo.photoById(photo.id) ?? photo);
+  /**
+   * Counts the photos finished together before telling anyone: they left the queue in one transaction, and counted
+   * one by one, progress would show them gone from the queue but not yet done (a total of 1,993 for 2,000 photos).
+   */
+  private finish(photos: PhotoRow[], outcome: 'tagged' | 'failed'): void {
+    if (outcome === 'tagged') this.tagged += photos.length;
+    else this.failed += photos.length;
+    const now = Date.now();
+    for (const photo of photos) {
+      this.finishedAt.push(now);
+      this.emit('photo', this.repo.photoById(photo.id) ?? photo);
+    }
     this.emitProgress();
   }
 }

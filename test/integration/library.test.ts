@@ -220,6 +220,28 @@ describe('the library', () => {
     }
   });
 
+  it('reports a steady total while tagging: what is done and what is queued add up to every photo', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'batch');
+    mkdirSync(folder);
+    for (let i = 0; i < 16; i++) copyFileSync(photo(i % 2 ? 'dog.jpg' : 'eagle.jpg'), join(folder, `p${i}.jpg`));
+    const library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+      batchSize: 4,
+    });
+    try {
+      await library.scan(library.addFolder(folder));
+      const totals: number[] = [];
+      library.on('progress', (progress) => totals.push(progress.done + progress.failed + progress.queued));
+      await library.tag();
+      assert.ok(totals.length > 2, `${totals.length} progress events`);
+      assert.deepEqual(new Set(totals), new Set([16]));
+    } finally {
+      await library.close();
+    }
+  });
+
   it('pauses, resumes and cancels tagging without losing work', async () => {
     const dir = tempDir();
     const folder = join(dir, 'many');
