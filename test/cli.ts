@@ -46,3 +46,25 @@ export function phototagAsync(home: string, args: string[], options: Pick<CliOpt
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+export interface TerminalResult {
+  status: number | null;
+  /** What the terminal showed: stdout, stderr and the echo of what was typed. */
+  shown: string;
+}
+
+/**
+ * Runs the real `phototag` on a terminal of its own (util-linux `script` gives it a pseudo-terminal, as a user's
+ * shell has), typing `typed` into it; what the terminal shows, stdout and stderr together, comes back.
+ */
+export function phototagOnTerminal(home: string, args: string[], typed: string): TerminalResult {
+  const quoted = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, PHOTOTAG, ...args].map(quoted).join(' ');
+  const result = spawnSync('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    encoding: 'utf8',
+    input: typed,
+    env: cliEnv(home),
+    timeout: 120_000,
+  });
+  return { status: result.status, shown: result.stdout.replace(/\r\n/g, '\n') };
+}

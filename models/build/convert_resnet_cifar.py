@@ -49,6 +49,14 @@ ATTRIBUTION = (
 )
 
 
+# What the app says of these models wherever it lists them: they are no model to tag photos with.
+DEMO_NOTE = (
+    "A demonstration model: it knows only the 10 CIFAR-10 classes (airplane, automobile, bird, cat, deer, dog, "
+    "frog, horse, ship, truck), seen at 32x32 pixels, so it calls every photo one of them, often with full "
+    "confidence."
+)
+
+
 def manifest_template(depth):
     return {
         "id": f"resnet{depth}-cifar10",
@@ -56,6 +64,7 @@ def manifest_template(depth):
         "version": "1",
         "architecture": f"ResNet-{depth} for CIFAR (He et al. 2016, option A shortcuts)",
         "labelSet": "cifar-10",
+        "demo": DEMO_NOTE,
         "file": "model.onnx",
         "size": 0,
         "sha256": "0" * 64,

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BrowseRepository } from '../db/browse-repository.js';
-import { userLabelId } from '../db/correction-repository.js';
+import { userLabelId, type CorrectionAction as StoredAction } from '../db/correction-repository.js';
 import type { Folder } from '../db/photo-repository.js';
 import { ReviewRepository } from '../db/review-repository.js';
 import { exportDataset, ExportExistsError, ExportRefusedError, exportSourceOf } from '../export/dataset-export.js';
@@ -52,10 +52,10 @@ const RECENT_WARNINGS = 20;
 const CHANGED_INTERVAL_MS = 1000;
 /** Export progress comes once per photo; it is passed on at most this often. */
 const EXPORT_PROGRESS_INTERVAL_MS = 100;
-const CORRECTION_VERBS = { confirm: 'Confirmed', reject: 'Rejected', add: 'Added' } as const;
+const CORRECTION_VERBS = { confirm: 'Confirmed', reject: 'Rejected', add: 'Added', remove: 'Removed' } as const;
 
 /** "Confirmed Dog", "Added Rex on 3 photos", "Replaced Beagle with Rex": what a correction step did. */
-function describeCorrection(action: CorrectionAction, photos: number): string {
+function describeCorrection(action: CorrectionAction | StoredAction, photos: number): string {
   const done =
     action.type === 'replace'
       ? `Replaced ${action.from.name} with ${action.to.name}`
@@ -269,7 +269,7 @@ export class ApiService {
       folders: this.browse.folderSummaries(),
       toReview: this.review.count(),
       uncertain: this.review.uncertain(),
-      canUndo: this.review.hasCorrections(),
+      canUndo: this.library.repo.corrections.canUndo(),
     }))();
   }
 
@@ -463,14 +463,14 @@ export class ApiService {
   }
 
   private undo(): ApiResult<'undo'> {
-    const step = this.review.lastStep();
+    const step = this.library.repo.corrections.lastStepParts();
     const photoIds = this.library.repo.corrections.undo();
     if (photoIds.length > 0) this.library.emit('changed');
-    const rejected = step.find((row) => row.kind === 'reject');
-    const added = step.find((row) => row.kind !== 'reject');
-    const action: CorrectionAction | undefined =
-      rejected && added && step.length === 2
-        ? { type: 'replace', from: namedTag(rejected.name), to: namedTag(added.name) }
+    const taken = step.find((part) => part.kind === 'reject' || part.kind === 'remove');
+    const given = step.find((part) => part.kind === 'confirm' || part.kind === 'add');
+    const action: StoredAction | undefined =
+      taken && given && step.length === 2
+        ? { type: 'replace', from: namedTag(taken.name), to: namedTag(given.name) }
         : step[0] && { type: step[0].kind, tag: namedTag(step[0].name) };
     return {
       photoIds,
@@ -478,7 +478,7 @@ export class ApiService {
         photoIds.length === 0 || !action
           ? 'There is nothing to undo.'
           : `Undone: ${describeCorrection(action, photoIds.length)}.`,
-      canUndo: this.review.hasCorrections(),
+      canUndo: this.library.repo.corrections.canUndo(),
     };
   }
 

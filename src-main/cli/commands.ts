@@ -9,7 +9,8 @@ import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
 import { isUnder } from '../library/folder-rules.js';
 import { versionInfo } from '../version.js';
-import type { CorrectionAction } from '../db/correction-repository.js';
+import { isOwnLabel, type CorrectionAction } from '../db/correction-repository.js';
+import { ApiService } from '../api/api-service.js';
 import {
   exportDataset,
   ExportExistsError,
@@ -42,7 +43,11 @@ export interface CommandContext {
   host?: string;
   /** models pull: the models folder to install into. */
   into?: string;
-  label: { confirm?: string; reject?: string; add?: string; replace?: string };
+  label: { confirm?: string; reject?: string; add?: string; replace?: string; remove?: string };
+  /** label: correct every photo of a folder named, without asking. */
+  all: boolean;
+  /** models use: switch to a demonstration model without asking. */
+  yes: boolean;
   export: Omit<ExportOptions, 'format' | 'out' | 'overwrite' | 'onProgress'> & {
     format?: ExportFormat;
     out?: string;
@@ -52,12 +57,33 @@ export interface CommandContext {
 
 type Command = (context: CommandContext) => Promise<number>;
 
+/** Whether the action takes the user's word back: a removal, or an own label rejected (see CorrectionRepository). */
+const takesBack = (action: CorrectionAction) =>
+  action.type === 'remove' || (action.type === 'reject' && isOwnLabel(action.tag));
+
+const LABEL_VERBS = {
+  confirm: ['Confirmed', 'Confirm'],
+  reject: ['Rejected', 'Reject'],
+  add: ['Added', 'Add'],
+  remove: ['Removed', 'Remove'],
+  replace: ['Replaced', 'Replace'],
+} as const;
+
+/** "Confirmed Macaw", "Removed Rex", "Replaced Hotdog with Lunch": what a label command did, or asks to do. */
+function correctionText(action: CorrectionAction, mood: 'done' | 'asked'): string {
+  const verb = (type: keyof typeof LABEL_VERBS) => LABEL_VERBS[type][mood === 'done' ? 0 : 1];
+  if (action.type === 'replace') return `${verb('replace')} ${action.from.name} with ${action.to.name}`;
+  return `${verb(takesBack(action) ? 'remove' : action.type)} ${action.tag.name}`;
+}
+
 const out = (...lines: string[]) => writeLines(process.stdout, ...lines);
 const err = (...lines: string[]) => writeLines(process.stderr, ...lines);
 
+const onTerminal = () => Boolean(process.stdin.isTTY && process.stderr.isTTY);
+
 /** Asks on the terminal; anywhere else (a pipe, a script) the answer is no. */
 async function askYesNo(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  if (!onTerminal()) return false;
   const { createInterface } = await import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -65,6 +91,16 @@ async function askYesNo(question: string): Promise<boolean> {
   } finally {
     prompt.close();
   }
+}
+
+/**
+ * Goes on with a step the user should agree to: when its option (`--force`, `--all`, `--yes`) was given, or when
+ * the user says yes on a terminal. Otherwise it stops, with `why` and, without a terminal to ask on, the option.
+ */
+async function agreed(question: string, option: { name: string; given: boolean }, why: string): Promise<void> {
+  if (option.given) return;
+  if (!onTerminal()) throw new Error(`${why} Run it again with ${option.name} to go ahead.`);
+  if (!(await askYesNo(question))) throw new Error(`${why} Nothing was changed.`);
 }
 
 /**
@@ -97,14 +133,17 @@ export function photoJson(photo: TaggedPhoto) {
   };
 }
 
+/** A tag's weight in text: the model's confidence, or "(yours)" for the user's own word, which is no score. */
+const weight = (source: string, score: number) => (source === 'user' ? '(yours)' : percent(score));
+
 function photoLines(photo: TaggedPhoto): [string, string] {
   if (photo.status === 'failed') return [photo.path, `  failed: ${photo.error}`];
   if (photo.status !== 'done') return [photo.path, `  not tagged yet (${photo.status})`];
   const categories = photo.categories.slice(0, 3).map((c) => {
     const detail = categoryDetail(c.id, photo.labels, photo.faces);
-    return `${c.name}${detail ? ` · ${detail.name}` : ''} ${percent(detail?.score ?? c.score)}`;
+    return `${c.name}${detail ? ` · ${detail.name}` : ''} ${weight(c.source, detail?.score ?? c.score)}`;
   });
-  const labels = photo.labels.map((l) => `${l.name} ${percent(l.score)}`);
+  const labels = photo.labels.map((l) => `${l.name} ${weight(l.source, l.score)}`);
   return [photo.path, `  ${[categories.join(', '), labels.join(', ')].filter(Boolean).join('  |  ')}`];
 }
 
@@ -267,19 +306,21 @@ export const commands: Record<string, Command> = {
             status: model.installed ? (model.embedded ? 'embedded' : 'installed') : 'available',
             role: model.manifest.role,
             active: model.manifest.id === active,
+            ...(model.manifest.demo ? { demo: model.manifest.demo } : {}),
           }));
           if (context.json) await writeJsonArray(rows, (row) => row);
           else {
             for (const row of rows) {
               out(
-                `${row.active ? '*' : row.role === 'specialist' ? '+' : ' '} ${row.id.padEnd(28)} ` +
-                  `${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}`,
+                `${row.active ? '*' : row.role === 'specialist' ? '+' : row.demo ? '!' : ' '} ${row.id.padEnd(28)} ` +
+                  `${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}${row.demo ? ' (demo)' : ''}`,
               );
             }
             out(
               '',
               '* tags this library. Download one with "phototag models pull <id>", choose with "phototag models use <id>".',
               '+ a specialist: it adds detail (species) to what the library model finds, on every library.',
+              ...[...new Set(rows.flatMap((row) => row.demo ?? []))].map((note) => `! (demo) ${note}`),
             );
           }
           return 0;
@@ -301,6 +342,14 @@ export const commands: Record<string, Command> = {
         }
         case 'use': {
           if (!id) throw new UsageError('models use takes a model id (see "phototag models list").');
+          const { demo } = findModel(library.models(), id).manifest;
+          if (demo) {
+            await agreed(
+              `${demo} Tag this library with ${id} all the same?`,
+              { name: '--yes', given: context.yes },
+              demo,
+            );
+          }
           const entry = library.useModel(id);
           out(`This library now tags with ${entry.manifest.id}; the next "phototag tag" re-tags every photo with it.`);
           return 0;
@@ -312,19 +361,16 @@ export const commands: Record<string, Command> = {
 
   label: (context) =>
     withLibrary(context, 'writes', async (library) => {
-      const { confirm, reject, add, replace } = context.label;
-      const given = [confirm, reject, add, replace].filter((value) => value !== undefined);
-      if (given.length !== 1) throw new UsageError('label takes one of --confirm, --reject, --add or --replace.');
+      const { confirm, reject, add, replace, remove } = context.label;
+      const given = [confirm, reject, add, replace, remove].filter((value) => value !== undefined);
+      if (given.length !== 1) {
+        throw new UsageError('label takes one of --confirm, --reject, --add, --replace or --remove.');
+      }
       const targets = replace !== undefined ? context.args.slice(0, -1) : context.args;
       const replacement = replace !== undefined ? context.args.at(-1) : undefined;
       if (targets.length === 0 || (replace !== undefined && context.args.length < 2)) {
         throw new UsageError('label takes the photos to correct (and for --replace, the new label after them).');
       }
-      const photos = targets.flatMap((target) => {
-        const found = library.repo.photosUnder(resolve(target));
-        if (found.length === 0) throw new Error(`${resolve(target)} is not in the library; tag its folder first.`);
-        return found;
-      });
       const action: CorrectionAction =
         replace !== undefined
           ? { type: 'replace', from: library.resolveTag(replace), to: library.resolveTag(replacement!, true) }
@@ -332,17 +378,50 @@ export const commands: Record<string, Command> = {
             ? { type: 'confirm', tag: library.resolveTag(confirm) }
             : reject !== undefined
               ? { type: 'reject', tag: library.resolveTag(reject) }
-              : { type: 'add', tag: library.resolveTag(add!, true) };
-      library.repo.corrections.apply(
+              : remove !== undefined
+                ? { type: 'remove', tag: library.resolveTag(remove) }
+                : { type: 'add', tag: library.resolveTag(add!, true) };
+      const what = correctionText(action, 'done');
+      const on = takesBack(action) ? 'from' : 'on';
+      const photos: PhotoRow[] = [];
+      for (const target of targets.map((path) => resolve(path))) {
+        const found = library.repo.photosUnder(target);
+        if (found.length === 0) throw new Error(`${target} is not in the library; tag its folder first.`);
+        // A folder names every photo below it: that is agreed to, not taken for granted.
+        if (!library.repo.photoByPath(target)) {
+          const count = `${found.length} photo${found.length === 1 ? '' : 's'}`;
+          await agreed(
+            `${correctionText(action, 'asked')} ${on} all ${count} in ${target}?`,
+            { name: '--all', given: context.all },
+            `${target} is a folder of ${count}.`,
+          );
+        }
+        photos.push(...found);
+      }
+      const changed = library.repo.corrections.apply(
         photos.map((photo) => photo.id),
         action,
       );
-      const what =
-        action.type === 'replace'
-          ? `Replaced ${action.from.name} with ${action.to.name}`
-          : `${{ confirm: 'Confirmed', reject: 'Rejected', add: 'Added' }[action.type]} ${action.tag.name}`;
-      out(`${what} on ${photos.length} photo${photos.length === 1 ? '' : 's'}.`);
+      const unchanged = photos.length - changed;
+      out(
+        `${what} ${on} ${changed} photo${changed === 1 ? '' : 's'}` +
+          (unchanged > 0 ? ` (${unchanged} already said so).` : '.'),
+      );
       return 0;
+    }),
+
+  undo: (context) =>
+    withLibrary(context, 'writes', async (library) => {
+      if (context.args.length) throw new UsageError('undo takes no arguments: it takes back the latest correction.');
+      // The very undo of the app, so both take back the same step and say it the same way.
+      const service = new ApiService(library);
+      try {
+        const { photoIds, message } = await service.call('undo', {});
+        (photoIds.length > 0 ? out : err)(message);
+        return photoIds.length > 0 ? 0 : 1;
+      } finally {
+        service.close();
+      }
     }),
 
   corrections: (context) =>
@@ -381,9 +460,8 @@ export const commands: Record<string, Command> = {
         manifest = await run(force);
       } catch (error) {
         if (!(error instanceof ExportExistsError)) throw error;
-        if (!(await askYesNo(`${resolve(folder)} holds an earlier Phototag export. Replace it?`))) {
-          throw new Error(`${error.message} Run again with --force to replace it.`);
-        }
+        const question = `${resolve(folder)} holds an earlier Phototag export. Replace it?`;
+        await agreed(question, { name: '--force', given: false }, error.message);
         manifest = await run(true);
       }
       for (const cls of manifest.classes) {

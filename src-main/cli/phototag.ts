@@ -16,11 +16,13 @@ Commands:
   search <tag>                 photos carrying a label or category (--min-score S, --json)
   models list                  the models Phototag knows, and which one tags
   models pull <id>             download a model (resumable, verified by sha256)
-  models use <id>              tag this library with that model from now on
+  models use <id>              tag this library with that model from now on (a demonstration model: asks, or --yes)
   doctor                       versions, execution providers, database and model in use
   serve                        the library in a web browser: watches and tags in the background (--port, --host)
-  label <photo...> --confirm <tag> | --reject <tag> | --add <name> | --replace <old> <new>
-                               correct a photo's labels (tags by id or name: "n01818515", "Macaw", "Bird")
+  label <photo...> --confirm <tag> | --reject <tag> | --add <name> | --replace <old> <new> | --remove <tag>
+                               correct a photo's labels (tags by id or name: "n01818515", "Macaw", "Bird");
+                               --remove takes your corrections of a tag back; a folder: asks, or --all
+  undo                         take back the latest correction, as the app's Undo does
   corrections                  list every correction (--json)
   export --format imagefolder|csv|jsonl --out <dir>
                                export the corrections as a dataset to retrain a model
@@ -35,6 +37,8 @@ Options:
                      needs the access token in the link serve prints
   --into <dir>       models pull: install into this models folder instead of the per-user one
                      (e.g. "models" before "npm run dist" to ship the model in the app)
+  --all              label: correct every photo of a folder named, without asking
+  --yes              models use: switch to a demonstration model without asking
 
 Export options:
   --include-model-above <S>  machine labels scoring at least S join the corrections (marked "model")
@@ -80,6 +84,9 @@ function parse(argv: string[]) {
         reject: { type: 'string' },
         add: { type: 'string' },
         replace: { type: 'string' },
+        remove: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
         format: { type: 'string' },
         out: { type: 'string' },
         'include-model-above': { type: 'string' },
@@ -156,7 +163,15 @@ export async function main(argv: string[]): Promise<number> {
       port: numberOption(values.port, '--port', 0, 65535, true),
       host: values.host,
       into: values.into,
-      label: { confirm: values.confirm, reject: values.reject, add: values.add, replace: values.replace },
+      label: {
+        confirm: values.confirm,
+        reject: values.reject,
+        add: values.add,
+        replace: values.replace,
+        remove: values.remove,
+      },
+      all: values.all,
+      yes: values.yes,
       export: {
         format,
         out: values.out,

@@ -11,6 +11,8 @@ export type CorrectionKind = 'confirm' | 'reject' | 'add';
 
 export type CorrectionAction =
   | { type: 'confirm' | 'reject' | 'add'; tag: Tag }
+  /** Takes the user's corrections of the tag off the photo: it shows what the model says of it again. */
+  | { type: 'remove'; tag: Tag }
   /** Replace one tag with another: a reject and an add, undone together. */
   | { type: 'replace'; from: Tag; to: Tag };
 
@@ -56,7 +58,8 @@ export class CorrectionRepository {
   constructor(private readonly db: Db) {
     const prepare = (sql: string) => db.prepare(sql);
     this.statements = {
-      nextBatch: prepare('SELECT COALESCE(MAX(batch), 0) + 1 AS batch FROM corrections'),
+      nextBatch: prepare(`SELECT MAX(COALESCE((SELECT MAX(batch) FROM corrections), 0),
+        COALESCE((SELECT MAX(removed_in) FROM removed_corrections), 0)) + 1 AS batch`),
       lastBatch: prepare('SELECT MAX(batch) AS batch FROM corrections'),
       insert: prepare(`INSERT INTO corrections (photo_id, kind, tag_kind, label_id, label_name, created_at, batch,
         model_id, model_version, model_score) VALUES (@photoId, @kind, @tagKind, @labelId, @labelName, @createdAt,
@@ -69,6 +72,25 @@ export class CorrectionRepository {
       },
       photosOfBatch: prepare('SELECT DISTINCT photo_id AS photoId FROM corrections WHERE batch = ?'),
       deleteBatch: prepare('DELETE FROM corrections WHERE batch = ?'),
+      latestKind: prepare(`SELECT kind FROM corrections WHERE photo_id = ? AND tag_kind = ? AND label_id = ?
+        ORDER BY id DESC LIMIT 1`),
+      // Taking corrections back (migration 12): they are kept under the batch that took them, for undo.
+      stashTag: prepare(`INSERT INTO removed_corrections (removed_in, id, photo_id, kind, tag_kind, label_id,
+        label_name, created_at, batch, model_id, model_version, model_score) SELECT @batch, id, photo_id, kind,
+        tag_kind, label_id, label_name, created_at, batch, model_id, model_version, model_score FROM corrections
+        WHERE photo_id = @photoId AND tag_kind = @tagKind AND label_id = @labelId`),
+      deleteTag: prepare(`DELETE FROM corrections
+        WHERE photo_id = @photoId AND tag_kind = @tagKind AND label_id = @labelId`),
+      lastRemoval: prepare('SELECT MAX(removed_in) AS batch FROM removed_corrections'),
+      photosOfRemoval: prepare('SELECT DISTINCT photo_id AS photoId FROM removed_corrections WHERE removed_in = ?'),
+      partsOfStep: prepare(`SELECT DISTINCT kind, label_name AS name FROM corrections WHERE batch = @batch
+        UNION SELECT DISTINCT 'remove', label_name FROM removed_corrections WHERE removed_in = @batch`),
+      // Its id again, unless a correction took it meanwhile (one come back with its photo): then a new one.
+      restore: prepare(`INSERT INTO corrections (id, photo_id, kind, tag_kind, label_id, label_name, created_at,
+        batch, model_id, model_version, model_score) SELECT CASE WHEN EXISTS (SELECT 1 FROM corrections c
+        WHERE c.id = r.id) THEN NULL ELSE r.id END, photo_id, kind, tag_kind, label_id, label_name, created_at, batch,
+        model_id, model_version, model_score FROM removed_corrections r WHERE removed_in = ? ORDER BY r.id`),
+      deleteRemoval: prepare('DELETE FROM removed_corrections WHERE removed_in = ?'),
       list: prepare(`SELECT c.id, c.photo_id AS photoId, p.path, c.kind, c.tag_kind AS tagKind, c.label_id AS labelId,
         c.label_name AS labelName, c.created_at AS createdAt, c.batch, c.model_id AS modelId,
         c.model_version AS modelVersion, c.model_score AS modelScore
@@ -91,9 +113,12 @@ export class CorrectionRepository {
     };
   }
 
-  /** Applies one action to each photo, as one undoable batch; returns the batch number. */
+  /**
+   * Applies one action to each photo, as one undoable batch; returns how many photos it changed. A photo whose
+   * latest correction of the tag already says so is left as it is, so repeating a label adds no history.
+   */
   apply(photoIds: number[], action: CorrectionAction): number {
-    const steps: [CorrectionKind, Tag][] =
+    const steps: [CorrectionKind | 'remove', Tag][] =
       action.type === 'replace'
         ? [
             ['reject', action.from],
@@ -103,37 +128,74 @@ export class CorrectionRepository {
     return this.db.transaction(() => {
       const { batch } = this.statements.nextBatch.get() as { batch: number };
       const createdAt = Date.now();
+      let changed = 0;
       for (const photoId of photoIds) {
+        let photoChanged = false;
         for (const [kind, tag] of steps) {
-          const model = this.statements.modelScore[tag.kind].get(photoId, tag.id) as
-            { id: string; version: string; score: number } | undefined;
-          this.statements.insert.run({
-            photoId,
-            kind,
-            tagKind: tag.kind,
-            labelId: tag.id,
-            labelName: tag.name,
-            createdAt,
-            batch,
-            modelId: model?.id ?? null,
-            modelVersion: model?.version ?? null,
-            modelScore: model?.score ?? null,
-          });
+          if (this.applyStep(photoId, kind, tag, batch, createdAt)) photoChanged = true;
         }
+        if (photoChanged) changed++;
       }
-      return batch;
+      return changed;
     })();
+  }
+
+  /** One step of a correction on one photo; false when it changes nothing. */
+  private applyStep(photoId: number, kind: CorrectionKind | 'remove', tag: Tag, batch: number, createdAt: number) {
+    const key = { photoId, tagKind: tag.kind, labelId: tag.id };
+    // An own label is nothing but the user's word: rejecting it takes that back, it is no example of what it is not.
+    if (kind === 'remove' || (kind === 'reject' && isOwnLabel(tag))) {
+      this.statements.stashTag.run({ ...key, batch });
+      return this.statements.deleteTag.run(key).changes > 0;
+    }
+    const latest = this.statements.latestKind.get(photoId, tag.kind, tag.id) as { kind: CorrectionKind } | undefined;
+    if (latest?.kind === kind) return false;
+    const model = this.statements.modelScore[tag.kind].get(photoId, tag.id) as
+      { id: string; version: string; score: number } | undefined;
+    this.statements.insert.run({
+      ...key,
+      kind,
+      labelName: tag.name,
+      createdAt,
+      batch,
+      modelId: model?.id ?? null,
+      modelVersion: model?.version ?? null,
+      modelScore: model?.score ?? null,
+    });
+    return true;
+  }
+
+  /** The batch undo takes back next: the latest correction or removal; null when there is none. */
+  private lastStep(): number | null {
+    const { batch } = this.statements.lastBatch.get() as { batch: number | null };
+    const { batch: removal } = this.statements.lastRemoval.get() as { batch: number | null };
+    return batch === null ? removal : removal === null ? batch : Math.max(batch, removal);
+  }
+
+  /** What the step undo takes back next did, one part per kind and tag: a replace is a reject (or removal) and an add. */
+  lastStepParts(): { kind: CorrectionKind | 'remove'; name: string }[] {
+    const batch = this.lastStep();
+    if (batch === null) return [];
+    return this.statements.partsOfStep.all({ batch }) as { kind: CorrectionKind | 'remove'; name: string }[];
   }
 
   /** Takes back the most recent batch of corrections; returns the photos it touched (none when nothing is left). */
   undo(): number[] {
     return this.db.transaction(() => {
-      const { batch } = this.statements.lastBatch.get() as { batch: number | null };
+      const batch = this.lastStep();
       if (batch === null) return [];
-      const photos = (this.statements.photosOfBatch.all(batch) as { photoId: number }[]).map((row) => row.photoId);
+      const rows = [...this.statements.photosOfBatch.all(batch), ...this.statements.photosOfRemoval.all(batch)];
       this.statements.deleteBatch.run(batch);
-      return photos;
+      // What the step took back returns; being older corrections, each keeps its own batch.
+      this.statements.restore.run(batch);
+      this.statements.deleteRemoval.run(batch);
+      return [...new Set((rows as { photoId: number }[]).map((row) => row.photoId))];
     })();
+  }
+
+  /** Whether there is a step to undo. */
+  canUndo(): boolean {
+    return this.lastStep() !== null;
   }
 
   list(): Correction[] {
@@ -188,6 +250,9 @@ export class CorrectionRepository {
     }));
   }
 }
+
+/** Whether the tag is one of the user's own labels ("Rex"), which only corrections hold. */
+export const isOwnLabel = (tag: Tag) => tag.kind === 'label' && tag.id.startsWith('user:');
 
 /** The id of a user's own label: stable for the same name typed with other case or spacing. */
 export const userLabelId = (name: string) => `user:${name.trim().toLowerCase().replace(/\s+/g, '-')}`;

@@ -360,6 +360,27 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX corrections_label ON corrections(tag_kind, label_id);
   `,
+  // 12: corrections taken back (an own label the user rejects, `label --remove`) leave corrections, so they are no
+  // negative example and no history, but are kept here under the batch that took them back (removed_in): undoing
+  // that batch puts them back, as undo does with any other step.
+  `
+  CREATE TABLE removed_corrections (
+    removed_in INTEGER NOT NULL,
+    -- The correction's own id, which it takes again when it comes back, keeping its place among the others.
+    id INTEGER NOT NULL,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    tag_kind TEXT NOT NULL,
+    label_id TEXT NOT NULL,
+    label_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    model_id TEXT,
+    model_version TEXT,
+    model_score REAL
+  );
+  CREATE INDEX removed_corrections_batch ON removed_corrections(removed_in);
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that

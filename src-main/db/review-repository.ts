@@ -32,9 +32,6 @@ export class ReviewRepository {
 
   constructor(private readonly db: Db) {
     this.statements = {
-      lastStep: db.prepare(`SELECT kind, label_name AS name, COUNT(DISTINCT photo_id) AS photos FROM corrections
-        WHERE batch = (SELECT MAX(batch) FROM corrections) GROUP BY kind, label_name ORDER BY kind DESC`),
-      anyCorrection: db.prepare('SELECT EXISTS (SELECT 1 FROM corrections) AS any'),
       knownName: {
         label: db
           .prepare(
@@ -74,16 +71,6 @@ export class ReviewRepository {
       left: (this.statements.count.get({ ...params, below: ALL_MARGINS }) as { n: number }).n,
       rows: this.statements.page.all({ ...params, limit }) as ReviewRow[],
     }))();
-  }
-
-  /** What the latest correction step did: one row per kind and tag (a replace is a reject and an add). */
-  lastStep(): { kind: 'confirm' | 'reject' | 'add'; name: string; photos: number }[] {
-    return this.statements.lastStep.all() as { kind: 'confirm' | 'reject' | 'add'; name: string; photos: number }[];
-  }
-
-  /** Whether any correction is stored, so there is something to undo. */
-  hasCorrections(): boolean {
-    return (this.statements.anyCorrection.get() as { any: number }).any === 1;
   }
 
   /** The display name of a tag the library already holds (from any model, or the user's); undefined if none. */

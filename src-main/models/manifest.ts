@@ -26,6 +26,11 @@ const modelFields = {
   download: z.object({ url: z.url() }).optional(),
   license: z.object({ name: z.string().min(1), attribution: z.string().min(1) }),
   source: z.string().min(1),
+  /**
+   * Set on a demonstration model, saying what little it knows: it shows how a model plugs in, not how to tag photos,
+   * so every listing marks it and a library is switched to it only after asking.
+   */
+  demo: z.string().min(1).optional(),
 };
 
 /** A tagger that runs only on photos the library's model finds to be of a category ("bird" at 0.5 or more). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { phototag } from '../cli.js';
+import { phototag, phototagOnTerminal } from '../cli.js';
 import { photo, tempDir } from '../helpers.js';
 
 interface ShownTag {
@@ -98,6 +98,93 @@ describe('phototag label, corrections and export', () => {
     run(['export', '--format', 'csv', '--out', out, '--force']);
     assert.deepEqual(readdirSync(out).sort(), ['labels.csv', 'manifest.json']);
     assert.equal(phototag(home, ['export', '--format', 'parquet', '--out', out, '--db', db]).status, 2);
+  });
+
+  it('takes corrections back: --remove, a rejected own label, and undo as the app does it', () => {
+    const home = tempDir();
+    const folder = join(home, 'Pictures');
+    mkdirSync(folder);
+    for (const file of ['parrot.jpg', 'dog.jpg']) copyFileSync(photo(file), join(folder, file));
+    const db = join(home, 'library.sqlite');
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const dog = join(folder, 'dog.jpg');
+    const parrot = join(folder, 'parrot.jpg');
+    const run = (args: string[]) => {
+      const result = phototag(home, [...args, '--db', db]);
+      assert.equal(result.status, 0, result.stderr);
+      return result.stdout;
+    };
+    const history = () =>
+      (JSON.parse(run(['corrections', '--json'])) as { kind: string; tag: { name: string } }[]).map(
+        (c) => `${c.kind} ${c.tag.name}`,
+      );
+    const labelsOf = (file: string) =>
+      (JSON.parse(run(['show', file, '--json'])) as { labels: ShownTag[] }[])[0]!.labels;
+
+    assert.equal(run(['label', dog, '--add', 'Rex']), 'Added Rex on 1 photo.\n');
+    assert.equal(run(['label', dog, '--add', 'rex']), 'Added Rex on 0 photos (1 already said so).\n');
+    assert.deepEqual(history(), ['add Rex'], 'repeating a label adds no history');
+    const shown = run(['show', dog]);
+    assert.match(shown, /Rex \(yours\)/, 'an own label reads as yours, not as a score');
+    assert.doesNotMatch(shown, /Rex 100%/);
+
+    assert.equal(run(['label', dog, '--reject', 'Rex']), 'Removed Rex from 1 photo.\n');
+    assert.deepEqual(history(), [], 'a rejected own label is gone, and is no negative example');
+    assert.ok(!labelsOf(dog).some((label) => label.name === 'Rex'));
+    assert.equal(run(['undo']), 'Undone: Removed Rex.\n');
+    assert.deepEqual(labelsOf(dog)[0], { id: 'user:rex', name: 'Rex', score: 1, source: 'user' });
+
+    run(['label', parrot, '--confirm', 'Macaw']);
+    assert.equal(run(['label', parrot, '--remove', 'Macaw']), 'Removed Macaw from 1 photo.\n');
+    const macaw = labelsOf(parrot).find((label) => label.name === 'Macaw')!;
+    assert.equal(macaw.source, 'model', "the model's own score shows again");
+    assert.deepEqual(history(), ['add Rex']);
+
+    assert.equal(run(['undo']), 'Undone: Removed Macaw.\n');
+    assert.equal(run(['undo']), 'Undone: Confirmed Macaw.\n');
+    assert.equal(run(['undo']), 'Undone: Added Rex.\n');
+    assert.deepEqual(history(), []);
+    const nothing = phototag(home, ['undo', '--db', db]);
+    assert.equal(nothing.status, 1);
+    assert.equal(nothing.stderr, 'There is nothing to undo.\n');
+  });
+
+  it('asks before correcting a whole folder or replacing an export; without a terminal, --all and --force say so', () => {
+    const home = tempDir();
+    const folder = join(home, 'Pictures');
+    mkdirSync(folder);
+    for (const file of ['parrot.jpg', 'dog.jpg']) copyFileSync(photo(file), join(folder, file));
+    const db = join(home, 'library.sqlite');
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const corrections = () => JSON.parse(phototag(home, ['corrections', '--json', '--db', db]).stdout) as unknown[];
+
+    const unasked = phototag(home, ['label', folder, '--add', 'Trip', '--db', db]);
+    assert.equal(unasked.status, 1);
+    assert.equal(unasked.stderr, `phototag: ${folder} is a folder of 2 photos. Run it again with --all to go ahead.\n`);
+    assert.deepEqual(corrections(), []);
+
+    const declined = phototagOnTerminal(home, ['label', folder, '--add', 'Trip', '--db', db], 'n\n');
+    assert.equal(declined.status, 1);
+    assert.match(declined.shown, new RegExp(`Add Trip on all 2 photos in ${folder}\\? \\[y/N\\]`));
+    assert.match(declined.shown, /is a folder of 2 photos\. Nothing was changed\./);
+    assert.deepEqual(corrections(), []);
+
+    const agreed = phototagOnTerminal(home, ['label', folder, '--add', 'Trip', '--db', db], 'y\n');
+    assert.equal(agreed.status, 0, agreed.shown);
+    assert.match(agreed.shown, /Added Trip on 2 photos\./);
+    const all = phototag(home, ['label', folder, '--remove', 'Trip', '--all', '--db', db]);
+    assert.equal(all.stdout, 'Removed Trip from 2 photos.\n', all.stderr);
+
+    assert.equal(phototag(home, ['label', join(folder, 'dog.jpg'), '--add', 'Rex', '--db', db]).status, 0);
+    const out = join(home, 'dataset');
+    const exportTo = ['export', '--format', 'csv', '--out', out, '--db', db];
+    assert.equal(phototag(home, exportTo).status, 0);
+    const kept = phototagOnTerminal(home, exportTo, 'n\n');
+    assert.equal(kept.status, 1);
+    assert.match(kept.shown, /dataset holds an earlier Phototag export\. Replace it\? \[y\/N\]/);
+    const replaced = phototagOnTerminal(home, exportTo, 'y\n');
+    assert.equal(replaced.status, 0, replaced.shown);
+    assert.match(replaced.shown, /Exported 1 examples of 1 classes from 1 photos/);
   });
 
   it('never deletes what is not an earlier export, even with --force', () => {

@@ -309,7 +309,9 @@ describe('phototag models and doctor', () => {
       const after = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as { id: string; status: string }[];
       assert.equal(after.find((m) => m.id === 'pulled-resnet20')!.status, 'installed');
 
-      const used = phototag(home, ['models', 'use', 'pulled-resnet20']);
+      // A copy of a demonstration model is one too.
+      assert.match(phototag(home, ['models', 'use', 'pulled-resnet20']).stderr, /Run it again with --yes/);
+      const used = phototag(home, ['models', 'use', 'pulled-resnet20', '--yes']);
       assert.equal(used.status, 0);
       const active = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as {
         id: string;

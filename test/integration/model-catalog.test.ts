@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chooseModel, listModels, readManifest } from '../../src-main/models/model-catalog.js';
-import { phototag } from '../cli.js';
+import { phototag, phototagOnTerminal } from '../cli.js';
 import { MODELS_DIR, tempDir } from '../helpers.js';
 
 const SPECIALISTS = ['inat-bird', 'inat-insect'];
@@ -57,5 +57,48 @@ describe('specialist models', () => {
     );
     const listed = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as { id: string; active: boolean }[];
     assert.equal(listed.find((model) => model.active)?.id, 'mobilenet-v2-imagenet', 'the library kept its model');
+  });
+});
+
+describe('demonstration models', () => {
+  const DEMOS = ['resnet20-cifar10', 'resnet56-cifar10'];
+
+  it('say so in their manifests and in "phototag models list"', () => {
+    for (const id of DEMOS) assert.match(readManifest(join(MODELS_DIR, id)).demo!, /10 CIFAR-10 classes.* 32x32/, id);
+    assert.equal(readManifest(join(MODELS_DIR, 'mobilenet-v2-imagenet')).demo, undefined);
+    const home = tempDir();
+    const listed = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as { id: string; demo?: string }[];
+    assert.deepEqual(
+      listed.filter((model) => model.demo).map((model) => model.id),
+      DEMOS,
+    );
+    const text = phototag(home, ['models', 'list']).stdout;
+    for (const id of DEMOS) assert.match(text, new RegExp(`^! ${id} +embedded .*\\(CIFAR-10\\) \\(demo\\)$`, 'm'));
+    assert.match(text, /^! \(demo\) A demonstration model: it knows only the 10 CIFAR-10 classes/m);
+  });
+
+  it("become the library's model only when the user says yes on a terminal, or gives --yes", () => {
+    const home = tempDir();
+    const active = () =>
+      (JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as { id: string; active: boolean }[]).find(
+        (model) => model.active,
+      )?.id;
+    const unasked = phototag(home, ['models', 'use', 'resnet20-cifar10']);
+    assert.equal(unasked.status, 1);
+    assert.match(unasked.stderr, /^phototag: A demonstration model: .* Run it again with --yes to go ahead\.\n$/);
+    const declined = phototagOnTerminal(home, ['models', 'use', 'resnet20-cifar10'], 'n\n');
+    assert.equal(declined.status, 1);
+    assert.match(declined.shown, /Tag this library with resnet20-cifar10 all the same\? \[y\/N\]/);
+    assert.equal(active(), 'mobilenet-v2-imagenet');
+    const agreed = phototagOnTerminal(home, ['models', 'use', 'resnet20-cifar10'], 'y\n');
+    assert.equal(agreed.status, 0, agreed.shown);
+    assert.equal(active(), 'resnet20-cifar10');
+    assert.equal(phototag(home, ['models', 'use', 'resnet56-cifar10', '--yes']).status, 0);
+    assert.equal(active(), 'resnet56-cifar10');
+    assert.equal(
+      phototag(home, ['models', 'use', 'mobilenet-v2-imagenet']).status,
+      0,
+      'other models are not asked about',
+    );
   });
 });
