@@ -156,7 +156,9 @@ describe('corrections, review and export through the API service', () => {
     });
     assert.deepEqual(byFilter, { photos: 1, message: 'Replaced Rex with Rex junior.', canUndo: true });
     const names = async (id: string) =>
-      (await service.call('queryPhotos', { filter: { tags: [{ kind: 'label', id }] } })).photos.map((t) => t.name);
+      (await service.call('queryPhotos', { filter: { tags: [{ kind: 'label', id }] }, sort: 'found' })).photos.map(
+        (t) => t.name,
+      );
     assert.deepEqual(await names('user:rex'), ['cat_720p.jpg']);
     assert.deepEqual(await names('user:rex-junior'), ['dog.jpg']);
 

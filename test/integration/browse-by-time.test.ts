@@ -238,3 +238,61 @@ describe('browsing a library by time, a page at a time', () => {
     }
   });
 });
+
+describe('pages of a tag thousands of photos carry', () => {
+  const dir = tempDir('phototag-common-tag-');
+  let library: Library;
+  let service: ApiService;
+  const ids: number[] = [];
+
+  before(() => {
+    process.env.PHOTOTAG_HOME ??= join(dir, 'home');
+    library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    const { repo } = library;
+    const folder = repo.addFolder(join(dir, 'photos'));
+    // More than a rare tag's 2,000: pages ask each photo for the tag instead of listing the tag's photos.
+    const files = Array.from({ length: 2_400 }, (_, n) => ({
+      path: join(dir, 'photos', `dog-${n}.jpg`),
+      size: 1000,
+      mtimeMs: Date.UTC(2022, 0, 1) + n * DAY,
+    }));
+    repo.upsertScanned(folder.id, files);
+    files.forEach((file, n) => {
+      const row = repo.photoByPath(file.path)!;
+      ids.push(row.id);
+      const metadata = { fingerprint: n.toString(16).padStart(64, '0'), format: 'jpeg', width: 1, height: 1 };
+      repo.saveTagged(
+        row,
+        { ...metadata, takenAt: null, camera: null, orientation: 1 },
+        MODEL,
+        resultOf(n % 10 === 9 ? 1 : 0),
+      );
+    });
+    service = new ApiService(library);
+  });
+
+  after(async () => {
+    service?.close();
+    await library?.close();
+  });
+
+  it('holds every photo of the tag once, corrections applied, as the timeline counts them', async () => {
+    const dog = { kind: 'category', id: 'dog', name: 'Dog' } as const;
+    await service.call('correct', { photos: { ids: [ids[0]!] }, action: { type: 'reject', tag: dog } });
+    await service.call('correct', { photos: { ids: [ids[9]!] }, action: { type: 'add', tag: dog } });
+    const expected = ids.filter((id, n) => n !== 0 && (n % 10 !== 9 || n === 9));
+    const seen: number[] = [];
+    let after: PhotoCursor | null = null;
+    do {
+      const page: PhotoPage = await service.call('queryPhotos', { filter: { tags: [DOG] }, after, limit: 150 });
+      seen.push(...page.photos.map((tile) => tile.id));
+      after = page.next;
+    } while (after);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      expected,
+    );
+    assert.deepEqual(seen, [...expected].reverse(), 'newest first');
+    assert.equal((await service.call('timeline', { filter: { tags: [DOG] } })).total, expected.length);
+  });
+});
