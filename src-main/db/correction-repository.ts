@@ -106,7 +106,7 @@ export class CorrectionRepository {
         FROM photos p JOIN (
           SELECT photo_id, 'label' AS kind, id, name, source, score FROM effective_labels
           UNION ALL SELECT photo_id, 'category', id, name, source, score FROM effective_categories) t ON t.photo_id = p.id
-        WHERE p.status != 'missing' AND (t.source = 'user' OR (t.kind = 'label' AND t.score >= @threshold))
+        WHERE p.status != 'missing' AND (t.source = 'user' OR t.score >= @threshold)
         ORDER BY p.path, t.kind, t.id`),
       userLabels: prepare(`SELECT DISTINCT label_id AS id, label_name AS name FROM corrections
         WHERE tag_kind = 'label' AND kind = 'add' AND label_id LIKE 'user:%' ORDER BY label_name`),
@@ -236,7 +236,7 @@ export class CorrectionRepository {
 
   /**
    * Every tag that makes a training example: the user's (confirmed and own labels, confirmed categories) and, when
-   * `modelThreshold` is given, the model's labels at or above it. Ordered by photo path.
+   * `modelThreshold` is given, the model's labels and categories at or above it. Ordered by photo path.
    */
   examples(modelThreshold?: number): ExampleRow[] {
     return this.statements.examples.all({ threshold: modelThreshold ?? 2 }) as ExampleRow[];

@@ -6,6 +6,7 @@ import { APP_NAME } from '../app-paths.js';
 import { decodePhoto, makeThumbnail } from '../imaging/decode.js';
 import type { CorrectionRepository, ExampleRow, Tag } from '../db/correction-repository.js';
 import type { Library } from '../library/library.js';
+import { namedTags } from '../library/tag-search.js';
 import { versionInfo } from '../version.js';
 
 export type ExportFormat = 'imagefolder' | 'csv' | 'jsonl';
@@ -16,7 +17,7 @@ export interface ExportOptions {
   out: string;
   /** Machine labels at or above this score join the user's corrections, marked source "model". */
   includeModelAbove?: number;
-  /** Only these classes (ids or names, any case); all when absent. */
+  /** Only these classes (labels, categories or own labels, by id or name); all when absent. An unknown one is refused. */
   classes?: string[];
   /** Classes with fewer photos are left out. */
   minPerClass: number;
@@ -37,6 +38,8 @@ export interface ExportOptions {
 
 export interface ExportSource {
   corrections: CorrectionRepository;
+  /** Every tag the library knows, which `classes` name (see Library.knownTags). */
+  knownTags: () => Tag[];
   /** The library database the examples come from, recorded in the manifest. */
   libraryPath: string;
   /** The library's photo folders and its thumbnails folder: an export never goes into them nor replaces them. */
@@ -45,9 +48,12 @@ export interface ExportSource {
 }
 
 /** What an export of this library reads from, and the places it has to keep clear of. */
-export function exportSourceOf(library: Pick<Library, 'repo' | 'dbPath' | 'thumbnailsDir'>): ExportSource {
+export function exportSourceOf(
+  library: Pick<Library, 'repo' | 'dbPath' | 'thumbnailsDir' | 'knownTags'>,
+): ExportSource {
   return {
     corrections: library.repo.corrections,
+    knownTags: () => library.knownTags(),
     libraryPath: library.dbPath,
     folders: library.repo.folders().map((folder) => folder.path),
     thumbnailsDir: library.thumbnailsDir,
@@ -116,12 +122,31 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+/**
+ * The classes `names` choose, as class keys: each name is a label, a category or an own label, by id or name (any
+ * case, plural or synonym, as search reads them); a name that is none of these is an error that says so.
+ */
+function chosenClasses(names: string[], known: Tag[]): Set<string> {
+  const chosen = names.map((name) => ({ name, tags: namedTags(name, known) }));
+  const unknown = chosen.filter((choice) => choice.tags.length === 0).map((choice) => `"${choice.name.trim()}"`);
+  if (unknown.length > 0) {
+    throw new ExportRefusedError(
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a class of this library (no label, ` +
+        'category or own label of that name); check the spelling of the classes to export.',
+    );
+  }
+  return new Set(chosen.flatMap((choice) => choice.tags.map(classKey)));
+}
+
 /** Chooses the classes and splits each one's photos, stratified and seeded. */
-function plan(rows: ExampleRow[], options: ExportOptions): { classes: ExportClass[]; examples: Example[] } {
-  const wanted = options.classes?.map((name) => name.toLowerCase());
+function plan(
+  rows: ExampleRow[],
+  wanted: Set<string> | undefined,
+  options: ExportOptions,
+): { classes: ExportClass[]; examples: Example[] } {
   const byClass = new Map<string, ExampleRow[]>();
   for (const row of rows) {
-    if (wanted && !wanted.includes(row.id.toLowerCase()) && !wanted.includes(row.name.toLowerCase())) continue;
+    if (wanted && !wanted.has(classKey(row))) continue;
     const key = classKey(row);
     byClass.set(key, [...(byClass.get(key) ?? []), row]);
   }
@@ -305,6 +330,7 @@ function checkOutFolder(out: string, source: ExportSource, overwrite: boolean): 
 export async function exportDataset(source: ExportSource, options: ExportOptions): Promise<ExportManifest> {
   const out = resolve(options.out);
   checkOutFolder(out, source, options.overwrite);
+  const wanted = options.classes?.length ? chosenClasses(options.classes, source.knownTags()) : undefined;
   const parent = dirname(out);
   mkdirSync(parent, { recursive: true });
   for (const stale of readdirSync(parent).filter((name) => name.startsWith(`${basename(out)}.partial-`))) {
@@ -313,7 +339,7 @@ export async function exportDataset(source: ExportSource, options: ExportOptions
   const staging = `${out}.partial-${process.pid}`;
   mkdirSync(staging);
   try {
-    const { classes, examples } = plan(source.corrections.examples(options.includeModelAbove), options);
+    const { classes, examples } = plan(source.corrections.examples(options.includeModelAbove), wanted, options);
     const skipped: ExportManifest['skipped'] = [];
     switch (options.format) {
       case 'imagefolder':

@@ -343,6 +343,20 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
     await dialog.waitFor({ state: 'detached' });
   });
 
+  it('names a class the library does not know, in the dialog, and exports nothing', async () => {
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export for retraining' });
+    const out = join(dir, 'exports', 'unknown-class');
+    await dialog.getByRole('textbox', { name: 'Output folder on the server' }).fill(out);
+    await dialog.getByRole('textbox', { name: 'Only these classes' }).fill('Dog, Nope');
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await dialog.getByRole('alert').filter({ hasText: '"Nope" is not a class of this library' }).waitFor();
+    assert.equal(existsSync(out), false);
+    await dialog.getByRole('textbox', { name: 'Only these classes' }).fill('');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('looks right in the dark theme too', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await cell('dog.jpg').click();

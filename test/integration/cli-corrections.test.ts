@@ -100,6 +100,31 @@ describe('phototag label, corrections and export', () => {
     assert.equal(phototag(home, ['export', '--format', 'parquet', '--out', out, '--db', db]).status, 2);
   });
 
+  it("exports the model's categories as classes, and names a class the library does not know", () => {
+    const home = tempDir();
+    const folder = join(home, 'Pictures');
+    mkdirSync(folder);
+    for (const file of ['dog.jpg', 'pets.jpg', 'parrot.jpg', 'hot_dog.jpg']) {
+      copyFileSync(photo(file), join(folder, file));
+    }
+    const db = join(home, 'library.sqlite');
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const exportClasses = (classes: string) =>
+      phototag(home, [
+        ...['export', '--format', 'csv', '--out', join(home, classes), '--db', db],
+        ...['--include-model-above', '0.9', '--classes', classes],
+      ]);
+
+    const exported = exportClasses('Dog,Cat,Bird');
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /^Bird +1 train +0 validation\nDog +2 train +0 validation\n/);
+    assert.match(exported.stdout, /Exported 3 examples of 2 classes from 3 photos/);
+
+    const unknown = exportClasses('Dog,Nope');
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /^phototag: "Nope" is not a class of this library/);
+  });
+
   it('takes corrections back: --remove, a rejected own label, and undo as the app does it', () => {
     const home = tempDir();
     const folder = join(home, 'Pictures');

@@ -126,7 +126,7 @@ describe('exporting corrections as a dataset', () => {
     await exportDataset(source, { ...defaults, format: 'csv', out: csvDir, includeModelAbove: 0.9 });
     const [header, ...rows] = readFileSync(join(csvDir, 'labels.csv'), 'utf8').trim().split('\n');
     assert.equal(header, 'path,label_id,label_name,source,score,model,split');
-    const hotdogs = rows.filter((row) => row.includes('hot_dog.jpg'));
+    const hotdogs = rows.filter((row) => row.includes('hot_dog.jpg') && row.includes(',Hotdog,'));
     assert.equal(hotdogs.length, 3, 'confident machine labels join when asked');
     assert.ok(
       hotdogs.every((row) => row.includes(',n07697537,Hotdog,model,') && row.includes(',mobilenet-v2-imagenet,')),
@@ -186,6 +186,33 @@ describe('exporting corrections as a dataset', () => {
       manifest.classes.map((c) => c.name),
       ['Macaw'],
     );
+  });
+
+  it("counts the model's confident categories as classes, named as search reads them", async () => {
+    const manifest = await exportDataset(source, {
+      ...defaults,
+      format: 'csv',
+      out: join(tempDir(), 'categories'),
+      includeModelAbove: 0.9,
+      classes: ['Dogs', 'cat', 'BIRD'],
+    });
+    assert.deepEqual(
+      manifest.classes.map((c) => [c.kind, c.name, c.train + c.validation]),
+      [
+        ['category', 'Bird', 9],
+        ['category', 'Dog', 5],
+      ],
+    );
+  });
+
+  it('refuses a class the library does not know, naming it, before writing anything', async () => {
+    const out = join(tempDir(), 'unknown');
+    await assert.rejects(
+      exportDataset(source, { ...defaults, format: 'csv', out, classes: ['Dog', 'Nope', 'Neither'] }),
+      (error: Error) =>
+        error instanceof ExportRefusedError && /^"Nope", "Neither" are not a class of this library/.test(error.message),
+    );
+    assert.equal(existsSync(out), false);
   });
 
   it('asks before replacing an earlier export, and an interrupted export leaves nothing that looks complete', async () => {
