@@ -132,6 +132,8 @@ export class ApiService {
       findTags: (request) => this.findTags(request.query, request.minScore, request.limit),
       reviewQueue: (request) => this.reviewQueue(request.exclude, request.limit),
       exportDataset: (request) => this.exportDataset(request),
+      xmpSettings: () => this.library.xmp.status(),
+      setXmpSettings: (request) => this.library.xmp.configure(request),
     };
   }
 

@@ -127,6 +127,20 @@ export type PhotoSelection = z.input<typeof photoSelectionSchema>;
 export const EXPORT_FORMATS = ['imagefolder', 'csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/**
+ * Writing tags where other photo apps read them (digiKam, Lightroom, darktable, ExifTool): an XMP sidecar beside
+ * each photo with its tags, the user's and the file's first, then the model's at `threshold` or more; with
+ * `intoFiles`, also into the photo file itself (JPEG, TIFF, HEIC, DNG), keeping ExifTool's `_original` copy when
+ * `keepOriginal` is set.
+ */
+export const xmpSettingsSchema = z.strictObject({
+  enabled: z.boolean(),
+  threshold: minScore,
+  intoFiles: z.boolean(),
+  keepOriginal: z.boolean(),
+});
+export type XmpSettings = z.infer<typeof xmpSettingsSchema>;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: one schema per method. An empty object is still an object, so every call has the same shape.
 
@@ -219,6 +233,13 @@ export const requestSchemas = {
     link: z.boolean().default(false),
     overwrite: z.boolean().default(false),
   }),
+  /** Whether XMP sidecars are written for this library, and how (see xmpSettingsSchema), with what is pending. */
+  xmpSettings: z.strictObject({}),
+  /**
+   * Changes how tags are written to XMP (the fields left out stay as they are). Turning it on, or changing what is
+   * written, writes every photo's sidecar again in the background.
+   */
+  setXmpSettings: xmpSettingsSchema.partial(),
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
@@ -244,7 +265,8 @@ export interface Score {
  * or added) with score 1. Rejected tags are not there at all.
  */
 export interface TagScore extends Score {
-  source: 'model' | 'user';
+  /** "file": a keyword the photo's file or its XMP sidecar carried, the user's truth as a correction is. */
+  source: 'model' | 'user' | 'file';
 }
 
 /**
@@ -255,9 +277,9 @@ export interface TagScore extends Score {
  */
 export const MIN_SHOWN_SCORE = 0.02;
 
-/** Whether a tag is shown: the user's always, the model's from MIN_SHOWN_SCORE. */
+/** Whether a tag is shown: the user's and the file's always, the model's from MIN_SHOWN_SCORE. */
 export const isShown = (tag: Pick<TagScore, 'score' | 'source'>) =>
-  tag.source === 'user' || tag.score >= MIN_SHOWN_SCORE;
+  tag.source !== 'model' || tag.score >= MIN_SHOWN_SCORE;
 
 export type PhotoStatus = 'pending' | 'processing' | 'done' | 'failed' | 'missing';
 
@@ -505,6 +527,12 @@ export interface ExportSummary {
   skipped: { path: string; reason: string }[];
 }
 
+export interface XmpStatus {
+  settings: XmpSettings;
+  /** Photos whose tags changed since their sidecar was last written. */
+  pending: number;
+}
+
 export interface ApiResults {
   summary: LibrarySummary;
   addFolder: { folder: FolderInfo };
@@ -522,6 +550,8 @@ export interface ApiResults {
   findTags: FoundTags;
   reviewQueue: ReviewQueue;
   exportDataset: ExportSummary;
+  xmpSettings: XmpStatus;
+  setXmpSettings: XmpStatus;
 }
 
 export type ApiResult<M extends ApiMethod> = ApiResults[M];

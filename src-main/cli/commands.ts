@@ -1,7 +1,7 @@
 import { resolve, sep } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
-import { categoryDetail } from '../api/contract.js';
+import { categoryDetail, type XmpSettings } from '../api/contract.js';
 import type { Folder, PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
@@ -9,6 +9,7 @@ import { pullModel } from '../models/model-download.js';
 import { findModel } from '../models/model-catalog.js';
 import { isUnder } from '../library/folder-rules.js';
 import { versionInfo } from '../version.js';
+import type { XmpWriteSummary } from '../xmp/xmp-sync.js';
 import { isOwnLabel, type CorrectionAction } from '../db/correction-repository.js';
 import { ApiService } from '../api/api-service.js';
 import {
@@ -48,6 +49,8 @@ export interface CommandContext {
   all: boolean;
   /** models use: switch to a demonstration model without asking. */
   yes: boolean;
+  /** xmp enable: what to write. */
+  xmp: { threshold?: number; intoFiles: boolean; overwriteOriginal: boolean };
   export: Omit<ExportOptions, 'format' | 'out' | 'overwrite' | 'onProgress'> & {
     format?: ExportFormat;
     out?: string;
@@ -531,4 +534,66 @@ export const commands: Record<string, Command> = {
       }
       return 0;
     }),
+  xmp: (context) =>
+    // Only the setting changes the library: writing XMP reads it.
+    withLibrary(context, ['enable', 'disable'].includes(context.args[0] ?? '') ? 'writes' : 'reads', (library) =>
+      xmpCommand(library, context),
+    ),
 };
+
+/** phototag xmp enable | disable | write <folder...> | status. */
+async function xmpCommand(library: Library, context: CommandContext): Promise<number> {
+  const [action, ...folders] = context.args;
+  if (action !== 'write' && folders.length) throw new UsageError(`xmp ${action} takes no folders.`);
+  switch (action) {
+    case 'enable': {
+      const { threshold, intoFiles, overwriteOriginal } = context.xmp;
+      const { settings } = library.xmp.configure({
+        enabled: true,
+        ...(threshold !== undefined ? { threshold } : {}),
+        intoFiles,
+        keepOriginal: !overwriteOriginal,
+      });
+      out(`Writing tags to XMP: ${xmpSettingsText(settings)}.`);
+      return xmpSummaryLines(await library.xmp.flush());
+    }
+    case 'disable':
+      library.xmp.configure({ enabled: false });
+      out('Tags are no longer written to XMP; the sidecars already written stay as they are.');
+      return 0;
+    case 'write': {
+      if (folders.length === 0) throw new UsageError('xmp write takes the folders whose photos to write.');
+      const photos = folders.flatMap((folder) => {
+        const found = library.repo.photosUnder(resolve(folder));
+        if (found.length === 0) throw new Error(`${resolve(folder)} is not in the library; tag it first.`);
+        return found;
+      });
+      return xmpSummaryLines(await library.xmp.write(photos));
+    }
+    case 'status': {
+      const status = library.xmp.status();
+      if (context.json) writeJson(status);
+      else {
+        out(status.settings.enabled ? `On: ${xmpSettingsText(status.settings)}.` : 'Off.');
+        out(`${status.pending} photo${status.pending === 1 ? '' : 's'} waiting for their XMP to be written.`);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError('xmp takes "enable", "disable", "write <folder...>" or "status".');
+  }
+}
+
+function xmpSettingsText(settings: XmpSettings): string {
+  const into = settings.intoFiles
+    ? `, and into the photo files${settings.keepOriginal ? ' (keeping each original as <name>_original)' : ''}`
+    : '';
+  return `your tags and the model's from ${percent(settings.threshold)}, in a sidecar beside each photo${into}`;
+}
+
+/** Prints what a write did; a file that could not be written makes the exit code 1. */
+function xmpSummaryLines(summary: XmpWriteSummary): number {
+  for (const failure of summary.failed) err(`failed: ${failure.message}`);
+  out(`XMP written for ${summary.written} photos, ${summary.unchanged} unchanged, ${summary.failed.length} failed.`);
+  return summary.failed.length > 0 ? 1 : 0;
+}

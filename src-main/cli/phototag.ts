@@ -26,6 +26,10 @@ Commands:
   corrections                  list every correction (--json)
   export --format imagefolder|csv|jsonl --out <dir>
                                export the corrections as a dataset to retrain a model
+  xmp enable [--threshold S] [--into-files] [--overwrite-original] | disable
+                               write tags to XMP sidecars (and into JPEG/TIFF/HEIC/DNG files) as they change
+  xmp write <folder...>        write the photos' XMP now, as the setting says
+  xmp status                   the XMP setting, and photos whose XMP waits to be written (--json)
 
 Options:
   --db <file>        the library database (default: library.sqlite in the per-user data folder)
@@ -39,6 +43,11 @@ Options:
                      (e.g. "models" before "npm run dist" to ship the model in the app)
   --all              label: correct every photo of a folder named, without asking
   --yes              models use: switch to a demonstration model without asking
+
+XMP options:
+  --threshold <S>            the model's tags scoring at least S are written (default 0.5); yours always are
+  --into-files               also write into the photo files themselves (through ExifTool)
+  --overwrite-original       with --into-files: keep no <name>_original copy of each file written
 
 Export options:
   --include-model-above <S>  machine labels scoring at least S join the corrections (marked "model")
@@ -87,6 +96,9 @@ function parse(argv: string[]) {
         remove: { type: 'string' },
         all: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
+        threshold: { type: 'string' },
+        'into-files': { type: 'boolean', default: false },
+        'overwrite-original': { type: 'boolean', default: false },
         format: { type: 'string' },
         out: { type: 'string' },
         'include-model-above': { type: 'string' },
@@ -172,6 +184,11 @@ export async function main(argv: string[]): Promise<number> {
       },
       all: values.all,
       yes: values.yes,
+      xmp: {
+        threshold: numberOption(values.threshold, '--threshold', 0, 1),
+        intoFiles: values['into-files'],
+        overwriteOriginal: values['overwrite-original'],
+      },
       export: {
         format,
         out: values.out,

@@ -190,7 +190,7 @@ export class BrowseRepository {
     this.statements = {
       // A page is a few hundred photos: the effective views are cheap at that size.
       labelsOf: prepare(`SELECT photo_id AS photoId, id, name, score, source FROM effective_labels
-        WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, source = 'user' DESC, score DESC, rank`),
+        WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, source != 'model' DESC, score DESC, rank`),
       // SQLite returns the other columns of the row holding MAX(score).
       topCategoryOf:
         prepare(`SELECT photo_id AS photoId, id, name, MAX(score) AS score, source FROM effective_categories
@@ -215,7 +215,7 @@ export class BrowseRepository {
       // Corrections are few: a pass over them, not over the photos (CROSS JOIN keeps that order, which the planner
       // left for a pass over the photos when the statistics saw no corrections).
       correctedByFolder: prepare(`SELECT p.folder_id AS folderId, COUNT(DISTINCT c.photo_id) AS n
-        FROM corrections c CROSS JOIN photos p ON p.id = c.photo_id GROUP BY p.folder_id`),
+        FROM corrections c CROSS JOIN photos p ON p.id = c.photo_id WHERE c.source = 'user' GROUP BY p.folder_id`),
       rare: {
         label: prepare(rareSql(TAG_SOURCES.label)).pluck(),
         category: prepare(rareSql(TAG_SOURCES.category)).pluck(),

@@ -36,15 +36,18 @@ export interface ExampleRow {
   kind: Tag['kind'];
   id: string;
   name: string;
-  source: 'model' | 'user';
+  source: TagSource;
   score: number;
 }
+
+/** Whose a tag is: the model's guess, the user's correction, or a keyword the photo's file or sidecar carries. */
+export type TagSource = 'model' | 'user' | 'file';
 
 export interface EffectiveTag {
   id: string;
   name: string;
   score: number;
-  source: 'model' | 'user';
+  source: TagSource;
 }
 
 /**
@@ -60,7 +63,8 @@ export class CorrectionRepository {
     this.statements = {
       nextBatch: prepare(`SELECT MAX(COALESCE((SELECT MAX(batch) FROM corrections), 0),
         COALESCE((SELECT MAX(removed_in) FROM removed_corrections), 0)) + 1 AS batch`),
-      lastBatch: prepare('SELECT MAX(batch) AS batch FROM corrections'),
+      // A file's keywords (batch 0) are no step of the user's to undo.
+      lastBatch: prepare("SELECT MAX(batch) AS batch FROM corrections WHERE source = 'user'"),
       insert: prepare(`INSERT INTO corrections (photo_id, kind, tag_kind, label_id, label_name, created_at, batch,
         model_id, model_version, model_score) VALUES (@photoId, @kind, @tagKind, @labelId, @labelName, @createdAt,
         @batch, @modelId, @modelVersion, @modelScore)`),
@@ -94,11 +98,11 @@ export class CorrectionRepository {
       list: prepare(`SELECT c.id, c.photo_id AS photoId, p.path, c.kind, c.tag_kind AS tagKind, c.label_id AS labelId,
         c.label_name AS labelName, c.created_at AS createdAt, c.batch, c.model_id AS modelId,
         c.model_version AS modelVersion, c.model_score AS modelScore
-        FROM corrections c JOIN photos p ON p.id = c.photo_id ORDER BY c.id`),
+        FROM corrections c JOIN photos p ON p.id = c.photo_id WHERE c.source = 'user' ORDER BY c.id`),
       labelsOf: prepare(`SELECT id, name, score, source FROM effective_labels WHERE photo_id = ?
-        ORDER BY source = 'user' DESC, score DESC, rank, name`),
+        ORDER BY source != 'model' DESC, score DESC, rank, name`),
       categoriesOf: prepare(`SELECT id, name, score, source FROM effective_categories WHERE photo_id = ?
-        ORDER BY source = 'user' DESC, score DESC, name`),
+        ORDER BY source != 'model' DESC, score DESC, name`),
       rejectedOf: prepare(`SELECT tag_kind AS kind, label_id AS id, label_name AS name FROM current_corrections
         WHERE photo_id = ? AND kind = 'reject' ORDER BY tag_kind, label_id`),
       examples: prepare(`SELECT p.id AS photoId, p.path, p.model_id AS modelId, p.model_version AS modelVersion,
@@ -106,8 +110,15 @@ export class CorrectionRepository {
         FROM photos p JOIN (
           SELECT photo_id, 'label' AS kind, id, name, source, score FROM effective_labels
           UNION ALL SELECT photo_id, 'category', id, name, source, score FROM effective_categories) t ON t.photo_id = p.id
-        WHERE p.status != 'missing' AND (t.source = 'user' OR t.score >= @threshold)
+        WHERE p.status != 'missing' AND (t.source != 'model' OR t.score >= @threshold)
         ORDER BY p.path, t.kind, t.id`),
+      fileTags: prepare(`SELECT id, tag_kind AS kind, label_id AS tagId FROM corrections
+        WHERE source = 'file' AND photo_id = ?`),
+      insertFileTag:
+        prepare(`INSERT INTO corrections (photo_id, kind, tag_kind, label_id, label_name, created_at, batch,
+        model_id, model_version, model_score, source) VALUES (@photoId, 'add', @tagKind, @labelId, @labelName,
+        @createdAt, 0, @modelId, @modelVersion, @modelScore, 'file')`),
+      deleteCorrection: prepare('DELETE FROM corrections WHERE id = ?'),
       userLabels: prepare(`SELECT DISTINCT label_id AS id, label_name AS name FROM corrections
         WHERE tag_kind = 'label' AND kind = 'add' AND label_id LIKE 'user:%' ORDER BY label_name`),
     };
@@ -177,6 +188,35 @@ export class CorrectionRepository {
     const batch = this.lastStep();
     if (batch === null) return [];
     return this.statements.partsOfStep.all({ batch }) as { kind: CorrectionKind | 'remove'; name: string }[];
+  }
+
+  /**
+   * Makes the photo's file keywords these tags (what its file and sidecar carry now). A keyword that stays keeps its
+   * row, so a correction the user made of it since stays the later one and wins; only new keywords are added.
+   */
+  setFileTags(photoId: number, tags: Tag[]): void {
+    const wanted = new Map(tags.map((tag) => [`${tag.kind}\0${tag.id}`, tag]));
+    const held = this.statements.fileTags.all(photoId) as { id: number; kind: Tag['kind']; tagId: string }[];
+    this.db.transaction(() => {
+      for (const row of held) {
+        if (!wanted.delete(`${row.kind}\0${row.tagId}`)) this.statements.deleteCorrection.run(row.id);
+      }
+      const createdAt = Date.now();
+      for (const tag of wanted.values()) {
+        const model = this.statements.modelScore[tag.kind].get(photoId, tag.id) as
+          { id: string; version: string; score: number } | undefined;
+        this.statements.insertFileTag.run({
+          photoId,
+          tagKind: tag.kind,
+          labelId: tag.id,
+          labelName: tag.name,
+          createdAt,
+          modelId: model?.id ?? null,
+          modelVersion: model?.version ?? null,
+          modelScore: model?.score ?? null,
+        });
+      }
+    })();
   }
 
   /** Takes back the most recent batch of corrections; returns the photos it touched (none when nothing is left). */

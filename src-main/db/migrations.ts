@@ -381,6 +381,92 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX removed_corrections_batch ON removed_corrections(removed_in);
   `,
+  // 12: corrections taken back (an own label the user rejects, `label --remove`) leave corrections, so they are no
+  // negative example and no history, but are kept here under the batch that took them back (removed_in): undoing
+  // that batch puts them back, as undo does with any other step.
+  `
+  CREATE TABLE removed_corrections (
+    removed_in INTEGER NOT NULL,
+    -- The correction's own id, which it takes again when it comes back, keeping its place among the others.
+    id INTEGER NOT NULL,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    tag_kind TEXT NOT NULL,
+    label_id TEXT NOT NULL,
+    label_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    model_id TEXT,
+    model_version TEXT,
+    model_score REAL
+  );
+  CREATE INDEX removed_corrections_batch ON removed_corrections(removed_in);
+  `,
+  // are, and are kept as corrections: rows of kind 'add' with source 'file' (batch 0, never undone), replaced when
+  // the file is read again. So filters, counts, search and export treat them as the user's without a second
+  // mechanism; the views now say which source a tag has ('user' or 'file'), and a user's later correction of a
+  // file keyword wins as any later correction does. They are not set aside with a photo that leaves: they come
+  // back from the file. xmp_dirty lists the photos whose sidecars are to be written again (their tags changed),
+  // filled by triggers only while writing sidecars is on; it has no foreign key, for a photo's tags are deleted
+  // with it and their triggers run as it goes.
+  `
+  ALTER TABLE corrections ADD COLUMN source TEXT NOT NULL DEFAULT 'user' CHECK (source IN ('user', 'file'));
+  CREATE INDEX corrections_source ON corrections(source, photo_id) WHERE source != 'user';
+
+  DROP VIEW effective_labels;
+  DROP VIEW effective_categories;
+  DROP VIEW current_corrections;
+  CREATE VIEW current_corrections AS
+    SELECT c.id, c.photo_id, c.tag_kind, c.label_id, c.label_name, c.kind, c.created_at, c.model_id, c.model_score,
+      c.source
+    FROM corrections c
+    WHERE c.id = (SELECT MAX(l.id) FROM corrections l
+                  WHERE l.photo_id = c.photo_id AND l.tag_kind = c.tag_kind AND l.label_id = c.label_id);
+
+  CREATE VIEW effective_labels AS
+    SELECT p.photo_id, p.label_id AS id, p.label_name AS name, p.score, 'model' AS source, p.rank
+    FROM predictions p
+    WHERE NOT EXISTS (SELECT 1 FROM corrections c
+                      WHERE c.photo_id = p.photo_id AND c.tag_kind = 'label' AND c.label_id = p.label_id)
+    UNION ALL
+    SELECT c.photo_id, c.label_id, c.label_name, 1.0, c.source, -1 FROM current_corrections c
+    WHERE c.tag_kind = 'label' AND c.kind IN ('confirm', 'add');
+
+  CREATE VIEW effective_categories AS
+    SELECT s.photo_id, s.category_id AS id, s.category_name AS name, s.score, 'model' AS source
+    FROM category_scores s
+    WHERE NOT EXISTS (SELECT 1 FROM corrections c
+                      WHERE c.photo_id = s.photo_id AND c.tag_kind = 'category' AND c.label_id = s.category_id)
+    UNION ALL
+    SELECT c.photo_id, c.label_id, c.label_name, 1.0, c.source FROM current_corrections c
+    WHERE c.tag_kind = 'category' AND c.kind IN ('confirm', 'add');
+
+  DROP TRIGGER photos_detach_corrections;
+  CREATE TRIGGER photos_detach_corrections BEFORE DELETE ON photos BEGIN
+    INSERT INTO detached_corrections (fingerprint, path, kind, tag_kind, label_id, label_name, created_at, batch,
+      model_id, model_version, model_score)
+    SELECT OLD.fingerprint, OLD.path, kind, tag_kind, label_id, label_name, created_at, batch, model_id,
+      model_version, model_score FROM corrections WHERE photo_id = OLD.id AND source = 'user' ORDER BY id;
+  END;
+
+  CREATE TABLE xmp_dirty (photo_id INTEGER PRIMARY KEY);
+  ${[
+    ['corrections', 'INSERT', 'NEW'],
+    ['corrections', 'DELETE', 'OLD'],
+    ['predictions', 'INSERT', 'NEW'],
+    ['predictions', 'DELETE', 'OLD'],
+    ['category_scores', 'INSERT', 'NEW'],
+    ['category_scores', 'UPDATE', 'NEW'],
+    ['category_scores', 'DELETE', 'OLD'],
+  ]
+    .map(
+      ([table, event, row]) => `CREATE TRIGGER ${table}_xmp_${event!.toLowerCase()} AFTER ${event} ON ${table}
+    WHEN (SELECT json_extract(value, '$.enabled') FROM settings WHERE key = 'xmp') BEGIN
+    INSERT OR IGNORE INTO xmp_dirty VALUES (${row}.photo_id);
+  END;`,
+    )
+    .join('\n  ')}
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that

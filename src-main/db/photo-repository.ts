@@ -63,6 +63,8 @@ export interface PhotoMetadata {
   takenAt: string | null;
   camera: string | null;
   orientation: number | null;
+  /** The tags the keywords in the photo's file and sidecar name, when they were read (they replace the last ones). */
+  fileTags?: Tag[];
 }
 
 export interface ModelRef {
@@ -157,7 +159,7 @@ export class PhotoRepository {
       setFolderDevice: prepare('UPDATE folders SET device = ? WHERE id = ?'),
       folderRemoval: prepare(`SELECT COUNT(*) AS photos,
           (SELECT COUNT(DISTINCT c.photo_id) FROM corrections c JOIN photos p ON p.id = c.photo_id
-           WHERE p.folder_id = @id) AS corrected
+           WHERE p.folder_id = @id AND c.source = 'user') AS corrected
         FROM photos WHERE folder_id = @id AND status != 'missing'`),
       deleteFolder: prepare('DELETE FROM folders WHERE id = ?'),
       photoByPath: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE path = ?`),
@@ -466,15 +468,18 @@ export class PhotoRepository {
   }
 
   private markDone(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, taggers: TaggerRef[]): boolean {
+    const { fileTags, ...columns } = metadata;
     const saved = this.statements.saveDone.run({
-      ...metadata,
+      ...columns,
       ...claimOf(photo),
       modelId: model.id,
       modelVersion: model.version,
       taggers: taggerSignature(taggers),
       now: Date.now(),
     });
-    return saved.changes > 0;
+    if (saved.changes === 0) return false;
+    if (fileTags) this.corrections.setFileTags(photo.id, fileTags);
+    return true;
   }
 
   /** Species rank from SECONDARY_RANK on, below the library model's labels; categories and faces beside them. */
@@ -567,7 +572,7 @@ export class PhotoRepository {
    */
   withTags(photo: PhotoRow): TaggedPhoto {
     const labels = this.corrections.labelsOf(photo.id).filter(isShown);
-    const users = labels.filter((label) => label.source === 'user');
+    const users = labels.filter((label) => label.source !== 'model');
     return {
       ...photo,
       labels: [

@@ -23,6 +23,7 @@ import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
+import { XmpSync } from '../xmp/xmp-sync.js';
 import { knownTags, searchedTags } from './tag-search.js';
 import type { Tag } from '../db/correction-repository.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
@@ -115,6 +116,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   readonly dbPath: string;
   readonly thumbnailsDir: string;
   readonly modelDirs: ModelDirs;
+  /** Writes each photo's tags to XMP (its sidecar, and its file when asked) as they change, when that is on. */
+  readonly xmp: XmpSync;
   private classifier: TaggerWorker | undefined;
   private pipeline: TaggingPipeline | undefined;
   private watcher: FolderWatcher | undefined;
@@ -133,6 +136,21 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.repo = new PhotoRepository(db);
     this.modelDirs = options.modelDirs ?? defaultModelDirs();
     this.thumbnailsDir = join(dirname(dbPath), `${basename(dbPath, extname(dbPath))}-thumbnails`);
+    this.xmp = new XmpSync({
+      db,
+      photoById: (id) => this.repo.photoById(id),
+      labelSet: () => {
+        try {
+          return loadLabelSet(this.modelDirs.embedded, this.activeModel().manifest.labelSet);
+        } catch {
+          return null;
+        }
+      },
+      warn: (message) => this.emit('warning', message),
+      readonly: options.readonly === true,
+    });
+    // Every change of photos or tags may have queued sidecars (the database knows which): one pass per burst.
+    this.on('changed', () => this.xmp.schedule());
   }
 
   static open(options: LibraryOptions = {}): Library {
@@ -197,11 +215,14 @@ export class Library extends EventEmitter<LibraryEvents> {
       sharp.concurrency(1);
       const plan = this.options.secondaryTaggers === false ? classifierOnly(entry) : taggerPlan(entry, this.modelDirs);
       this.classifier = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
+      const labelSet = loadLabelSet(this.modelDirs.embedded, entry.manifest.labelSet);
       this.pipeline = new TaggingPipeline(this.repo, this.classifier, {
         plan,
         thumbnailsDir: this.thumbnailsDir,
         decoders,
         batchSize: this.options.batchSize ?? 8,
+        // A keyword naming a class or category is that tag; any other becomes an own label.
+        keywordTag: (keyword) => resolveTag(keyword, labelSet, this.repo.corrections.userLabels(), true),
       });
       this.pipeline.on('progress', (progress) => this.emit('progress', progress));
       this.pipeline.on('photo', () => this.emit('changed'));
@@ -431,6 +452,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.pipeline?.whenIdle();
     await this.watcher?.close();
     await this.classifier?.dispose();
+    await this.xmp.close();
     this.taggingLock?.release();
     this.db.close();
   }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import exifr from 'exifr';
 import type { ByteSource } from '../imaging/photo-file.js';
 import { EXPOSURE_TAGS, exposureOf, type SceneExif } from '../scenes/scene-rules.js';
+import { readSidecar } from '../xmp/sidecar-file.js';
+import { foreignKeywords } from '../xmp/xmp-document.js';
 
 const SAMPLE = 256 * 1024;
 
@@ -55,4 +57,58 @@ export async function readExif(path: string): Promise<ExifFacts> {
   } catch {
     return { takenAt: null, camera: null, exposure: exposureOf(undefined) };
   }
+}
+
+/**
+ * One options object, as for EXIF: the photo's XMP packet as text (read with the same parser as sidecars, so what
+ * Phototag wrote into it is told apart) and its IPTC keywords.
+ */
+const EMBEDDED_OPTIONS = { tiff: false, xmp: { parse: false }, iptc: true, reviveValues: false };
+
+/** The photo's own XMP packet and IPTC keywords; throws when the file cannot be read. */
+async function readEmbedded(path: string): Promise<{ xmp: string | undefined; iptc: string[] }> {
+  const tags = (await exifr.parse(path, EMBEDDED_OPTIONS)) as { xmp?: unknown; Keywords?: unknown } | undefined;
+  const iptc = ([] as unknown[]).concat(tags?.Keywords ?? []).filter((value) => typeof value === 'string');
+  return { xmp: typeof tags?.xmp === 'string' ? tags.xmp : undefined, iptc: iptc.map((keyword) => keyword.trim()) };
+}
+
+/** The photo's own XMP packet, undefined when it has none; throws when the file cannot be read. */
+export async function readEmbeddedXmp(path: string): Promise<string | undefined> {
+  return (await readEmbedded(path)).xmp;
+}
+
+/** Keywords of the photo's own XMP packet and IPTC record; a photo without them, or with broken ones, has none. */
+async function embeddedKeywords(path: string): Promise<string[]> {
+  try {
+    const { xmp, iptc } = await readEmbedded(path);
+    return [...(xmp === undefined ? [] : foreignKeywords(xmp)), ...iptc];
+  } catch {
+    return [];
+  }
+}
+
+/** Keywords of the photo's XMP sidecar; one that cannot be read or parsed gives none. */
+async function sidecarKeywords(path: string): Promise<string[]> {
+  try {
+    const sidecar = await readSidecar(path);
+    return sidecar ? foreignKeywords(sidecar.xml) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The keywords already in a photo (its XMP and IPTC) and in its XMP sidecar, as another program or the user wrote
+ * them: those Phototag wrote itself (recorded in its namespace) are left out, so its own guesses never come back
+ * as the user's truth. Each keyword once, ignoring case, in the order found.
+ */
+export async function readKeywords(path: string): Promise<string[]> {
+  const [embedded, sidecar] = await Promise.all([embeddedKeywords(path), sidecarKeywords(path)]);
+  const seen = new Set<string>();
+  return [...embedded, ...sidecar].filter((keyword) => {
+    const key = keyword.toLowerCase();
+    if (!keyword || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

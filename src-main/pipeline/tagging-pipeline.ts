@@ -16,7 +16,8 @@ import {
   type TaggerRef,
 } from '../taggers/tagger-plan.js';
 import type { ImageTagger } from '../taggers/tagger-worker-client.js';
-import { fingerprint, readExif, type ExifFacts } from './photo-facts.js';
+import type { Tag } from '../db/correction-repository.js';
+import { fingerprint, readExif, readKeywords, type ExifFacts } from './photo-facts.js';
 
 /**
  * Thumbnails fit in this box. It holds a 4:3 photo decoded at a 256 px shorter side (341 x 256), the decode every
@@ -55,6 +56,8 @@ export interface PipelineOptions {
   decoders: number;
   /** Photos per classifier run. */
   batchSize: number;
+  /** The tag a keyword found in a photo's file or sidecar names: a known label or category, else an own label. */
+  keywordTag: (keyword: string) => Tag;
 }
 
 /**
@@ -275,6 +278,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       const file = await PhotoFile.open(photo.path);
       let decoded: DecodedPhoto;
       let exif: ExifFacts;
+      let keywords: string[];
       try {
         print = await fingerprint(file);
         if (photo.fingerprint === null) {
@@ -287,7 +291,11 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
             photo = moved;
           }
         }
-        [decoded, exif] = await Promise.all([decodePhoto(file, decodeSideFor(this.options.plan)), readExif(file.path)]);
+        [decoded, exif, keywords] = await Promise.all([
+          decodePhoto(file, decodeSideFor(this.options.plan)),
+          readExif(file.path),
+          readKeywords(file.path),
+        ]);
       } finally {
         await file.close();
       }
@@ -300,6 +308,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
         orientation: decoded.metadata.orientation ?? null,
         takenAt: exif.takenAt,
         camera: exif.camera,
+        fileTags: keywords.map(this.options.keywordTag),
       };
       return { photo, pixels: this.pixelsFor(photo, print, decoded, exif), metadata };
     } catch (error) {

@@ -1,0 +1,92 @@
+import { xmpSettingsSchema, type XmpSettings } from '../api/contract.js';
+import type { TagSource } from './correction-repository.js';
+import type { Db } from './database.js';
+
+/** The setting's key; migration 11's triggers read its `enabled` to know whether to queue sidecars. */
+const XMP_SETTING = 'xmp';
+
+export const DEFAULT_XMP_SETTINGS: XmpSettings = {
+  enabled: false,
+  threshold: 0.5,
+  intoFiles: false,
+  keepOriginal: true,
+};
+
+/** A tag a photo carries, corrections and file keywords applied, with the tagger that gave a model tag. */
+export interface SidecarTagRow {
+  kind: 'label' | 'category';
+  id: string;
+  name: string;
+  score: number;
+  source: TagSource;
+  modelId: string | null;
+  modelVersion: string | null;
+}
+
+/**
+ * The SQL of writing tags to XMP: the library's setting, the queue of photos whose sidecars are out of date
+ * (xmp_dirty, kept by migration 11's triggers while writing is on), and what a photo's sidecar holds.
+ */
+export class XmpRepository {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    const prepare = (sql: string) => db.prepare(sql);
+    this.statements = {
+      getSetting: prepare('SELECT value FROM settings WHERE key = ?').pluck(),
+      setSetting: prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
+      queueAll: prepare("INSERT OR IGNORE INTO xmp_dirty SELECT id FROM photos WHERE status != 'missing'"),
+      queued: prepare('SELECT photo_id FROM xmp_dirty ORDER BY photo_id LIMIT ?').pluck(),
+      unqueue: prepare('DELETE FROM xmp_dirty WHERE photo_id = ?'),
+      pending: prepare('SELECT COUNT(*) FROM xmp_dirty').pluck(),
+      // The user's and the file's tags, then the model's by score; ranks and category ids find the tagger.
+      tagsOf: prepare(`SELECT * FROM (SELECT 'label' AS kind, e.id, e.name, e.score, e.source, p.model_id AS modelId,
+          p.model_version AS modelVersion
+        FROM effective_labels e LEFT JOIN predictions p ON e.source = 'model' AND p.photo_id = e.photo_id
+          AND p.rank = e.rank
+        WHERE e.photo_id = @photoId
+        UNION ALL
+        SELECT 'category', e.id, e.name, e.score, e.source, s.model_id, s.model_version
+        FROM effective_categories e LEFT JOIN category_scores s ON e.source = 'model' AND s.photo_id = e.photo_id
+          AND s.category_id = e.id
+        WHERE e.photo_id = @photoId)
+        ORDER BY source = 'model', score DESC, kind DESC, name`),
+    };
+  }
+
+  settings(): XmpSettings {
+    const saved = this.statements.getSetting.get(XMP_SETTING) as string | undefined;
+    const parsed = xmpSettingsSchema.partial().safeParse(saved === undefined ? {} : JSON.parse(saved));
+    return { ...DEFAULT_XMP_SETTINGS, ...(parsed.success ? parsed.data : {}) };
+  }
+
+  /** Saves the setting; when `rewriteAll`, every photo's sidecar is queued to be written again. */
+  saveSettings(settings: XmpSettings, rewriteAll: boolean): void {
+    this.db.transaction(() => {
+      this.statements.setSetting.run(XMP_SETTING, JSON.stringify(settings));
+      if (rewriteAll) this.statements.queueAll.run();
+    })();
+  }
+
+  /**
+   * Takes up to `limit` queued photos off the queue. Taken before their tags are read, so a change made while a
+   * sidecar is being written queues that photo again.
+   */
+  takeQueued(limit: number): number[] {
+    return this.db.transaction(() => {
+      const ids = this.statements.queued.all(limit) as number[];
+      for (const id of ids) this.statements.unqueue.run(id);
+      return ids;
+    })();
+  }
+
+  pending(): number {
+    return this.statements.pending.get() as number;
+  }
+
+  tagsOf(photoId: number): SidecarTagRow[] {
+    return this.statements.tagsOf.all({ photoId }) as SidecarTagRow[];
+  }
+}

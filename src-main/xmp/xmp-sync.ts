@@ -1,0 +1,138 @@
+import type { XmpSettings, XmpStatus } from '../api/contract.js';
+import type { Db } from '../db/database.js';
+import type { PhotoRow } from '../db/photo-repository.js';
+import { XmpRepository } from '../db/xmp-repository.js';
+import type { LabelSet } from '../models/label-sets.js';
+import { canWriteInto, PhotoFileXmp } from './photo-file-xmp.js';
+import { writeSidecar, type WriteOutcome } from './sidecar-file.js';
+import { xmpTagsOf } from './xmp-tags.js';
+
+/** How long changes gather before their sidecars are written: a burst of corrections or tagged photos is one pass. */
+export const XMP_DEBOUNCE_MS = 500;
+/** Photos taken off the queue at a time. */
+const CHUNK = 200;
+
+export interface XmpWriteSummary {
+  written: number;
+  unchanged: number;
+  failed: { path: string; message: string }[];
+}
+
+const emptySummary = (): XmpWriteSummary => ({ written: 0, unchanged: 0, failed: [] });
+
+interface XmpSyncOptions {
+  db: Db;
+  /** The photo by id (undefined when it left the library). */
+  photoById: (id: number) => PhotoRow | undefined;
+  /** The active model's label set, for the categories of labels in the hierarchy; null when no model is installed. */
+  labelSet: () => LabelSet | null;
+  /** Reports a sidecar or file that could not be written, as a sentence naming it. */
+  warn: (message: string) => void;
+  /** A read-only library writes nothing on its own (an explicit `write` still writes the files). */
+  readonly: boolean;
+}
+
+/**
+ * Keeps the XMP beside (and, when asked, inside) each photo in step with its tags. The database queues the photos
+ * whose tags changed (migration 11's triggers, while writing is on): a correction, a re-tag, a model switch, an
+ * undo. `schedule` gathers them for XMP_DEBOUNCE_MS and writes each queued photo once, in the background.
+ */
+export class XmpSync {
+  private readonly repo: XmpRepository;
+  private readonly files = new PhotoFileXmp();
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<XmpWriteSummary> = Promise.resolve(emptySummary());
+
+  constructor(private readonly options: XmpSyncOptions) {
+    this.repo = new XmpRepository(options.db);
+  }
+
+  status(): XmpStatus {
+    return { settings: this.repo.settings(), pending: this.repo.pending() };
+  }
+
+  /**
+   * Changes the setting. Turning writing on, or changing what is written (the threshold, into the files), queues
+   * every photo, so each sidecar says what the setting now asks for; they are written in the background.
+   */
+  configure(change: Partial<XmpSettings>): XmpStatus {
+    const before = this.repo.settings();
+    const after = { ...before, ...change };
+    const rewrite =
+      after.enabled &&
+      (!before.enabled || after.threshold !== before.threshold || (after.intoFiles && !before.intoFiles));
+    this.repo.saveSettings(after, rewrite);
+    if (rewrite) this.schedule();
+    return this.status();
+  }
+
+  /** Writes the queued photos after XMP_DEBOUNCE_MS; further calls meanwhile join that pass. */
+  schedule(): void {
+    if (this.options.readonly || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, XMP_DEBOUNCE_MS);
+    // Never what keeps a process alive: close() writes what is left.
+    this.timer.unref();
+  }
+
+  /**
+   * Writes every queued photo now (after a pass already going); resolves when the queue is empty, with what this
+   * pass wrote. Each failure is also a warning.
+   */
+  flush(): Promise<XmpWriteSummary> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.options.readonly) return Promise.resolve(emptySummary());
+    // A pass that failed (its error went to its caller) does not stop the next.
+    this.draining = this.draining.catch(emptySummary).then(() => this.drain());
+    return this.draining;
+  }
+
+  private async drain(): Promise<XmpWriteSummary> {
+    const total = emptySummary();
+    for (let ids = this.repo.takeQueued(CHUNK); ids.length > 0; ids = this.repo.takeQueued(CHUNK)) {
+      const settings = this.repo.settings();
+      if (!settings.enabled) break;
+      const photos = ids.map(this.options.photoById).filter((photo) => photo !== undefined);
+      const summary = await this.writeAll(photos, settings);
+      for (const failure of summary.failed) this.options.warn(failure.message);
+      total.written += summary.written;
+      total.unchanged += summary.unchanged;
+      total.failed.push(...summary.failed);
+    }
+    return total;
+  }
+
+  /** Writes these photos' XMP as the setting says (whether writing is on or not): what `phototag xmp write` does. */
+  write(photos: PhotoRow[]): Promise<XmpWriteSummary> {
+    return this.writeAll(photos, this.repo.settings());
+  }
+
+  private async writeAll(photos: PhotoRow[], settings: XmpSettings): Promise<XmpWriteSummary> {
+    const summary = emptySummary();
+    const labelSet = this.options.labelSet();
+    for (const photo of photos) {
+      if (photo.status === 'missing') continue;
+      const tags = xmpTagsOf(this.repo.tagsOf(photo.id), labelSet, settings.threshold);
+      try {
+        const outcomes: WriteOutcome[] = [await writeSidecar(photo.path, tags)];
+        if (settings.intoFiles && canWriteInto(photo.path)) {
+          outcomes.push(await this.files.write(photo.path, tags, settings.keepOriginal));
+        }
+        if (outcomes.includes('written')) summary.written++;
+        else summary.unchanged++;
+      } catch (error) {
+        summary.failed.push({ path: photo.path, message: (error as Error).message });
+      }
+    }
+    return summary;
+  }
+
+  /** Writes what is queued (a writing library), then stops ExifTool. */
+  async close(): Promise<void> {
+    await this.flush().catch((error: Error) => this.options.warn(error.message));
+    await this.files.close();
+  }
+}

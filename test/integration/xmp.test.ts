@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { phototag } from '../cli.js';
+import { photo, tempDir } from '../helpers.js';
+
+interface ShownTag {
+  id: string;
+  name: string;
+  score: number;
+  source: 'model' | 'user' | 'file';
+}
+
+interface Shown {
+  path: string;
+  labels: ShownTag[];
+  categories: ShownTag[];
+}
+
+/** Debian's ExifTool, as another photo app would read (or write) the files: `-G1` names each tag's group. */
+function exiftool(...args: string[]): string {
+  const result = spawnSync('exiftool', args, { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout;
+}
+
+/** What ExifTool reads of a file, as lists: {"XMP-dc:Subject": [...], ...}. */
+function exiftoolTags(path: string, ...tags: string[]): Record<string, string[]> {
+  const [read] = JSON.parse(exiftool('-j', '-G1', '-a', ...tags.map((tag) => `-${tag}`), path)) as Record<
+    string,
+    unknown
+  >[];
+  return Object.fromEntries(
+    Object.entries(read!)
+      .filter(([key]) => key !== 'SourceFile')
+      .map(([key, value]) => [key, ([] as unknown[]).concat(value).map(String)]),
+  );
+}
+
+/** A library home with a folder of fixture photos and the library database. */
+function library(files: string[]) {
+  const home = tempDir();
+  const folder = join(home, 'Pictures');
+  mkdirSync(folder);
+  for (const file of files) copyFileSync(photo(file), join(folder, file));
+  const db = join(home, 'library.sqlite');
+  const run = (args: string[], status = 0) => {
+    const result = phototag(home, [...args, '--db', db]);
+    assert.equal(result.status, status, `phototag ${args.join(' ')}: ${result.stderr}`);
+    return result;
+  };
+  const show = (file: string) => (JSON.parse(run(['show', join(folder, file), '--json']).stdout) as Shown[])[0]!;
+  return { home, folder, db, run, show, path: (file: string) => join(folder, file) };
+}
+
+describe('XMP: keywords already in the files, and sidecars other photo apps read', () => {
+  it('shows keywords ExifTool wrote into a JPEG and into a sidecar as tags from the file, mapped to known tags', () => {
+    const lib = library(['dog.jpg', 'parrot.jpg']);
+    exiftool(
+      '-q',
+      '-overwrite_original',
+      '-XMP-dc:Subject=Golden retriever',
+      '-XMP-dc:Subject=Holiday',
+      '-IPTC:Keywords=Holiday',
+      '-IPTC:Keywords=Grandma',
+      lib.path('dog.jpg'),
+    );
+    // digiKam's sidecar name; ExifTool makes the sidecar from scratch.
+    exiftool('-q', '-XMP-dc:Subject=Rex', '-XMP-dc:Subject=Dog', lib.path('parrot.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+
+    const dog = lib.show('dog.jpg');
+    const fromFile = (tags: ShownTag[]) => tags.filter((tag) => tag.source === 'file');
+    assert.deepEqual(
+      fromFile(dog.labels)
+        .map(({ id, name, score }) => ({ id, name, score }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+      [
+        { id: 'n02099601', name: 'Golden retriever', score: 1 },
+        { id: 'user:grandma', name: 'Grandma', score: 1 },
+        { id: 'user:holiday', name: 'Holiday', score: 1 },
+      ],
+    );
+    const parrot = lib.show('parrot.jpg');
+    assert.deepEqual(
+      fromFile(parrot.labels).map((tag) => tag.id),
+      ['user:rex'],
+    );
+    assert.deepEqual(
+      fromFile(parrot.categories).map((tag) => tag.id),
+      ['dog'],
+      'a keyword naming a category is that category',
+    );
+
+    // Filterable like any tag, and no correction of the user's.
+    const found = JSON.parse(lib.run(['search', 'Holiday', '--json']).stdout) as { path: string }[];
+    assert.deepEqual(
+      found.map((hit) => hit.path),
+      [lib.path('dog.jpg')],
+    );
+    assert.deepEqual(JSON.parse(lib.run(['corrections', '--json']).stdout), []);
+
+    // The user's truth in exports: corrections only, and the file's keywords are there.
+    const out = join(lib.home, 'export');
+    lib.run(['export', '--format', 'csv', '--out', out]);
+    const csv = readFileSync(join(out, 'labels.csv'), 'utf8');
+    assert.match(csv, /dog\.jpg,user:holiday,Holiday,file,1/);
+    assert.match(csv, /parrot\.jpg,dog,Dog,file,1/);
+  });
+
+  it('writes sidecars ExifTool reads, keeps what other programs wrote in theirs, and writes nothing the second time', () => {
+    const lib = library(['dog.jpg', 'parrot.jpg', 'hot_dog.jpg']);
+    // Another program's sidecars: digiKam's name for the parrot, Lightroom's for the hot dog.
+    exiftool(
+      '-q',
+      '-XMP-xmp:Rating=4',
+      '-XMP-dc:Subject=Holiday',
+      '-XMP-lr:HierarchicalSubject=Places|Beach',
+      lib.path('parrot.jpg.xmp'),
+    );
+    exiftool('-q', '-XMP-xmp:Label=Red', lib.path('hot_dog.xmp'));
+    const photoBytes = ['dog.jpg', 'parrot.jpg', 'hot_dog.jpg'].map((file) => readFileSync(lib.path(file)));
+    lib.run(['tag', lib.folder]);
+    lib.run(['label', lib.path('dog.jpg'), '--add', 'Rex']);
+    const enabled = lib.run(['xmp', 'enable', '--threshold', '0.3']).stdout;
+    assert.match(enabled, /XMP written for 3 photos, 0 unchanged, 0 failed\./);
+
+    const dog = lib.show('dog.jpg');
+    const expected = [
+      ...dog.labels.filter((tag) => tag.source !== 'model' || tag.score >= 0.3),
+      ...dog.categories.filter((tag) => tag.source !== 'model' || tag.score >= 0.3),
+    ].map((tag) => tag.name);
+    assert.ok(expected.includes('Rex') && expected.includes('Dog'), expected.join(', '));
+    const written = exiftoolTags(lib.path('dog.jpg.xmp'), 'XMP-dc:Subject', 'XMP-lr:HierarchicalSubject');
+    assert.deepEqual([...written['XMP-dc:Subject']!].sort(), [...expected].sort());
+    assert.ok(written['XMP-lr:HierarchicalSubject']!.includes('Phototag|Dog'));
+    assert.ok(written['XMP-lr:HierarchicalSubject']!.includes('Phototag|Rex'));
+    assert.ok(written['XMP-lr:HierarchicalSubject']!.some((path) => /^Phototag\|Dog\|[^|]+$/.test(path)));
+
+    const parrot = exiftoolTags(
+      lib.path('parrot.jpg.xmp'),
+      'XMP-xmp:Rating',
+      'XMP-dc:Subject',
+      'XMP-lr:HierarchicalSubject',
+    );
+    assert.deepEqual(parrot['XMP-xmp:Rating'], ['4']);
+    assert.equal(parrot['XMP-dc:Subject']![0], 'Holiday');
+    assert.ok(parrot['XMP-dc:Subject']!.includes('Bird'), parrot['XMP-dc:Subject']!.join(', '));
+    assert.equal(parrot['XMP-lr:HierarchicalSubject']![0], 'Places|Beach');
+    assert.ok(parrot['XMP-lr:HierarchicalSubject']!.includes('Phototag|Bird'));
+    // Lightroom's name is merged into, not doubled by digiKam's.
+    assert.ok(!existsSync(lib.path('hot_dog.jpg.xmp')));
+    const hotDog = exiftoolTags(lib.path('hot_dog.xmp'), 'XMP-xmp:Label', 'XMP-dc:Subject');
+    assert.deepEqual(hotDog['XMP-xmp:Label'], ['Red']);
+    assert.ok(hotDog['XMP-dc:Subject']!.length > 0);
+
+    // The photos themselves are never touched.
+    ['dog.jpg', 'parrot.jpg', 'hot_dog.jpg'].forEach((file, i) =>
+      assert.ok(readFileSync(lib.path(file)).equals(photoBytes[i]!), file),
+    );
+
+    const sidecars = ['dog.jpg.xmp', 'parrot.jpg.xmp', 'hot_dog.xmp'].map((file) => ({
+      bytes: readFileSync(lib.path(file)),
+      mtime: statSync(lib.path(file)).mtimeMs,
+    }));
+    assert.match(lib.run(['xmp', 'write', lib.folder]).stdout, /XMP written for 0 photos, 3 unchanged, 0 failed\./);
+    ['dog.jpg.xmp', 'parrot.jpg.xmp', 'hot_dog.xmp'].forEach((file, i) => {
+      assert.ok(readFileSync(lib.path(file)).equals(sidecars[i]!.bytes), file);
+      assert.equal(statSync(lib.path(file)).mtimeMs, sidecars[i]!.mtime, file);
+    });
+
+    // Reading the sidecar back (its photo changed, so it is read again), Phototag's own keywords are not the user's.
+    const later = new Date(statSync(lib.path('parrot.jpg')).mtimeMs + 60_000);
+    utimesSync(lib.path('parrot.jpg'), later, later);
+    lib.run(['tag', lib.folder]);
+    assert.deepEqual(
+      lib
+        .show('parrot.jpg')
+        .labels.filter((tag) => tag.source === 'file')
+        .map((tag) => tag.name),
+      ['Holiday'],
+    );
+  });
+
+  it('sidecars follow corrections: a removed tag leaves, an added one joins, with nothing left waiting', () => {
+    const lib = library(['dog.jpg']);
+    lib.run(['tag', lib.folder]);
+    lib.run(['xmp', 'enable', '--threshold', '0.3']);
+    const subjects = () => exiftoolTags(lib.path('dog.jpg.xmp'), 'XMP-dc:Subject')['XMP-dc:Subject'] ?? [];
+    assert.ok(subjects().includes('Dog'));
+
+    lib.run(['label', lib.path('dog.jpg'), '--reject', 'Dog']);
+    lib.run(['label', lib.path('dog.jpg'), '--add', 'Good boy']);
+    assert.ok(!subjects().includes('Dog'), subjects().join(', '));
+    assert.ok(subjects().includes('Good boy'), subjects().join(', '));
+    assert.deepEqual(JSON.parse(lib.run(['xmp', 'status', '--json']).stdout), {
+      settings: { enabled: true, threshold: 0.3, intoFiles: false, keepOriginal: true },
+      pending: 0,
+    });
+
+    lib.run(['xmp', 'disable']);
+    lib.run(['label', lib.path('dog.jpg'), '--add', 'Rex']);
+    assert.ok(!subjects().includes('Rex'), 'nothing is written once it is off');
+  });
+
+  it('writes into the photo files when asked, keeping the original, and leaves a read-only file as it was', () => {
+    const lib = library(['dog.jpg', 'parrot.jpg']);
+    exiftool('-q', '-overwrite_original', '-XMP-dc:Subject=Holiday', '-XMP-xmp:Rating=5', lib.path('dog.jpg'));
+    const dogBefore = readFileSync(lib.path('dog.jpg'));
+    const parrotBefore = readFileSync(lib.path('parrot.jpg'));
+    lib.run(['tag', lib.folder]);
+    chmodSync(lib.path('parrot.jpg'), 0o444);
+
+    const result = lib.run(['xmp', 'enable', '--threshold', '0.3', '--into-files'], 1);
+    assert.match(
+      result.stderr,
+      new RegExp(`failed: Cannot write into ${lib.path('parrot.jpg')}: the file is read-only`),
+    );
+    assert.ok(readFileSync(lib.path('parrot.jpg')).equals(parrotBefore), 'the read-only file is unchanged');
+    assert.ok(!existsSync(lib.path('parrot.jpg_original')));
+
+    const inFile = exiftoolTags(lib.path('dog.jpg'), 'XMP-dc:Subject', 'XMP-lr:HierarchicalSubject', 'XMP-xmp:Rating');
+    assert.equal(inFile['XMP-dc:Subject']![0], 'Holiday');
+    assert.ok(inFile['XMP-dc:Subject']!.includes('Dog'), inFile['XMP-dc:Subject']!.join(', '));
+    assert.ok(inFile['XMP-lr:HierarchicalSubject']!.includes('Phototag|Dog'));
+    assert.deepEqual(inFile['XMP-xmp:Rating'], ['5']);
+    assert.ok(readFileSync(lib.path('dog.jpg_original')).equals(dogBefore), 'ExifTool kept the original');
+    assert.ok(existsSync(lib.path('dog.jpg.xmp')), 'the sidecar is written too');
+
+    // Re-read after the write (the file changed), its own keywords stay the model's, the others' the file's.
+    lib.run(['tag', lib.folder]);
+    const dog = lib.show('dog.jpg');
+    assert.deepEqual(
+      [...dog.labels, ...dog.categories].filter((tag) => tag.source === 'file').map((tag) => tag.name),
+      ['Holiday'],
+    );
+  });
+});
