@@ -381,27 +381,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX removed_corrections_batch ON removed_corrections(removed_in);
   `,
-  // 12: corrections taken back (an own label the user rejects, `label --remove`) leave corrections, so they are no
-  // negative example and no history, but are kept here under the batch that took them back (removed_in): undoing
-  // that batch puts them back, as undo does with any other step.
-  `
-  CREATE TABLE removed_corrections (
-    removed_in INTEGER NOT NULL,
-    -- The correction's own id, which it takes again when it comes back, keeping its place among the others.
-    id INTEGER NOT NULL,
-    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    tag_kind TEXT NOT NULL,
-    label_id TEXT NOT NULL,
-    label_name TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    batch INTEGER NOT NULL,
-    model_id TEXT,
-    model_version TEXT,
-    model_score REAL
-  );
-  CREATE INDEX removed_corrections_batch ON removed_corrections(removed_in);
-  `,
+  // 11: tags that travel. Keywords already in a photo file or its XMP sidecar are the user's truth, as corrections
   // are, and are kept as corrections: rows of kind 'add' with source 'file' (batch 0, never undone), replaced when
   // the file is read again. So filters, counts, search and export treat them as the user's without a second
   // mechanism; the views now say which source a tag has ('user' or 'file'), and a user's later correction of a
