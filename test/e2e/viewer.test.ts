@@ -32,6 +32,8 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
   let served: ServedPage | undefined;
   let page: Page;
   const problems: string[] = [];
+  /** Photos the tests add through the sidebar, one a folder. */
+  let addedPhotos = 0;
   // Here, not in before(): tempDir's clean-up belongs to the suite.
   const dir = tempDir('phototag-e2e-viewer-');
   const photosDir = join(dir, 'Trip');
@@ -109,6 +111,26 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
     );
   }
 
+  /** Waits until the library holds `total` photos, every one tagged (or failed): the grid stops moving. */
+  async function tagged(total: number) {
+    // The page asks the server itself (its cookie carries the token).
+    await page.waitForFunction(
+      async (total) => {
+        const response = await fetch('api/summary', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{}',
+        });
+        const { result } = (await response.json()) as {
+          result: { counts: { total: number; done: number; failed: number } };
+        };
+        return result.counts.total === total && result.counts.done + result.counts.failed === total;
+      },
+      total,
+      { polling: 250, timeout: TAGGING_TIMEOUT },
+    );
+  }
+
   before(async () => {
     mkdirSync(photosDir);
     await sharp(photo('parrot.jpg'))
@@ -122,20 +144,7 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
     ({ server, page } = served);
     await api('addFolder', { path: photosDir });
     await page.goto(server.url);
-    // The page asks the server itself (its cookie carries the token) until every photo is tagged.
-    await page.waitForFunction(
-      async (total) => {
-        const response = await fetch('api/summary', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: '{}',
-        });
-        const { result } = (await response.json()) as { result: { counts: { done: number; failed: number } } };
-        return result.counts.done + result.counts.failed === total;
-      },
-      PHOTOS.length,
-      { polling: 250, timeout: TAGGING_TIMEOUT },
-    );
+    await tagged(PHOTOS.length);
     for (const { name } of PHOTOS) await cell(name).waitFor();
   });
 
@@ -177,14 +186,16 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
       await held;
       await route.continue();
     });
+    const dialog = viewer(TALL.name);
     try {
+      // A fresh page: the photo shown before must come over the network (routing keeps it out of the HTTP cache).
+      await page.reload();
       await cell(TALL.name).click();
-      const dialog = viewer(TALL.name);
       const thumbnail = dialog.locator('img[alt=""]');
-      await page.waitForFunction(
-        (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
-        await thumbnail.elementHandle(),
-      );
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('[role=dialog] img[alt=""]');
+        return img !== null && img.complete && img.naturalWidth > 0;
+      });
       assertShape(await boxOf(thumbnail), TALL, 'the thumbnail, scaled up to the fit');
       assertInside(await boxOf(thumbnail), { x: 0, y: 0, width: 1400, height: 900 }, 'the thumbnail');
       await dialog.getByRole('status', { name: 'Loading the full photo' }).waitFor();
@@ -192,10 +203,10 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
       await fullImageLoaded(dialog);
       await thumbnail.waitFor({ state: 'detached' });
       assert.equal(await shownImage(dialog).evaluate((img) => getComputedStyle(img).opacity), '1');
-      await closePhoto(dialog);
     } finally {
       release();
       await page.unroute(pattern);
+      if (await dialog.isVisible()) await closePhoto(dialog);
     }
   });
 
@@ -364,6 +375,8 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
       await sidebar()
         .getByRole('button', { name: new RegExp(`^${added}`) })
         .waitFor();
+      addedPhotos++;
+      await tagged(PHOTOS.length + addedPhotos);
       await assertNoSideways('the add-folder form');
 
       // Review, from the drawer: it opens over the closed drawer, whole.
@@ -379,8 +392,10 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
       await page.keyboard.press('Escape');
       await review.waitFor({ state: 'detached' });
 
-      // The photo view and a selection fit too.
-      const dialog = await openPhoto(WIDE.name);
+      // The photo view and a selection fit too: whichever photo the tile opens, as tagging may still reorder them.
+      await cell(WIDE.name).click();
+      const dialog = page.getByRole('dialog', { name: /^Photo / });
+      await fullImageLoaded(dialog);
       assertInside(await boxOf(shownImage(dialog)), window, 'the photo');
       for (const name of ['Close', 'Previous photo', 'Next photo']) {
         assertInside(await boxOf(dialog.getByRole('button', { name, exact: true })), window, name);
