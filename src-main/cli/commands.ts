@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
@@ -6,6 +7,7 @@ import type { Folder, PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import { Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
+import { defaultDatabasePath } from '../db/database.js';
 import { findModel } from '../models/model-catalog.js';
 import { isUnder } from '../library/folder-rules.js';
 import { versionInfo } from '../version.js';
@@ -108,16 +110,25 @@ async function agreed(question: string, option: { name: string; given: boolean }
 
 /**
  * Runs a command on the library. A command that only reads it opens it read-only: it works on a library it may
- * not write to, and changes nothing in it (no migration, no recovery of an interrupted run).
+ * not write to, and changes nothing in it (no migration, no recovery of an interrupted run). Only a command that
+ * 'creates' (tag, watch, serve) makes a new library, and says so; the others refuse a --db where there is none,
+ * so that a mistyped path is not taken for an empty library.
  */
 async function withLibrary<T>(
   context: CommandContext,
-  access: 'reads' | 'writes',
+  access: 'reads' | 'writes' | 'creates',
   use: (library: Library) => Promise<T>,
 ): Promise<T> {
-  const library = Library.open({ dbPath: context.dbPath, modelId: context.modelId, readonly: access === 'reads' });
+  const file = resolve(context.dbPath ?? defaultDatabasePath());
+  const created = !existsSync(file);
+  if (created && access !== 'creates' && context.dbPath !== undefined) {
+    throw new Error(`No library at ${file}: check the --db path, or create one with "phototag tag <folder>".`);
+  }
+  const library = Library.open({ dbPath: file, modelId: context.modelId, readonly: access === 'reads' });
   try {
-    return await use(library);
+    const result = await use(library);
+    if (created && access === 'creates') err(`Created a new library at ${file}.`);
+    return result;
   } finally {
     await library.close();
   }
@@ -225,10 +236,10 @@ function listFailures(library: Library, folders: Folder[]): number {
 }
 
 export const commands: Record<string, Command> = {
-  tag: (context) => withLibrary(context, 'writes', (library) => tagFolders(library, context.args, 'phototag tag')),
+  tag: (context) => withLibrary(context, 'creates', (library) => tagFolders(library, context.args, 'phototag tag')),
 
   watch: (context) =>
-    withLibrary(context, 'writes', async (library) => {
+    withLibrary(context, 'creates', async (library) => {
       await tagFolders(library, context.args, 'phototag watch');
       library.on('warning', (message) => err(`warning: ${message}`));
       const status = new StatusLine();
@@ -483,7 +494,7 @@ export const commands: Record<string, Command> = {
     }),
 
   serve: (context) =>
-    withLibrary(context, 'writes', async (library) => {
+    withLibrary(context, 'creates', async (library) => {
       if (context.args.length) throw new UsageError('serve takes no arguments; add folders in the web interface.');
       const { startWebServer } = await import('../web/web-server.js');
       // Before starting: the engine's first warnings (a library folder it skips) come while it starts.

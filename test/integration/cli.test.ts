@@ -256,6 +256,24 @@ describe('phototag usage', () => {
     assert.match(phototag(home, ['--help']).stdout, /Usage: phototag <command>/);
   });
 
+  it('refuses a --db where there is no library, and says so when tag creates one', () => {
+    const { home, folder } = setup([]);
+    const typo = join(home, 'libary.sqlite');
+    for (const args of [['show', folder], ['label', folder, '--confirm', 'Dog'], ['corrections']]) {
+      const result = phototag(home, [...args, '--db', typo]);
+      assert.equal(result.status, 1, args.join(' '));
+      assert.equal(
+        result.stderr,
+        `phototag: No library at ${typo}: check the --db path, or create one with "phototag tag <folder>".\n`,
+      );
+    }
+    assert.equal(existsSync(typo), false, 'nothing created');
+    const tagged = phototag(home, ['tag', folder, '--db', typo]);
+    assert.equal(tagged.status, 0, tagged.stderr);
+    assert.equal(tagged.stderr, `Created a new library at ${typo}.\n`);
+    assert.equal(phototag(home, ['tag', folder, '--db', typo]).stderr, '', 'said once');
+  });
+
   it('reports errors as one sentence, with the stack only under --verbose', () => {
     const home = tempDir();
     const missing = join(home, 'nowhere');
