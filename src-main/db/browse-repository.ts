@@ -131,6 +131,22 @@ const SORTS: Record<PhotoSort, SortOrder> = {
   },
 };
 
+/**
+ * The timeline of a filter without tags, month by month: from the newest month, each step finds the next older one
+ * with photos on photos_time_browse and counts the filter's photos in its range there. At a million photos it costs
+ * a third of grouping every photo by its month (which sorts them all); a tag's list is read once instead, so a tag
+ * filter groups.
+ */
+const monthHopSql = (where: string, descending: boolean) => `WITH RECURSIVE months(m) AS (
+    SELECT MAX(sort_at) / ${MONTH} FROM photos
+    UNION ALL
+    SELECT (SELECT MAX(sort_at) FROM photos WHERE sort_at < months.m * ${MONTH}) / ${MONTH} FROM months
+    WHERE months.m IS NOT NULL)
+  SELECT section, count FROM (SELECT m AS section, (SELECT COUNT(*) FROM photos p
+      WHERE p.sort_at >= m * ${MONTH} AND p.sort_at < (m + 1) * ${MONTH} AND ${where}) AS count
+    FROM months WHERE m IS NOT NULL)
+  WHERE count > 0 ORDER BY section ${descending ? 'DESC' : 'ASC'}`;
+
 /** "2024-05" for YYYYMM; null for the month of a photo whose date could not be read at all (sort_at 0). */
 const monthName = (month: number) =>
   month === 0 ? null : `${Math.floor(month / 100)}-${String(month % 100).padStart(2, '0')}`;
@@ -253,8 +269,12 @@ export class BrowseRepository {
       shape = {
         page: this.db.prepare(`SELECT p.id, p.path, p.status, p.error, p.fingerprint, ${order.key} AS sortKey
           ${from}${after ? ` AND ${order.after}` : ''} ORDER BY ${order.order} LIMIT @limit OFFSET @offset`),
-        timeline: this.db.prepare(`SELECT ${order.section} AS section, COUNT(*) AS count ${from}
-          GROUP BY section ORDER BY section ${order.descending ? 'DESC' : 'ASC'}`),
+        timeline: this.db.prepare(
+          filter.tags.length === 0 && sort !== 'found'
+            ? monthHopSql(where.join(' AND '), order.descending)
+            : `SELECT ${order.section} AS section, COUNT(*) AS count ${from}
+              GROUP BY section ORDER BY section ${order.descending ? 'DESC' : 'ASC'}`,
+        ),
         ids: this.db.prepare(`SELECT p.id ${from} ORDER BY p.id`).pluck(),
       };
       this.shapes.set(key, shape);
