@@ -82,9 +82,12 @@ export class CorrectionRepository {
       stashTag: prepare(`INSERT INTO removed_corrections (removed_in, id, photo_id, kind, tag_kind, label_id,
         label_name, created_at, batch, model_id, model_version, model_score) SELECT @batch, id, photo_id, kind,
         tag_kind, label_id, label_name, created_at, batch, model_id, model_version, model_score FROM corrections
-        WHERE photo_id = @photoId AND tag_kind = @tagKind AND label_id = @labelId`),
+        WHERE photo_id = @photoId AND tag_kind = @tagKind AND label_id = @labelId AND source = 'user'`),
+      // Only the user's word is taken back: a keyword of the photo's file stays the file's.
       deleteTag: prepare(`DELETE FROM corrections
-        WHERE photo_id = @photoId AND tag_kind = @tagKind AND label_id = @labelId`),
+        WHERE photo_id = @photoId AND tag_kind = @tagKind AND label_id = @labelId AND source = 'user'`),
+      hasFileTag: prepare(`SELECT EXISTS (SELECT 1 FROM corrections WHERE photo_id = @photoId AND tag_kind = @tagKind
+        AND label_id = @labelId AND source = 'file') AS held`).pluck(),
       lastRemoval: prepare('SELECT MAX(removed_in) AS batch FROM removed_corrections'),
       photosOfRemoval: prepare('SELECT DISTINCT photo_id AS photoId FROM removed_corrections WHERE removed_in = ?'),
       partsOfStep: prepare(`SELECT DISTINCT kind, label_name AS name FROM corrections WHERE batch = @batch
@@ -157,7 +160,9 @@ export class CorrectionRepository {
     // An own label is nothing but the user's word: rejecting it takes that back, it is no example of what it is not.
     if (kind === 'remove' || (kind === 'reject' && isOwnLabel(tag))) {
       this.statements.stashTag.run({ ...key, batch });
-      return this.statements.deleteTag.run(key).changes > 0;
+      const removed = this.statements.deleteTag.run(key).changes > 0;
+      // The photo's file still says so: a reject overrules that keyword, as it does a model's tag.
+      if (kind === 'remove' || this.statements.hasFileTag.get(key) === 0) return removed;
     }
     const latest = this.statements.latestKind.get(photoId, tag.kind, tag.id) as { kind: CorrectionKind } | undefined;
     if (latest?.kind === kind) return false;

@@ -102,6 +102,16 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     );
     assert.deepEqual(JSON.parse(lib.run(['corrections', '--json']).stdout), []);
 
+    // Rejected, a file's keyword is overruled (the file keeps it); undone, it is the file's again, not the user's.
+    const holiday = () => lib.show('dog.jpg').labels.filter((tag) => tag.name === 'Holiday');
+    lib.run(['label', lib.path('dog.jpg'), '--reject', 'Holiday']);
+    assert.deepEqual(holiday(), []);
+    lib.run(['undo']);
+    assert.deepEqual(
+      holiday().map((tag) => tag.source),
+      ['file'],
+    );
+
     // The user's truth in exports: corrections only, and the file's keywords are there.
     const out = join(lib.home, 'export');
     lib.run(['export', '--format', 'csv', '--out', out]);
