@@ -3,9 +3,11 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BrowseRepository } from '../db/browse-repository.js';
 import { userLabelId, type CorrectionAction as StoredAction } from '../db/correction-repository.js';
-import type { Folder } from '../db/photo-repository.js';
+import { FeatureRepository } from '../db/feature-repository.js';
+import type { Folder, PhotoRow } from '../db/photo-repository.js';
 import { ReviewRepository } from '../db/review-repository.js';
 import { exportDataset, ExportExistsError, ExportRefusedError, exportSourceOf } from '../export/dataset-export.js';
+import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
 import type { Library } from '../library/library.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
@@ -82,6 +84,7 @@ function describeIssues(error: z.ZodError): string {
 export class ApiService {
   private readonly browse: BrowseRepository;
   private readonly review: ReviewRepository;
+  private readonly features: FeatureRepository;
   /** The label set of each model that was active, read once. */
   private readonly labelSets = new Map<string, LabelSet>();
   /** The output folder of the export under way. */
@@ -97,6 +100,7 @@ export class ApiService {
   constructor(private readonly library: Library) {
     this.browse = new BrowseRepository(library.db);
     this.review = new ReviewRepository(library.db);
+    this.features = new FeatureRepository(library.db);
     const onProgress = (progress: Progress) => this.emit({ type: 'progress', progress });
     const onChanged = () => this.changed();
     const onWarning = (message: string) => this.warn(message);
@@ -132,6 +136,10 @@ export class ApiService {
       findTags: (request) => this.findTags(request.query, request.minScore, request.limit),
       reviewQueue: (request) => this.reviewQueue(request.exclude, request.limit),
       exportDataset: (request) => this.exportDataset(request),
+      similarPhotos: (request) => this.similarPhotos(request.id, request.limit),
+      duplicates: () => this.duplicates(),
+      suggestionQueue: (request) => this.suggestionQueue(request),
+      answerSuggestion: (request) => this.answerSuggestion(request),
       xmpSettings: () => this.library.xmp.status(),
       setXmpSettings: (request) => this.library.xmp.configure(request),
     };
@@ -355,10 +363,11 @@ export class ApiService {
     return { photos, next };
   }
 
-  private photo(id: number): ApiResult<'photo'> {
+  private async photo(id: number): Promise<ApiResult<'photo'>> {
     const row = this.library.repo.photoById(id);
     if (!row || row.status === 'missing') throw new ApiServiceError('not-found', `There is no photo with id ${id}.`);
     const photo = this.library.repo.withTags(row);
+    const suggested = (await suggestedTags(this.library, [id])).get(id) ?? [];
     return {
       id: photo.id,
       name: basename(photo.path),
@@ -377,6 +386,7 @@ export class ApiService {
       labels: photo.labels,
       categories: photo.categories,
       faces: photo.faces,
+      suggested,
       thumbVersion: photo.status === 'failed' ? null : thumbVersionOf(photo.fingerprint),
     };
   }
@@ -549,6 +559,76 @@ export class ApiService {
         margin: row.margin,
         labels: labels.get(row.id) ?? [],
       })),
+    };
+  }
+
+  private knownPhoto(id: number): PhotoRow {
+    const row = this.library.repo.photoById(id);
+    if (!row || row.status === 'missing') throw new ApiServiceError('not-found', `There is no photo with id ${id}.`);
+    return row;
+  }
+
+  private async similarPhotos(id: number, limit: number): Promise<ApiResult<'similarPhotos'>> {
+    const row = this.knownPhoto(id);
+    // A photo not tagged yet (or failed) simply has none yet.
+    if (row.status !== 'done') return { photos: [] };
+    const found = await similarPhotos(this.library, row, limit).catch((error: Error) => {
+      throw new ApiServiceError('refused', error.message);
+    });
+    return {
+      photos: found.map(({ photo, score }) => ({
+        id: photo.id,
+        name: basename(photo.path),
+        thumbVersion: thumbVersionOf(photo.fingerprint),
+        score,
+      })),
+    };
+  }
+
+  private async duplicates(): Promise<ApiResult<'duplicates'>> {
+    const groups = await duplicateGroups(this.library);
+    return {
+      groups: groups.map((group) =>
+        group.map((photo, i) => ({
+          id: photo.id,
+          name: basename(photo.path),
+          path: photo.path,
+          thumbVersion: thumbVersionOf(photo.fingerprint),
+          width: photo.width,
+          height: photo.height,
+          fileSize: photo.size,
+          best: i === 0,
+        })),
+      ),
+    };
+  }
+
+  private async suggestionQueue(request: ApiRequest<'suggestionQueue'>): Promise<ApiResult<'suggestionQueue'>> {
+    const { index, model } = this.library.similarity();
+    const labels = await index.learned(model);
+    const { left, suggestions } = await suggestedPhotos(this.library, request.label, request.limit, request.exclude);
+    return {
+      labels,
+      left,
+      suggestions: suggestions.map(({ photo, labelId, labelName, score }) => ({
+        id: photo.id,
+        name: basename(photo.path),
+        thumbVersion: thumbVersionOf(photo.fingerprint),
+        label: { kind: 'label', id: labelId, name: labelName },
+        score,
+      })),
+    };
+  }
+
+  /** A yes adds the label (an undoable correction); a no is remembered apart, as an own label cannot be rejected. */
+  private answerSuggestion(request: ApiRequest<'answerSuggestion'>): ApiResult<'answerSuggestion'> {
+    this.knownPhoto(request.photoId);
+    const tag = this.canonicalTag(request.label);
+    this.features.answer(request.photoId, tag.id, request.accept, request.score);
+    if (request.accept) this.library.repo.corrections.apply([request.photoId], { type: 'add', tag });
+    this.library.emit('changed');
+    return {
+      message: request.accept ? `Added ${tag.name}.` : `${tag.name} will not be suggested on this photo again.`,
     };
   }
 

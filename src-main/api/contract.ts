@@ -206,6 +206,31 @@ export const requestSchemas = {
     exclude: z.array(photoId).max(MAX_SELECTION).default([]),
     limit: z.number().int().min(1).max(100).default(20),
   }),
+  /** The photos that look most like this one, from their stored features, best first; the photo itself left out. */
+  similarPhotos: z.strictObject({ id: photoId, limit: z.number().int().min(1).max(200).default(12) }),
+  /** Groups of photos that are the same picture (resized, recompressed, cropped a little, brightened). */
+  duplicates: z.strictObject({}),
+  /**
+   * The review queue of learned labels ("Is this Rex?"): photos suggested one of the labels Phototag learned from
+   * the user's own labels and confirmed ones, most likely first; of one label, or of any with null. `exclude`
+   * leaves out photos already skipped in this session.
+   */
+  suggestionQueue: z.strictObject({
+    label: z.string().min(1).max(200).nullable().default(null),
+    exclude: z.array(photoId).max(MAX_SELECTION).default([]),
+    limit: z.number().int().min(1).max(100).default(20),
+  }),
+  /**
+   * Answers one suggestion: yes adds the label to the photo (marked as an accepted suggestion, which exports can
+   * tell), no rejects it there. Either is a correction like any other, undoable, and retrains the label.
+   */
+  answerSuggestion: z.strictObject({
+    photoId,
+    label: tagSchema,
+    accept: z.boolean(),
+    /** The suggestion's confidence, recorded with an accepted one. */
+    score: z.number().min(0).max(1),
+  }),
   /**
    * Writes the corrections (and optionally confident machine labels) as a dataset for retraining, into a folder on
    * the engine's machine; 'exportProgress' events follow it. A folder that holds an earlier export is refused with
@@ -438,7 +463,61 @@ export interface PhotoDetail {
   categories: TagScore[];
   /** How many people's faces the photo shows. */
   faces: number;
+  /** Learned labels suggested on the photo, most likely first: apart from its tags, never counted as them. */
+  suggested: SuggestedTag[];
   thumbVersion: string | null;
+}
+
+/** A label Phototag learned from the user's corrections, suggested on a photo with its confidence. */
+export interface SuggestedTag extends Score {
+  source: 'suggested';
+}
+
+/** A photo that looks like another, with the cosine similarity of their features (1: the same). */
+export interface SimilarPhoto {
+  id: number;
+  name: string;
+  thumbVersion: string | null;
+  score: number;
+}
+
+export interface DuplicatePhoto {
+  id: number;
+  name: string;
+  path: string;
+  thumbVersion: string | null;
+  width: number | null;
+  height: number | null;
+  /** Bytes. */
+  fileSize: number;
+  /** The one to keep: the most pixels, then the largest file. */
+  best: boolean;
+}
+
+export interface SuggestionItem {
+  id: number;
+  name: string;
+  thumbVersion: string | null;
+  /** The learned label suggested, and how sure its model is. */
+  label: Tag;
+  score: number;
+}
+
+export interface LearnedLabelInfo {
+  id: string;
+  name: string;
+  /** Photos the user gave it on. */
+  examples: number;
+  /** Photos it is suggested on now. */
+  suggested: number;
+}
+
+export interface SuggestionQueue {
+  /** Every learned label, for choosing a queue. */
+  labels: LearnedLabelInfo[];
+  /** Suggestions still to answer, the excluded ones aside (those shown included). */
+  left: number;
+  suggestions: SuggestionItem[];
 }
 
 export interface TagCount {
@@ -550,6 +629,11 @@ export interface ApiResults {
   findTags: FoundTags;
   reviewQueue: ReviewQueue;
   exportDataset: ExportSummary;
+  similarPhotos: { photos: SimilarPhoto[] };
+  duplicates: { groups: DuplicatePhoto[][] };
+  suggestionQueue: SuggestionQueue;
+  /** What was done, as a sentence ("Added Rex."); a yes is undone as any correction is, a no is no correction. */
+  answerSuggestion: { message: string };
   xmpSettings: XmpStatus;
   setXmpSettings: XmpStatus;
 }

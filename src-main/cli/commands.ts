@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import type { SuggestedTag } from '../api/contract.js';
+import { MIN_LABEL_EXAMPLES } from '../features/label-learner.js';
+import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
 import { resolve, sep } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
@@ -37,6 +40,8 @@ import {
 
 export interface CommandContext {
   args: string[];
+  /** suggestions, similar: at most this many photos. */
+  limit: number;
   dbPath?: string;
   modelId?: string;
   json: boolean;
@@ -135,7 +140,7 @@ async function withLibrary<T>(
 }
 
 /** The JSON contract of `show --json` and `search --json`, one element per photo. */
-export function photoJson(photo: TaggedPhoto) {
+export function photoJson(photo: TaggedPhoto, suggested?: SuggestedTag[]) {
   return {
     path: photo.path,
     model: photo.modelId,
@@ -143,6 +148,8 @@ export function photoJson(photo: TaggedPhoto) {
     labels: photo.labels,
     categories: photo.categories,
     faces: photo.faces,
+    // Learned labels, apart from the tags: a suggestion is not a tag until the user says yes.
+    ...(suggested ? { suggested } : {}),
     ...(photo.error ? { error: photo.error } : {}),
   };
 }
@@ -268,8 +275,10 @@ export const commands: Record<string, Command> = {
         failed ||= photo.status === 'failed';
         return library.repo.withTags(photo);
       };
-      if (context.json) await writeJsonArray(photos(), (photo) => photoJson(tagged(photo)));
-      else await writeLinesOf(photos(), (photo) => photoLines(tagged(photo)));
+      if (context.json) {
+        const suggested = await suggestedTags(library, null);
+        await writeJsonArray(photos(), (photo) => photoJson(tagged(photo), suggested.get(photo.id) ?? []));
+      } else await writeLinesOf(photos(), (photo) => photoLines(tagged(photo)));
       for (const path of unknown) err(`phototag: ${path} is not in the library; add its folder with "phototag tag".`);
       return unknown.length > 0 || failed ? 1 : 0;
     }),
@@ -436,6 +445,55 @@ export const commands: Record<string, Command> = {
       } finally {
         service.close();
       }
+    }),
+
+  suggestions: (context) =>
+    withLibrary(context, 'reads', async (library) => {
+      const [text, ...extra] = context.args;
+      if (!text || extra.length) throw new UsageError('suggestions takes one label (e.g. "Rex").');
+      const tag = library.resolveTag(text);
+      const { index, model } = library.similarity();
+      const learned = (await index.learned(model)).find((label) => label.id === tag.id);
+      const { suggestions } = await suggestedPhotos(library, tag.id, context.limit);
+      const rows = suggestions.map(({ photo, score }) => ({ path: photo.path, score }));
+      if (context.json) await writeJsonArray(rows, (row) => row);
+      else await writeLinesOf(rows, (row) => [`${percent(row.score).padStart(4)}  ${row.path}`]);
+      if (!learned) {
+        err(
+          `Phototag has not learned ${tag.name} yet: give it to at least ${MIN_LABEL_EXAMPLES} tagged photos ` +
+            '(phototag label <photo...> --add or --confirm).',
+        );
+      } else if (rows.length === 0) err(`No photo looks like your ${tag.name} photos enough to suggest it.`);
+      return 0;
+    }),
+
+  similar: (context) =>
+    withLibrary(context, 'reads', async (library) => {
+      const [path, ...extra] = context.args;
+      if (!path || extra.length) throw new UsageError('similar takes one photo.');
+      const photo = library.repo.photoByPath(resolve(path));
+      if (!photo || photo.status === 'missing') {
+        throw new Error(`${resolve(path)} is not in the library; add its folder with "phototag tag".`);
+      }
+      const rows = (await similarPhotos(library, photo, context.limit)).map((hit) => ({
+        path: hit.photo.path,
+        score: hit.score,
+      }));
+      if (context.json) await writeJsonArray(rows, (row) => row);
+      else await writeLinesOf(rows, (row) => [`${percent(row.score).padStart(4)}  ${row.path}`]);
+      return 0;
+    }),
+
+  duplicates: (context) =>
+    withLibrary(context, 'reads', async (library) => {
+      if (context.args.length) throw new UsageError('duplicates takes no arguments.');
+      const groups = (await duplicateGroups(library)).map((group) => group.map((photo) => photo.path));
+      if (context.json) await writeJsonArray(groups, (group) => group);
+      else {
+        await writeLinesOf(groups, ([best, ...copies]) => [`${best}  (keep: the most pixels)`, ...copies, '']);
+        if (groups.length === 0) err('No two photos of the library are the same picture.');
+      }
+      return 0;
     }),
 
   corrections: (context) =>

@@ -24,6 +24,9 @@ Commands:
                                --remove takes your corrections of a tag back; a folder: asks, or --all
   undo                         take back the latest correction, as the app's Undo does
   corrections                  list every correction (--json)
+  suggestions <label>          photos a learned own label is suggested on, best first (--limit N, --json)
+  similar <photo>              the photos that look most like this one, best first (--limit N, --json)
+  duplicates                   groups of photos that are the same picture, the one to keep first (--json)
   export --format imagefolder|csv|jsonl --out <dir>
                                export the corrections as a dataset to retrain a model
   xmp enable [--threshold S] [--into-files] [--overwrite-original] | disable
@@ -39,6 +42,7 @@ Options:
   --port <N>         serve: the port to listen on (default 8417; 0 picks a free one)
   --host <H>         serve: the address to listen on (default 127.0.0.1); on any address, the browser
                      needs the access token in the link serve prints
+  --limit <N>        suggestions, similar: at most N photos (default 20)
   --into <dir>       models pull: install into this models folder instead of the per-user one
                      (e.g. "models" before "npm run dist" to ship the model in the app)
   --all              label: correct every photo of a folder named, without asking
@@ -89,6 +93,7 @@ function parse(argv: string[]) {
         port: { type: 'string' },
         host: { type: 'string' },
         into: { type: 'string' },
+        limit: { type: 'string' },
         confirm: { type: 'string' },
         reject: { type: 'string' },
         add: { type: 'string' },
@@ -175,6 +180,7 @@ export async function main(argv: string[]): Promise<number> {
       port: numberOption(values.port, '--port', 0, 65535, true),
       host: values.host,
       into: values.into,
+      limit: numberOption(values.limit, '--limit', 1, 10_000, true) ?? 20,
       label: {
         confirm: values.confirm,
         reject: values.reject,

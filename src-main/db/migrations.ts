@@ -447,6 +447,31 @@ export const MIGRATIONS: readonly string[] = [
     )
     .join('\n  ')}
   `,
+  // 12: what a photo looks like, kept. features holds each photo's pooled feature vector from the library's model
+  // (int8 codes with one scale per vector: 1,280 bytes for MobileNetV2), under that model's id and version, and a
+  // 64-bit difference hash of the picture: similar photos, near-duplicates and the own labels Phototag learns read
+  // them. suggestion_answers keeps the user's yes or no to a learned label's suggestion on a photo: a no is never
+  // suggested again, and exports mark a label the user said yes to.
+  `
+  CREATE TABLE features (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    scale REAL NOT NULL,
+    codes BLOB NOT NULL,
+    image_hash TEXT NOT NULL,
+    stored_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE suggestion_answers (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    label_id TEXT NOT NULL,
+    accepted INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+    score REAL NOT NULL,
+    answered_at INTEGER NOT NULL,
+    PRIMARY KEY (photo_id, label_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that

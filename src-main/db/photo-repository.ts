@@ -1,6 +1,7 @@
 import { sep } from 'node:path';
 import { isShown, type FolderInfo, type StatusCounts, type TagRef } from '../api/contract.js';
 import { TOP_LABELS, type Classification, type Score } from '../classifier/scoring.js';
+import { quantize } from '../features/feature-vector.js';
 import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
 import { taggerSignature, type TaggerRef } from '../taggers/tagger-plan.js';
 import { CorrectionRepository, type EffectiveTag, type Tag } from './correction-repository.js';
@@ -204,6 +205,12 @@ export class PhotoRepository {
           AND (model_id IN (SELECT value FROM json_each(@ran)) OR model_id NOT IN (SELECT value FROM json_each(@kept)))`),
       },
       deleteFaces: prepare('DELETE FROM faces WHERE photo_id = ?'),
+      upsertFeatures: prepare(`INSERT INTO features (photo_id, model_id, model_version, scale, codes, image_hash,
+        stored_at) VALUES (@photoId, @modelId, @modelVersion, @scale, @codes, @imageHash, @now)
+        ON CONFLICT (photo_id) DO UPDATE SET model_id = excluded.model_id, model_version = excluded.model_version,
+          scale = excluded.scale, codes = excluded.codes, image_hash = excluded.image_hash,
+          stored_at = excluded.stored_at`),
+      deleteFeatures: prepare('DELETE FROM features WHERE photo_id = ?'),
       faceCount: prepare('SELECT COUNT(*) AS n FROM faces WHERE photo_id = ?'),
       // A secondary tagger's category may be one the library's model has too ("people"): the higher score stays.
       upsertCategory: prepare(`INSERT INTO category_scores (photo_id, model_id, model_version, category_id,
@@ -413,7 +420,14 @@ export class PhotoRepository {
       entries
         .filter(({ photo, metadata, tags }) =>
           tags.classification
-            ? this.saveTagged(photo, metadata, model, tags.classification, { results: tags.results, taggers })
+            ? this.saveTagged(
+                photo,
+                metadata,
+                model,
+                tags.classification,
+                { results: tags.results, taggers },
+                tags.imageHash,
+              )
             : this.saveFilledIn(photo, metadata, model, { results: tags.results, taggers }),
         )
         .map((entry) => entry.photo),
@@ -421,8 +435,9 @@ export class PhotoRepository {
   }
 
   /**
-   * Stores one photo's results, the library model's and the secondary taggers', and marks it done, in one
-   * transaction with nothing of its previous tagging left; false when the photo is no longer that file.
+   * Stores one photo's results, the library model's (with its feature vector and `imageHash`, when the model has
+   * features) and the secondary taggers', and marks it done, in one transaction with nothing of its previous
+   * tagging left; false when the photo is no longer that file.
    */
   saveTagged(
     photo: ClaimedPhoto,
@@ -430,6 +445,7 @@ export class PhotoRepository {
     model: ModelRef,
     result: Classification,
     secondary: SecondaryResults = { results: [], taggers: [] },
+    imageHash?: string,
   ): boolean {
     const s = this.statements;
     return this.db.transaction(() => {
@@ -444,8 +460,27 @@ export class PhotoRepository {
         s.insertCategory.run(photo.id, model.id, model.version, category.id, category.name, category.score);
       }
       this.storeSecondary(photo.id, secondary.results);
+      this.storeFeatures(photo.id, model, result.features, imageHash);
       return true;
     })();
+  }
+
+  /** A model without a features output leaves the photo without features, never with another model's. */
+  private storeFeatures(photoId: number, model: ModelRef, vector?: Float32Array, imageHash?: string): void {
+    if (!vector || !imageHash) {
+      this.statements.deleteFeatures.run(photoId);
+      return;
+    }
+    const { scale, codes } = quantize(vector);
+    this.statements.upsertFeatures.run({
+      photoId,
+      modelId: model.id,
+      modelVersion: model.version,
+      scale,
+      codes: Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength),
+      imageHash,
+      now: Date.now(),
+    });
   }
 
   /**
@@ -529,6 +564,7 @@ export class PhotoRepository {
       if (saved.changes === 0) return false;
       this.statements.deletePredictions.run(photo.id);
       this.statements.deleteCategories.run(photo.id);
+      this.statements.deleteFeatures.run(photo.id);
       return true;
     })();
   }

@@ -7,11 +7,13 @@ import sharp from 'sharp';
 import type { ClassifierInfo } from '../classifier/classifier.js';
 import { classifierOnly, taggerPlan } from '../taggers/tagger-plan.js';
 import { TaggerWorker } from '../taggers/tagger-worker-client.js';
+import { SimilarityIndex } from '../features/similarity-index.js';
 import { defaultDatabasePath, openDatabase, type Db } from '../db/database.js';
 import {
   PhotoRepository,
   type Folder,
   type FolderRemoval,
+  type ModelRef,
   type PhotoRow,
   type ScannedFile,
 } from '../db/photo-repository.js';
@@ -122,6 +124,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   private pipeline: TaggingPipeline | undefined;
   private watcher: FolderWatcher | undefined;
   private taggingLock: TaggingLock | undefined;
+  private similarityIndex: SimilarityIndex | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
 
@@ -200,6 +203,16 @@ export class Library extends EventEmitter<LibraryEvents> {
     const entry = chooseModel(this.models(), id);
     this.repo.setSetting(MODEL_SETTING, id);
     return entry;
+  }
+
+  /**
+   * Similar photos, near-duplicates and learned labels over the features of the active model (a worker thread,
+   * started on first use), and the model those features must come from.
+   */
+  similarity(): { index: SimilarityIndex; model: ModelRef } {
+    const { manifest } = this.activeModel();
+    this.similarityIndex ??= new SimilarityIndex({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
+    return { index: this.similarityIndex, model: { id: manifest.id, version: manifest.version } };
   }
 
   async classifierInfo(): Promise<ClassifierInfo> {
@@ -452,6 +465,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.pipeline?.whenIdle();
     await this.watcher?.close();
     await this.classifier?.dispose();
+    await this.similarityIndex?.dispose();
     await this.xmp.close();
     this.taggingLock?.release();
     this.db.close();

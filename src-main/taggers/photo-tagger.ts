@@ -5,6 +5,7 @@ import { createSession } from '../classifier/execution-providers.js';
 import type * as ort from '../classifier/onnxruntime.js';
 import type { Classification } from '../classifier/scoring.js';
 import { detectFaces, facePixels } from '../faces/face-detector.js';
+import { differenceHash } from '../features/feature-vector.js';
 import { peopleFaces, peopleTags, undecidedFaces } from '../faces/people-rules.js';
 import type { Face } from '../faces/yunet.js';
 import { toModelInput, type DecodedPhoto, type RawPixels } from '../imaging/decode.js';
@@ -54,6 +55,8 @@ export interface TaggerResult {
 export interface PhotoTags {
   /** The library model's result; absent when only secondary taggers ran. */
   classification?: Classification;
+  /** The picture's difference hash (see differenceHash), beside the library model's result. */
+  imageHash?: string;
   results: TaggerResult[];
 }
 
@@ -133,6 +136,7 @@ export class PhotoTagger {
       const wanted = (tagger: TaggerRef) => photo.run.primary || photo.run.taggers.includes(tagger.id);
       results.push({
         classification,
+        imageHash: classification && (await differenceHash(photo)),
         results: await this.secondary(photo, categories, wanted, index >= 0 ? inputs[index] : undefined),
       });
     }
