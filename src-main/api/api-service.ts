@@ -8,7 +8,8 @@ import type { Folder, PhotoRow } from '../db/photo-repository.js';
 import { ReviewRepository } from '../db/review-repository.js';
 import { exportDataset, ExportExistsError, ExportRefusedError, exportSourceOf } from '../export/dataset-export.js';
 import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
-import type { Library } from '../library/library.js';
+import { folderJoinNote, type FolderJoin, type Library } from '../library/library.js';
+import { expandHome } from '../library/folder-rules.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import {
@@ -115,6 +116,7 @@ export class ApiService {
     this.handlers = {
       summary: () => this.summary(),
       addFolder: (request) => this.addFolder(request.path),
+      folderSuggestions: () => this.library.folderSuggestions(),
       removeFolder: (request) => this.removeFolder(request.folderId),
       queryPhotos: (request) => this.queryPhotos(request),
       timeline: (request) => this.browse.timeline(request.filter, request.sort),
@@ -306,22 +308,26 @@ export class ApiService {
     };
   }
 
-  private addFolder(path: string): { folder: FolderInfo } {
-    if (!isAbsolute(path)) {
+  private addFolder(path: string): ApiResult<'addFolder'> {
+    // Relative to what? The engine's working folder means nothing to whoever typed it.
+    if (!isAbsolute(expandHome(path))) {
       throw new ApiServiceError('bad-request', `"${path}" is not a full path; give the folder's absolute path.`);
     }
-    let folder: Folder;
+    let joined: FolderJoin;
     try {
-      folder = this.library.addFolder(path);
+      joined = this.library.joinFolder(path);
     } catch (error) {
       throw new ApiServiceError('refused', (error as Error).message);
     }
-    this.background(async () => {
-      await this.library.watchFolder(folder);
-      await this.library.scan(folder);
-      await this.library.tag();
-    });
-    return { folder: this.folderInfo(folder) };
+    const { folder, outcome, absorbed } = joined;
+    if (outcome === 'added' || outcome === 'merged') {
+      this.background(async () => {
+        await this.library.watchFolder(folder, absorbed);
+        await this.library.scan(folder);
+        await this.library.tag();
+      });
+    }
+    return { folder: this.folderInfo(folder), note: folderJoinNote(joined) };
   }
 
   private async removeFolder(folderId: number): Promise<ApiResult<'removeFolder'>> {

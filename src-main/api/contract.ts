@@ -147,8 +147,14 @@ export type XmpSettings = z.infer<typeof xmpSettingsSchema>;
 export const requestSchemas = {
   /** Counts, folders with their progress, the model and execution provider, watch mode, recent warnings. */
   summary: z.strictObject({}),
-  /** Adds a folder by its path on the engine's machine, then scans, watches and tags it in the background. */
+  /**
+   * Adds a folder by its path on the engine's machine (`~` is the home folder), then scans, watches and tags it in
+   * the background. A folder inside a library folder is already in the library; one holding library folders takes
+   * them in, with their photos as they are.
+   */
   addFolder: z.strictObject({ path: z.string().trim().min(1, 'path must not be empty').max(4096) }),
+  /** Folders to offer in the add-folder form: added before (removed ones too), and where photos usually are. */
+  folderSuggestions: z.strictObject({}),
   removeFolder: z.strictObject({ folderId: photoId }),
   /**
    * One page of the photos matching a filter in `sort` order: those after the cursor `after` (from the start when
@@ -614,7 +620,10 @@ export interface XmpStatus {
 
 export interface ApiResults {
   summary: LibrarySummary;
-  addFolder: { folder: FolderInfo };
+  /** `note`: what became of it when it was not simply added ("already in the library"); null when it was. */
+  addFolder: { folder: FolderInfo; note: string | null };
+  /** Paths on the engine's machine, none of them a library folder now. */
+  folderSuggestions: { recent: string[]; suggested: string[] };
   /** What left the library: its photos, of which `corrected` carried corrections (kept for a re-add). */
   removeFolder: { removed: true; photos: number; corrected: number };
   queryPhotos: PhotoPage;

@@ -7,7 +7,7 @@ import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
 import type { Folder, PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
-import { Library } from '../library/library.js';
+import { folderJoinNote, Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
 import { defaultDatabasePath } from '../db/database.js';
@@ -190,7 +190,10 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
   if (folders.length === 0) throw new UsageError('Name at least one folder to tag.');
   // Before anything is added or scanned: a library that another Phototag is tagging is left as it is.
   library.claimTagging(holder);
-  const added = folders.map((folder) => library.addFolder(folder));
+  const joins = folders.map((folder) => library.joinFolder(folder));
+  for (const note of joins.map(folderJoinNote)) if (note) out(note);
+  // Each library folder once: two of the folders named may be in the same one.
+  const added = [...new Map(joins.map(({ folder }) => [folder.id, folder])).values()];
   const status = new StatusLine();
   status.show('Scanning...');
   let found = 0;

@@ -163,6 +163,7 @@ export class PhotoRepository {
            WHERE p.folder_id = @id AND c.source = 'user') AS corrected
         FROM photos WHERE folder_id = @id AND status != 'missing'`),
       deleteFolder: prepare('DELETE FROM folders WHERE id = ?'),
+      moveFolderPhotos: prepare('UPDATE photos SET folder_id = ? WHERE folder_id = ?'),
       photoByPath: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE path = ?`),
       photoById: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`),
       insertPhoto: prepare('INSERT INTO photos (folder_id, path, size, mtime_ms) VALUES (?, ?, ?, ?)'),
@@ -261,9 +262,20 @@ export class PhotoRepository {
     };
   }
 
-  addFolder(path: string): Folder {
-    this.statements.insertFolder.run(path, Date.now());
-    return this.statements.folderByPath.get(path) as Folder;
+  /**
+   * Adds a folder; the folders of `absorbed` (below it) become part of it, in one transaction: their photos move
+   * into it as they are, with their tags and corrections, and the folders leave.
+   */
+  addFolder(path: string, absorbed: readonly Folder[] = []): Folder {
+    return this.db.transaction(() => {
+      this.statements.insertFolder.run(path, Date.now());
+      const folder = this.statements.folderByPath.get(path) as Folder;
+      for (const inner of absorbed) {
+        this.statements.moveFolderPhotos.run(folder.id, inner.id);
+        this.statements.deleteFolder.run(inner.id);
+      }
+      return folder;
+    })();
   }
 
   folders(): Folder[] {

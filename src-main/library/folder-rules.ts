@@ -1,5 +1,6 @@
-import { realpathSync, statfsSync } from 'node:fs';
-import { parse, sep } from 'node:path';
+import { readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, parse, resolve, sep } from 'node:path';
 
 /**
  * Linux file systems that hold kernel state, never photos, by their statfs f_type (linux/magic.h). Walking one is
@@ -85,4 +86,43 @@ export function systemFolderReason(path: string): string | undefined {
   const name =
     fileSystemName(real) ?? SYSTEM_PATHS.find(([folder]) => isUnder(comparable(real), comparable(folder)))?.[1];
   return name ? `it is a system folder (${name}), not a photo folder` : undefined;
+}
+
+/**
+ * The path with a leading `~` (alone, or before a separator) made the home folder, as a shell does: a folder typed
+ * into the web form or quoted on the command line means the same as one the shell expanded.
+ */
+export function expandHome(path: string, home = homedir()): string {
+  return path === '~' || path.startsWith('~/') || path.startsWith(`~${sep}`) ? join(home, path.slice(1)) : path;
+}
+
+const isFolder = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** XDG_PICTURES_DIR from the environment or from ~/.config/user-dirs.dirs (the desktop's "Pictures", localized). */
+function xdgPicturesDir(env: NodeJS.ProcessEnv, home: string): string | undefined {
+  let value = env.XDG_PICTURES_DIR;
+  if (!value) {
+    try {
+      const dirs = readFileSync(join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'user-dirs.dirs'), 'utf8');
+      value = /^XDG_PICTURES_DIR="(.*)"$/m.exec(dirs)?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+  return value ? resolve(home, value.replace(/^\$HOME(?=\/|$)/, home)) : undefined;
+}
+
+/**
+ * Where photos usually are on this machine, for the add-folder form to offer: the desktop's pictures folder, then
+ * ~/Pictures and ~/Photos; only folders that exist, each once.
+ */
+export function suggestedFolders(env: NodeJS.ProcessEnv = process.env, home = homedir()): string[] {
+  const candidates = [xdgPicturesDir(env, home), join(home, 'Pictures'), join(home, 'Photos')];
+  return [...new Set(candidates.filter((path): path is string => path !== undefined && isFolder(path)))];
 }

@@ -20,7 +20,7 @@ import {
 import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
 import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
-import { systemFolderReason } from './folder-rules.js';
+import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
@@ -68,6 +68,40 @@ interface LibraryEvents {
 }
 
 const MODEL_SETTING = 'model';
+/** Folders added to the library, removed ones too, newest first, as a JSON array: the add-folder form offers them. */
+const RECENT_FOLDERS_SETTING = 'recent-folders';
+const RECENT_FOLDERS = 10;
+
+/** How a folder joined the library (see Library.joinFolder). */
+export interface FolderJoin {
+  /** The folder asked for, made absolute. */
+  path: string;
+  /** The library folder that holds it now. */
+  folder: Folder;
+  /**
+   * added: a new library folder. already: it was one. inside: a library folder holds it already. merged: a new
+   * library folder that took in the library folders below it (`absorbed`), their photos kept as they were.
+   */
+  outcome: 'added' | 'already' | 'inside' | 'merged';
+  absorbed: string[];
+}
+
+/** What the user is told of a folder added: null when it simply joined. */
+export function folderJoinNote(join: FolderJoin): string | null {
+  switch (join.outcome) {
+    case 'added':
+      return null;
+    case 'already':
+      return `${join.path} is already in the library.`;
+    case 'inside':
+      return `${join.path} is already in the library, inside ${join.folder.path}.`;
+    case 'merged':
+      return (
+        `${join.path} now holds the library folder${join.absorbed.length === 1 ? '' : 's'} ` +
+        `${join.absorbed.join(', ')}, with their photos, tags and corrections.`
+      );
+  }
+}
 /** Set once the thumbnails folder has been swept whole (libraries from before thumbnails were removed with photos). */
 const THUMBNAILS_SWEPT_SETTING = 'thumbnails-swept';
 /** The FAILURE_RULES the library's failed photos were last read under. */
@@ -243,16 +277,54 @@ export class Library extends EventEmitter<LibraryEvents> {
     return { classifier: this.classifier, pipeline: this.pipeline };
   }
 
-  /** Adds a folder (an absolute, existing directory, neither the file system's root nor a system one) to the library. */
+  /** Adds a folder to the library (see joinFolder) and returns the library folder that holds it. */
   addFolder(path: string): Folder {
-    const absolute = resolve(path);
+    return this.joinFolder(path).folder;
+  }
+
+  /**
+   * Adds a folder (an existing directory, neither the file system's root nor a system one; `~` is the home folder)
+   * to the library, so that no photo is in two library folders: a folder inside a library folder is already there,
+   * and a folder holding library folders takes them in, their photos kept as they are (nothing is read again).
+   */
+  joinFolder(path: string): FolderJoin {
+    const absolute = resolve(expandHome(path));
     if (!existsSync(absolute)) throw new Error(`Cannot add ${absolute}: it does not exist.`);
     if (!isDirectory(absolute)) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
     const refusal = systemFolderReason(absolute);
     if (refusal) throw new Error(`Cannot add ${absolute}: ${refusal}.`);
-    const folder = this.repo.addFolder(absolute);
+    const folders = this.repo.folders();
+    const holder = folders.find((folder) => isUnder(absolute, folder.path));
+    if (holder) {
+      return { path: absolute, folder: holder, outcome: holder.path === absolute ? 'already' : 'inside', absorbed: [] };
+    }
+    const inner = folders.filter((folder) => isUnder(folder.path, absolute));
+    const folder = this.repo.addFolder(absolute, inner);
+    this.rememberFolder(absolute);
     this.emit('changed');
-    return folder;
+    const outcome = inner.length > 0 ? 'merged' : 'added';
+    return { path: absolute, folder, outcome, absorbed: inner.map((f) => f.path) };
+  }
+
+  /** Folders to offer when adding one: those added before (removed ones too), and where photos usually are. */
+  folderSuggestions(): { recent: string[]; suggested: string[] } {
+    const known = new Set(this.repo.folders().map((folder) => folder.path));
+    const fresh = (path: string) => !known.has(path);
+    return { recent: this.recentFolders().filter(fresh), suggested: suggestedFolders().filter(fresh) };
+  }
+
+  private recentFolders(): string[] {
+    try {
+      const paths = JSON.parse(this.repo.getSetting(RECENT_FOLDERS_SETTING) ?? '[]') as unknown;
+      return Array.isArray(paths) ? paths.filter((path): path is string => typeof path === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private rememberFolder(path: string): void {
+    const recent = [path, ...this.recentFolders().filter((known) => known !== path)].slice(0, RECENT_FOLDERS);
+    this.repo.setSetting(RECENT_FOLDERS_SETTING, JSON.stringify(recent));
   }
 
   /**
@@ -280,6 +352,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.watcher?.remove(folder.path);
     const removal = this.repo.folderRemoval(folder.id);
     this.repo.removeFolder(folder.id);
+    this.rememberFolder(folder.path);
     this.emit('changed');
     await this.sweepThumbnails();
     return removal;
@@ -433,7 +506,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     for (const folder of this.workingFolders()) await this.watcher.add(folder.path);
   }
 
-  async watchFolder(folder: Folder): Promise<void> {
+  /** Watches a folder just added; the watches of the library folders it took in give way to its own. */
+  async watchFolder(folder: Folder, absorbed: readonly string[] = []): Promise<void> {
+    for (const path of absorbed) await this.watcher?.remove(path);
     await this.watcher?.add(folder.path);
   }
 

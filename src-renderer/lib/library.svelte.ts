@@ -108,9 +108,11 @@ export class LibraryState {
     }
   }
 
-  async addFolder(path: string): Promise<void> {
-    await this.client.call('addFolder', { path });
+  /** Adds a folder; resolves with what became of it when it was not simply added ("already in the library"). */
+  async addFolder(path: string): Promise<string | null> {
+    const { note } = await this.client.call('addFolder', { path });
     await this.refresh();
+    return note;
   }
 
   async removeFolder(folderId: number): Promise<void> {

@@ -26,12 +26,18 @@ export function assertBuilt(): void {
 }
 
 /** Starts `phototag serve` as a child process on a free port and resolves with the URL it prints. */
-export async function startServe(options: { dbPath: string; home: string; args?: string[] }): Promise<ServeProcess> {
+export async function startServe(options: {
+  dbPath: string;
+  home: string;
+  args?: string[];
+  /** Variables on top of this process's (HOME, say). */
+  env?: NodeJS.ProcessEnv;
+}): Promise<ServeProcess> {
   assertBuilt();
   const child = spawn(
     process.execPath,
     [join(ROOT, 'bin', 'phototag.js'), 'serve', '--db', options.dbPath, '--port', '0', ...(options.args ?? [])],
-    { env: { ...process.env, PHOTOTAG_HOME: options.home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, PHOTOTAG_HOME: options.home, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -111,8 +117,13 @@ export async function startServedPage(options: {
   dir: string;
   problems: string[];
   allowedErrors: RegExp;
+  env?: NodeJS.ProcessEnv;
 }): Promise<ServedPage> {
-  const server = await startServe({ dbPath: join(options.dir, 'library.sqlite'), home: join(options.dir, 'home') });
+  const server = await startServe({
+    dbPath: join(options.dir, 'library.sqlite'),
+    home: join(options.dir, 'home'),
+    env: options.env,
+  });
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();

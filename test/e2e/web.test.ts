@@ -115,7 +115,7 @@ describe('web mode in Chromium, over the real engine', () => {
   });
 
   it('adds a folder by its path on the server, and tagging progress runs to completion', async () => {
-    await page.getByRole('textbox', { name: 'Folder path on the server' }).fill(photosDir);
+    await page.getByRole('combobox', { name: 'Folder path on the server' }).fill(photosDir);
     await page.getByRole('button', { name: 'Add folder' }).click();
     await page.getByRole('button', { name: 'My Photos', exact: false }).first().waitFor();
     const tagged = photoCount - HOSTILE.length;
@@ -533,6 +533,49 @@ describe('a library of 300,000 photos in Chromium, by time', () => {
   });
 
   it('ran without page errors', () => {
+    assert.deepEqual(problems, []);
+  });
+});
+
+describe('adding a folder in the web form', () => {
+  const dir = tempDir('phototag-e2e-folders-');
+  // The server's user: a home folder with the usual places for photos.
+  const home = join(dir, 'user');
+  const problems: string[] = [];
+  let served: ServedPage | undefined;
+
+  before(async () => {
+    for (const folder of ['Pictures', 'Photos']) mkdirSync(join(home, folder), { recursive: true });
+    copyFileSync(join(PHOTOS_DIR, 'dog.jpg'), join(home, 'Pictures', 'dog.jpg'));
+    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/, env: { HOME: home } });
+    await served.page.goto(served.server.url);
+  });
+
+  after(() => stopServedPage(served));
+
+  it('offers the usual folders, takes "~/Pictures" as typed, and says when a folder is in the library already', async () => {
+    const { page } = served!;
+    const offered = page.getByTestId('folder-suggestions').locator('option');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="folder-suggestions"] option').length > 0);
+    assert.deepEqual(await offered.evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)), [
+      join(home, 'Pictures'),
+      join(home, 'Photos'),
+    ]);
+    const addFolder = async (typed: string) => {
+      // A combobox: the path field offers folders as it is typed in.
+      const path = page.getByRole('combobox', { name: 'Folder path on the server' });
+      await path.fill(typed);
+      await path.press('Enter');
+    };
+    await addFolder('~/Pictures');
+    await page.getByRole('button', { name: 'Pictures', exact: false }).first().waitFor();
+    // Now the sidebar's form, behind its button.
+    await page.getByRole('button', { name: 'Add a folder' }).click();
+    await addFolder('~/Pictures');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${join(home, 'Pictures')} is already in the library.` })
+      .waitFor();
     assert.deepEqual(problems, []);
   });
 });

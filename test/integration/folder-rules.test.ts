@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ApiService, ApiServiceError } from '../../src-main/api/api-service.js';
 import type { ApiEvent } from '../../src-main/api/contract.js';
-import { systemFolderReason } from '../../src-main/library/folder-rules.js';
-import { Library } from '../../src-main/library/library.js';
+import { expandHome, suggestedFolders, systemFolderReason } from '../../src-main/library/folder-rules.js';
+import { folderJoinNote, Library } from '../../src-main/library/library.js';
 import { phototag } from '../cli.js';
 import { photo, tempDir } from '../helpers.js';
 
@@ -109,5 +109,128 @@ describe('folders that are not photo folders', () => {
         assert.equal(library.repo.counts().total, 1);
       },
     );
+  });
+});
+
+describe('folders that overlap', () => {
+  const tagged = async (library: Library) => {
+    for (const folder of library.repo.folders()) await library.scan(folder);
+    return library.tag();
+  };
+
+  it('a subfolder of a library folder is already in it; a parent takes its library subfolders in, as they are', async () => {
+    const dir = tempDir();
+    const pictures = join(dir, 'Pictures');
+    const trip = join(pictures, 'trip');
+    mkdirSync(trip, { recursive: true });
+    copyFileSync(photo('dog.jpg'), join(trip, 'dog.jpg'));
+    copyFileSync(photo('parrot.jpg'), join(pictures, 'parrot.jpg'));
+    const library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    try {
+      assert.equal(library.joinFolder(trip).outcome, 'added');
+      assert.equal((await tagged(library)).tagged, 1);
+      const dog = library.repo.photoByPath(join(trip, 'dog.jpg'))!;
+      library.repo.corrections.apply([dog.id], { type: 'add', tag: { kind: 'label', id: 'user:rex', name: 'Rex' } });
+
+      const again = library.joinFolder(`${trip}/`);
+      assert.equal(again.outcome, 'already');
+      assert.equal(folderJoinNote(again), `${trip} is already in the library.`);
+
+      const merged = library.joinFolder(pictures);
+      assert.deepEqual([merged.outcome, merged.absorbed], ['merged', [trip]]);
+      assert.equal(
+        folderJoinNote(merged),
+        `${pictures} now holds the library folder ${trip}, with their photos, tags and corrections.`,
+      );
+      assert.deepEqual(
+        library.repo.folders().map((folder) => folder.path),
+        [pictures],
+      );
+      const kept = library.repo.photoByPath(join(trip, 'dog.jpg'))!;
+      assert.deepEqual([kept.id, kept.status, kept.folderId], [dog.id, 'done', merged.folder.id]);
+      assert.equal(library.repo.corrections.labelsOf(kept.id)[0]!.name, 'Rex');
+      assert.equal((await tagged(library)).tagged, 1, 'only the parrot is new: the dog is not tagged again');
+
+      const inside = library.joinFolder(trip);
+      assert.deepEqual([inside.outcome, inside.folder.path], ['inside', pictures]);
+      assert.equal(folderJoinNote(inside), `${trip} is already in the library, inside ${pictures}.`);
+      assert.equal(library.repo.folders().length, 1);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('the command line says so', () => {
+    const home = tempDir();
+    const pictures = join(home, 'Pictures');
+    const trip = join(pictures, 'trip');
+    mkdirSync(trip, { recursive: true });
+    copyFileSync(photo('dog.jpg'), join(trip, 'dog.jpg'));
+    const db = join(home, 'library.sqlite');
+    assert.equal(phototag(home, ['tag', pictures, '--db', db]).status, 0);
+    const inside = phototag(home, ['tag', trip, '--db', db]);
+    assert.equal(inside.status, 0, inside.stderr);
+    assert.match(inside.stdout, new RegExp(`^${trip} is already in the library, inside ${pictures}\\.\n`));
+    assert.match(phototag(home, ['tag', pictures, '--db', db]).stdout, /^\S+Pictures is already in the library\.\n/);
+    assert.equal(folderCount(db), 1);
+  });
+});
+
+describe('folders typed as a person types them', () => {
+  it('expands ~ to the home folder, as a shell does', () => {
+    assert.equal(expandHome('~/Pictures', '/home/ada'), '/home/ada/Pictures');
+    assert.equal(expandHome('~', '/home/ada'), '/home/ada');
+    assert.equal(expandHome('~ada/Pictures', '/home/ada'), '~ada/Pictures', "another user's home is not guessed");
+    assert.equal(expandHome('/srv/~/x', '/home/ada'), '/srv/~/x');
+  });
+
+  it("suggests the desktop's pictures folder, ~/Pictures and ~/Photos, where they exist", () => {
+    const home = tempDir();
+    assert.deepEqual(suggestedFolders({}, home), []);
+    mkdirSync(join(home, 'Photos'));
+    mkdirSync(join(home, 'Bilder'));
+    mkdirSync(join(home, '.config'));
+    writeFileSync(
+      join(home, '.config', 'user-dirs.dirs'),
+      'XDG_DESKTOP_DIR="$HOME/Desktop"\nXDG_PICTURES_DIR="$HOME/Bilder"\n',
+    );
+    assert.deepEqual(suggestedFolders({}, home), [join(home, 'Bilder'), join(home, 'Photos')]);
+    mkdirSync(join(home, 'Pictures'));
+    assert.deepEqual(suggestedFolders({ XDG_PICTURES_DIR: join(home, 'Pictures') }, home), [
+      join(home, 'Pictures'),
+      join(home, 'Photos'),
+    ]);
+  });
+
+  it('the API adds "~/Pictures", and offers recent folders (removed ones too) and suggested ones', async () => {
+    const dir = tempDir();
+    const home = join(dir, 'home');
+    mkdirSync(join(home, 'Pictures'), { recursive: true });
+    mkdirSync(join(home, 'Photos'));
+    const old = join(dir, 'old');
+    mkdirSync(old);
+    const savedHome = process.env.HOME;
+    process.env.HOME = home;
+    const library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    const service = new ApiService(library);
+    try {
+      assert.equal(homedir(), home);
+      const added = await service.call('addFolder', { path: old });
+      assert.equal(added.note, null);
+      await service.call('removeFolder', { folderId: added.folder.id });
+      const pictures = await service.call('addFolder', { path: '~/Pictures' });
+      assert.equal(pictures.folder.path, join(home, 'Pictures'));
+      const again = await service.call('addFolder', { path: '~/Pictures' });
+      assert.equal(again.note, `${join(home, 'Pictures')} is already in the library.`);
+      assert.deepEqual(await service.call('folderSuggestions', {}), {
+        recent: [old],
+        suggested: [join(home, 'Photos')],
+      });
+      await assert.rejects(service.call('addFolder', { path: 'Pictures' }), /"Pictures" is not a full path/);
+    } finally {
+      service.close();
+      await library.close();
+      process.env.HOME = savedHome;
+    }
   });
 });
