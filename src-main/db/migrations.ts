@@ -360,7 +360,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX corrections_label ON corrections(tag_kind, label_id);
   `,
-  // 12: corrections taken back (an own label the user rejects, `label --remove`) leave corrections, so they are no
+  // 10: corrections taken back (an own label the user rejects, `label --remove`) leave corrections, so they are no
   // negative example and no history, but are kept here under the batch that took them back (removed_in): undoing
   // that batch puts them back, as undo does with any other step.
   `
