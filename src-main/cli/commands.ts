@@ -301,7 +301,7 @@ export const commands: Record<string, Command> = {
         }
       };
       if (context.json) {
-        await writeJsonArray(hits(), (hit) => ({ ...photoJson(library.repo.withTags(hit.photo)), score: hit.score }));
+        await writeJsonArray(hits(), (hit) => ({ ...photoJson(hit.photo), score: hit.score }));
       } else {
         await writeLinesOf(hits(), (hit) => [`${percent(hit.score).padStart(4)}  ${hit.photo.path}`]);
       }

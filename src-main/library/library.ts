@@ -14,8 +14,8 @@ import {
   type Folder,
   type FolderRemoval,
   type ModelRef,
-  type PhotoRow,
   type ScannedFile,
+  type TaggedPhoto,
 } from '../db/photo-repository.js';
 import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
 import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
@@ -221,9 +221,12 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /**
    * What a search for `query` finds: the tags it means (none: no tag matches it), and the photos carrying any of
-   * them at `minScore` or more, best first, read as they are iterated.
+   * them at `minScore` or more, best first, with their tags, read as they are iterated.
    */
-  searchTags(query: string, minScore: number): { tags: Tag[]; photos: Iterable<{ photo: PhotoRow; score: number }> } {
+  searchTags(
+    query: string,
+    minScore: number,
+  ): { tags: Tag[]; photos: Iterable<{ photo: TaggedPhoto; score: number }> } {
     const tags = searchedTags(query, this.knownTags());
     return { tags, photos: tags.length > 0 ? this.repo.photosCarrying(tags, minScore) : [] };
   }
