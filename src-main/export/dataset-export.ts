@@ -5,6 +5,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import { APP_NAME } from '../app-paths.js';
 import { decodePhoto, makeThumbnail } from '../imaging/decode.js';
 import type { CorrectionRepository, ExampleRow, Tag } from '../db/correction-repository.js';
+import { FeatureRepository } from '../db/feature-repository.js';
 import type { Library } from '../library/library.js';
 import { namedTags } from '../library/tag-search.js';
 import { versionInfo } from '../version.js';
@@ -45,11 +46,13 @@ export interface ExportSource {
   /** The library's photo folders and its thumbnails folder: an export never goes into them nor replaces them. */
   folders: string[];
   thumbnailsDir: string;
+  /** The labels on photos that a suggestion the user said yes to put there ("photoId:labelId"). */
+  acceptedSuggestions: () => Set<string>;
 }
 
 /** What an export of this library reads from, and the places it has to keep clear of. */
 export function exportSourceOf(
-  library: Pick<Library, 'repo' | 'dbPath' | 'thumbnailsDir' | 'knownTags'>,
+  library: Pick<Library, 'repo' | 'db' | 'dbPath' | 'thumbnailsDir' | 'knownTags'>,
 ): ExportSource {
   return {
     corrections: library.repo.corrections,
@@ -57,7 +60,18 @@ export function exportSourceOf(
     libraryPath: library.dbPath,
     folders: library.repo.folders().map((folder) => folder.path),
     thumbnailsDir: library.thumbnailsDir,
+    acceptedSuggestions: () =>
+      new Set(new FeatureRepository(library.db).accepted().map((answer) => `${answer.photoId}:${answer.labelId}`)),
   };
+}
+
+/** The user's labels that came from an accepted suggestion are marked "suggested": the user said yes to a guess. */
+function markSuggested(rows: ExampleRow[], accepted: Set<string>): ExportRow[] {
+  return rows.map((row) =>
+    row.source === 'user' && row.kind === 'label' && accepted.has(`${row.photoId}:${row.id}`)
+      ? { ...row, source: 'suggested' }
+      : row,
+  );
 }
 
 export interface ExportClass {
@@ -90,7 +104,10 @@ export class ExportRefusedError extends Error {
   override name = 'ExportRefusedError';
 }
 
-interface Example extends ExampleRow {
+/** A training example: a tag on a photo, the user's (or a suggestion the user said yes to) or the model's. */
+type ExportRow = Omit<ExampleRow, 'source'> & { source: ExampleRow['source'] | 'suggested' };
+
+interface Example extends ExportRow {
   split: 'train' | 'validation';
   cls: ExportClass;
 }
@@ -140,11 +157,11 @@ function chosenClasses(names: string[], known: Tag[]): Set<string> {
 
 /** Chooses the classes and splits each one's photos, stratified and seeded. */
 function plan(
-  rows: ExampleRow[],
+  rows: ExportRow[],
   wanted: Set<string> | undefined,
   options: ExportOptions,
 ): { classes: ExportClass[]; examples: Example[] } {
-  const byClass = new Map<string, ExampleRow[]>();
+  const byClass = new Map<string, ExportRow[]>();
   for (const row of rows) {
     if (wanted && !wanted.has(classKey(row))) continue;
     const key = classKey(row);
@@ -339,7 +356,8 @@ export async function exportDataset(source: ExportSource, options: ExportOptions
   const staging = `${out}.partial-${process.pid}`;
   mkdirSync(staging);
   try {
-    const { classes, examples } = plan(source.corrections.examples(options.includeModelAbove), wanted, options);
+    const rows = markSuggested(source.corrections.examples(options.includeModelAbove), source.acceptedSuggestions());
+    const { classes, examples } = plan(rows, wanted, options);
     const skipped: ExportManifest['skipped'] = [];
     switch (options.format) {
       case 'imagefolder':

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, renameSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -180,6 +180,13 @@ describe('similar photos, near-duplicates and learned labels, from the stored fe
       const after = await api.call('photo', { id: first.id });
       assert.ok(after.labels.some((label) => label.id === FEATHERED.id && label.source === 'user'));
       assert.deepEqual(after.suggested, [], 'what the user said yes to is a tag, not a suggestion');
+      const out = join(tempDir(), 'export');
+      await api.call('exportDataset', { format: 'csv', out });
+      const rows = readFileSync(join(out, 'labels.csv'), 'utf8').split('\n');
+      const sources = (name: string) =>
+        rows.filter((row) => row.includes(name) && row.includes(FEATHERED.id)).map((row) => row.split(',')[3]);
+      assert.deepEqual(sources('bird.bmp'), ['suggested'], 'exported, marked as an accepted suggestion');
+      assert.deepEqual(sources('owl.jpg'), ['user']);
       library.repo.corrections.undo();
       const back = await api.call('suggestionQueue', { label: FEATHERED.id });
       assert.equal(back.suggestions[0]!.name, 'bird.bmp', 'an undone yes is a suggestion again');
