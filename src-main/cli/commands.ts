@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import type { SuggestedTag } from '../api/contract.js';
 import { MIN_LABEL_EXAMPLES } from '../features/label-learner.js';
 import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
-import { resolve, sep } from 'node:path';
 import * as ort from '../classifier/onnxruntime.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
@@ -606,6 +606,7 @@ export const commands: Record<string, Command> = {
       }
       return 0;
     }),
+
   xmp: (context) =>
     // Only the setting changes the library: writing XMP reads it.
     withLibrary(context, ['enable', 'disable'].includes(context.args[0] ?? '') ? 'writes' : 'reads', (library) =>
