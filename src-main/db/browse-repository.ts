@@ -190,7 +190,8 @@ const KEPT_UNTAGGED = `SELECT
     (SELECT COALESCE(SUM(n), 0) FROM photo_counts WHERE status IN ('pending', 'processing'))
     + (SELECT COALESCE(SUM(n), 0) FROM done_counts WHERE best < @bucket)
     + (SELECT COALESCE(SUM(${UNTAGGED} - (COALESCE(p.best_score, 0) < @minScore)), 0)
-       FROM photos p WHERE p.status = 'done' AND p.id IN (SELECT photo_id FROM corrections)) AS n`;
+       FROM (SELECT DISTINCT photo_id FROM corrections) c CROSS JOIN photos p ON p.id = c.photo_id
+       WHERE p.status = 'done') AS n`;
 
 /**
  * Read-only SQL for browsing a library: filtered, paged photo lists, their captions, and tag counts. Filters are

@@ -56,8 +56,8 @@ export class ReviewRepository {
       // The tagged photos with a margin under @below's bucket (kept counts, migration 8) less those corrected or
       // set apart: corrections are few.
       count: db.prepare(`SELECT (SELECT COALESCE(SUM(n), 0) FROM done_counts WHERE margin >= 0 AND margin < @below)
-        - (SELECT COUNT(*) FROM photos p WHERE ${TAGGED} AND p.margin < @below / ${SCORE_BUCKETS}.0
-           AND p.id IN ${SET_APART}) AS n`),
+        - (SELECT COUNT(*) FROM ${SET_APART} s CROSS JOIN photos p ON p.id = s.photo_id
+           WHERE ${TAGGED} AND p.margin < @below / ${SCORE_BUCKETS}.0) AS n`),
       labelsOf: db.prepare(`SELECT photo_id AS photoId, label_id AS id, label_name AS name, score FROM predictions
         WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, score DESC, rank`),
     };
