@@ -172,14 +172,14 @@ const overriddenSql = (kind: TagRef['kind']) => {
   const { table, id } = TAG_SOURCES[kind];
   return `SELECT c.label_id AS id, COUNT(*) AS count
     FROM (SELECT DISTINCT photo_id, label_id FROM corrections WHERE tag_kind = '${kind}') c
-    JOIN ${table} t ON t.photo_id = c.photo_id AND t.${id} = c.label_id AND t.score >= ?
-    JOIN photos p ON p.id = c.photo_id AND p.status != 'missing'
+    CROSS JOIN ${table} t ON t.photo_id = c.photo_id AND t.${id} = c.label_id AND t.score >= ?
+    CROSS JOIN photos p ON p.id = c.photo_id AND p.status != 'missing'
     GROUP BY c.label_id`;
 };
 
 /** Tags the user confirmed or added, per tag: they count whatever the threshold (a user tag scores 1). */
 const userCountsSql = (kind: TagRef['kind']) => `SELECT label_id AS id, MIN(label_name) AS name, COUNT(*) AS count
-  FROM current_corrections c JOIN photos p ON p.id = c.photo_id AND p.status != 'missing'
+  FROM current_corrections c CROSS JOIN photos p ON p.id = c.photo_id AND p.status != 'missing'
   WHERE tag_kind = '${kind}' AND kind IN ('confirm', 'add') GROUP BY label_id`;
 
 /**
