@@ -42,7 +42,11 @@ export class LibraryState {
       switch (event.type) {
         case 'progress':
           // A run starting or ending may change more than counts (the execution provider, once tagging started).
-          if (this.progress && this.progress.state !== event.progress.state) void this.refresh();
+          // The grid too, at once: its refreshes are spared while photos keep changing, not when a run ends.
+          if (this.progress && this.progress.state !== event.progress.state) {
+            void this.refresh();
+            this.photos.refresh();
+          }
           this.progress = event.progress;
           break;
         case 'warning':
