@@ -113,16 +113,18 @@ const under = (prefix: string, path = 'path') =>
   `(${path} = ${prefix} OR (${path} > ${prefix} || '${sep}' AND ${path} < ${prefix} || '${String.fromCharCode(sep.charCodeAt(0) + 1)}'))`;
 const UNDER = under('@prefix');
 
-/** A photo with its tags as they are shown: every user tag, the model's best up to five, none under MIN_SHOWN_SCORE. */
+/**
+ * A photo with its tags as they are shown: every user tag and file keyword, the model's best up to five less the
+ * user's own (a confirmed label takes its place), none under MIN_SHOWN_SCORE. Keywords a file carries take no
+ * place of the model's: a photo with four keywords still shows what the model saw.
+ */
 function tagged(photo: PhotoRow, labels: EffectiveTag[], categories: EffectiveTag[], faces: number): TaggedPhoto {
   const shown = labels.filter(isShown);
   const users = shown.filter((label) => label.source !== 'model');
+  const own = users.filter((label) => label.source === 'user').length;
   return {
     ...photo,
-    labels: [
-      ...users,
-      ...shown.filter((label) => label.source === 'model').slice(0, Math.max(0, TOP_LABELS - users.length)),
-    ],
+    labels: [...users, ...shown.filter((label) => label.source === 'model').slice(0, Math.max(0, TOP_LABELS - own))],
     categories: categories.filter(isShown),
     faces,
   };
@@ -422,6 +424,11 @@ export class PhotoRepository {
     return this.statements.resetInFlight.run().changes;
   }
 
+  /** Every failed photo goes back to the queue, to be read again. */
+  requeueFailed(): number {
+    return this.statements.requeueFailed.run().changes;
+  }
+
   /**
    * Photos tagged by another model (or version) go back to the queue, and so do those lacking some secondary
    * tagger's results (`taggers`, a taggerSignature): a library never mixes two models, and adding a tagger fills in.
@@ -452,11 +459,6 @@ export class PhotoRepository {
       return true;
     })();
     return relinked ? this.photoById(moved.id) : undefined;
-  }
-
-  /** Every failed photo goes back to the queue, to be read again. */
-  requeueFailed(): number {
-    return this.statements.requeueFailed.run().changes;
   }
 
   /**

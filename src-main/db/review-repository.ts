@@ -10,13 +10,15 @@ export interface ReviewRow {
 }
 
 /*
- * The review queue: photos the model tagged that carry no correction of any tag, least certain first. Certainty is
- * photos.margin (migration 4), the gap between the top two labels; its partial index holds exactly the tagged
+ * The review queue: photos the model tagged that carry no correction of the user's, least certain first. Certainty
+ * is photos.margin (migration 4), the gap between the top two labels; its partial index holds exactly the tagged
  * photos in queue order, so a page stops after a few rows, and "no correction" is one lookup in the corrections
  * index, which starts with photo_id.
  */
 const TAGGED = "p.status = 'done' AND p.margin IS NOT NULL";
-const SET_APART = '(SELECT photo_id FROM corrections UNION SELECT value FROM json_each(@exclude))';
+/** Only the user's own corrections make a photo reviewed: keywords its file carries (source 'file') do not. */
+const REVIEWED = "SELECT photo_id FROM corrections WHERE source = 'user'";
+const SET_APART = `(${REVIEWED} UNION SELECT value FROM json_each(@exclude))`;
 
 /**
  * A photo whose top label leads the second by less than this is one the model was unsure of: what the review is
@@ -50,7 +52,7 @@ export class ReviewRepository {
         .prepare(`SELECT id FROM photos WHERE id IN (SELECT value FROM json_each(?)) AND status != 'missing'`)
         .pluck(),
       page: db.prepare(`SELECT p.id, p.path, p.fingerprint, p.margin FROM photos p
-        WHERE ${TAGGED} AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id)
+        WHERE ${TAGGED} AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id AND c.source = 'user')
           AND p.id NOT IN (SELECT value FROM json_each(@exclude))
         ORDER BY p.margin, p.id LIMIT @limit`),
       // The tagged photos with a margin under @below's bucket (kept counts, migration 8) less those corrected or

@@ -32,10 +32,15 @@ export class ReviewSession {
     return this.run(() => this.load());
   }
 
+  /** The labels shown for review, at most 5: the model's and the user's answers, not the keywords the file carries. */
+  get labels(): PhotoDetail['labels'] {
+    return this.detail?.labels.filter((label) => label.source !== 'file').slice(0, 5) ?? [];
+  }
+
   /** Confirms the label at `rank` of those shown (the top one when absent), then moves on. */
   confirm(rank?: number): Promise<void> {
     return this.run(async () => {
-      const labels = this.detail?.labels ?? [];
+      const labels = this.labels;
       const label = rank === undefined ? labels.find((candidate) => candidate.source === 'model') : labels[rank];
       if (!this.detail || !label) return;
       if (await this.correct({ type: 'confirm', tag: { kind: 'label', id: label.id, name: label.name } })) {
