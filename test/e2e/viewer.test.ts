@@ -45,7 +45,8 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
   const sidebar = () => page.getByRole('navigation', { name: 'Library' });
   const menuButton = () => page.getByRole('button', { name: /library sidebar$/ });
   /** The photo as drawn: the one image with alt text (the thumbnail under it has none). */
-  const shownImage = (dialog: Locator) => dialog.getByRole('img');
+  // The photo itself, not the thumbnails of "More like this" after it.
+  const shownImage = (dialog: Locator) => dialog.getByRole('img').first();
 
   async function boxOf(locator: Locator): Promise<Box> {
     const box = await locator.boundingBox();
@@ -170,7 +171,11 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
         // Contained: as large as the stage allows, one side filling it.
         const fills = Math.abs(image.width - stage.width) < 1 || Math.abs(image.height - stage.height) < 1;
         assert.ok(fills, `${shape.name}: ${JSON.stringify(image)} fills ${JSON.stringify(stage)} one way`);
-        assert.equal(await dialog.locator('img').count(), 1, 'the thumbnail is gone once the photo has loaded');
+        assert.equal(
+          await shownImage(dialog).locator('..').locator('img').count(),
+          1,
+          'the thumbnail is gone once the photo has loaded',
+        );
         if (shape === TALL) await shot(`${size.width}x${size.height}-portrait`);
         await closePhoto(dialog);
       }
@@ -370,7 +375,7 @@ describe('the photo viewer and the sidebar at every window size, in Chromium', (
       const added = size.width === 390 ? 'More' : 'Extra';
       mkdirSync(join(dir, added));
       copyFileSync(photo('owl.jpg'), join(dir, added, 'owl.jpg'));
-      await form.getByRole('textbox').fill(join(dir, added));
+      await form.getByRole('combobox', { name: 'Folder path on the server' }).fill(join(dir, added));
       await form.getByRole('button', { name: 'Add folder' }).click();
       await sidebar()
         .getByRole('button', { name: new RegExp(`^${added}`) })

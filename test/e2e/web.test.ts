@@ -243,7 +243,7 @@ describe('web mode in Chromium, over the real engine', () => {
       assert.equal(await meter.getAttribute('aria-valuenow'), String(Math.round(score.score * 100)));
     }
     await dialog.getByText(detail.path).waitFor();
-    const image = dialog.getByRole('img');
+    const image = dialog.getByRole('img').first();
     await image.waitFor();
     await page.waitForFunction(
       (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,

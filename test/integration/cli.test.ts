@@ -69,7 +69,7 @@ describe('phototag tag and show', () => {
       'sorted by absolute path',
     );
     for (const p of photos) {
-      assert.deepEqual(Object.keys(p), ['path', 'model', 'labels', 'categories', 'faces']);
+      assert.deepEqual(Object.keys(p), ['path', 'model', 'labels', 'categories', 'faces', 'suggested']);
       assert.ok([...p.labels, ...p.categories].every((t) => t.source === 'model'));
       assert.equal(p.model, 'mobilenet-v2-imagenet');
       assert.ok(p.labels.length >= 1 && p.labels.length <= 5);
