@@ -122,7 +122,7 @@ describe('counts kept by triggers', () => {
       ),
     ]);
     const unreviewed = `SELECT COUNT(*) AS n FROM photos p WHERE p.status = 'done' AND p.margin IS NOT NULL
-      AND p.margin < @below AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id)`;
+      AND p.margin < @below AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id AND c.source = 'user')`;
     return {
       status,
       folders: folderRows,
