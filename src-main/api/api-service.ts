@@ -1,13 +1,21 @@
 import { hostname } from 'node:os';
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { BrowseRepository } from '../db/browse-repository.js';
+import { BrowseRepository, type SuggestedPhotos } from '../db/browse-repository.js';
+import type { Suggestion } from '../features/similarity-index.js';
 import { userLabelId, type CorrectionAction as StoredAction } from '../db/correction-repository.js';
 import { FeatureRepository } from '../db/feature-repository.js';
 import type { Folder, PhotoRow } from '../db/photo-repository.js';
 import { ReviewRepository } from '../db/review-repository.js';
 import { exportDataset, ExportExistsError, ExportRefusedError, exportSourceOf } from '../export/dataset-export.js';
-import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
+import {
+  asSuggestedTag,
+  duplicateGroups,
+  filterSuggestions,
+  similarPhotos,
+  suggestedPhotos,
+  suggestedTags,
+} from '../features/photo-similarity.js';
 import { folderJoinNote, type FolderJoin, type Library } from '../library/library.js';
 import { expandHome } from '../library/folder-rules.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
@@ -29,8 +37,10 @@ import {
   type FolderInfo,
   type LibraryCounts,
   type LibrarySummary,
+  type PhotoFilter,
   type PhotoTile,
   type Progress,
+  type SuggestedTag,
   type Tag,
   type TagList,
   type TagSuggestion,
@@ -46,6 +56,9 @@ export class ApiServiceError extends Error {
     super(message);
   }
 }
+
+const photoIdsOf = (suggestions: Suggestion[][]): SuggestedPhotos =>
+  suggestions.map((list) => list.map((suggestion) => suggestion.photoId));
 
 const RECENT_WARNINGS = 20;
 /**
@@ -119,7 +132,8 @@ export class ApiService {
       folderSuggestions: () => this.library.folderSuggestions(),
       removeFolder: (request) => this.removeFolder(request.folderId),
       queryPhotos: (request) => this.queryPhotos(request),
-      timeline: (request) => this.browse.timeline(request.filter, request.sort),
+      timeline: async (request) =>
+        this.browse.timeline(request.filter, request.sort, photoIdsOf(await this.suggestedFor(request.filter))),
       photo: (request) => this.photo(request.id),
       tags: (request) => this.tagList(request.minScore),
       pause: async () => {
@@ -336,8 +350,21 @@ export class ApiService {
     return { removed: true, ...(await this.library.removeFolder(folder.path)) };
   }
 
-  private queryPhotos(request: ApiRequest<'queryPhotos'>): ApiResult<'queryPhotos'> {
-    const { rows, next } = this.browse.page(request.filter, request.sort, request.after, request.offset, request.limit);
+  /** The suggestions of the filter's labels, when it asks for them (see PhotoFilter.suggested). */
+  private async suggestedFor(filter: PhotoFilter): Promise<Suggestion[][]> {
+    return filter.suggested === 'exclude' ? [] : filterSuggestions(this.library, filter.tags);
+  }
+
+  private async queryPhotos(request: ApiRequest<'queryPhotos'>): Promise<ApiResult<'queryPhotos'>> {
+    const { filter, sort, after, offset, limit } = request;
+    const suggestions = await this.suggestedFor(filter);
+    const { rows, next } = this.browse.page(filter, sort, after, offset, limit, photoIdsOf(suggestions));
+    const onPage = new Set(rows.map((row) => row.id));
+    const suggestedOn = new Map<number, SuggestedTag[]>();
+    for (const suggestion of suggestions.flat()) {
+      if (!onPage.has(suggestion.photoId)) continue;
+      suggestedOn.set(suggestion.photoId, [...(suggestedOn.get(suggestion.photoId) ?? []), asSuggestedTag(suggestion)]);
+    }
     const tags = this.browse.tileTags(rows.map((row) => row.id));
     const photos = rows.map((row): PhotoTile => {
       const tileTags = tags.get(row.id)!;
@@ -362,6 +389,7 @@ export class ApiService {
         status: row.status,
         top: row.status === 'failed' ? null : top,
         labels,
+        suggested: suggestedOn.get(row.id) ?? [],
         error: row.error,
         thumbVersion: row.status === 'failed' ? null : thumbVersionOf(row.fingerprint),
       };
@@ -444,10 +472,11 @@ export class ApiService {
     return { kind: tag.kind, id: tag.id, name };
   }
 
-  private selectedPhotos(photos: ApiRequest<'correct'>['photos']): number[] {
+  private async selectedPhotos(photos: ApiRequest<'correct'>['photos']): Promise<number[]> {
     if ('filter' in photos) {
       const except = new Set(photos.except);
-      const ids = this.browse.ids(photos.filter).filter((id) => !except.has(id));
+      const suggested = photoIdsOf(await this.suggestedFor(photos.filter));
+      const ids = this.browse.ids(photos.filter, suggested).filter((id) => !except.has(id));
       if (ids.length === 0) throw new ApiServiceError('refused', 'No photo matches the selection.');
       return ids;
     }
@@ -465,8 +494,8 @@ export class ApiService {
     return ids;
   }
 
-  private correct(request: ApiRequest<'correct'>): ApiResult<'correct'> {
-    const ids = this.selectedPhotos(request.photos);
+  private async correct(request: ApiRequest<'correct'>): Promise<ApiResult<'correct'>> {
+    const ids = await this.selectedPhotos(request.photos);
     const { action: requested } = request;
     const action: CorrectionAction =
       requested.type === 'replace'

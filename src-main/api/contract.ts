@@ -81,9 +81,16 @@ export const correctionActionSchema = z.discriminatedUnion('type', [
 export type CorrectionAction = z.infer<typeof correctionActionSchema>;
 
 /**
+ * Whether a filter's labels match where a learned label is only suggested (see SuggestedTag): "exclude", only the
+ * photos carrying them; "include", those and the photos they are suggested on; "only", just the suggested ones.
+ */
+export const SUGGESTED_FILTERS = ['exclude', 'include', 'only'] as const;
+export type SuggestedFilter = (typeof SUGGESTED_FILTERS)[number];
+
+/**
  * Which photos the grid shows. Every one of `tags` must match (`match` "all"), or at least one ("any"), each with at
- * least `minScore`; `status` narrows further: "untagged" is a photo not tagged yet, or tagged with nothing reaching
- * `minScore`; "failed" is a photo that could not be read (each carries its reason).
+ * least `minScore`, or as `suggested` says; `status` narrows further: "untagged" is a photo not tagged yet, or
+ * tagged with nothing reaching `minScore`; "failed" is a photo that could not be read (each carries its reason).
  */
 export const photoFilterSchema = z.strictObject({
   tags: z.array(tagRefSchema).max(20).default([]),
@@ -91,6 +98,7 @@ export const photoFilterSchema = z.strictObject({
   folderId: photoId.nullable().default(null),
   minScore: minScore.default(DEFAULT_MIN_SCORE),
   status: z.enum(['all', 'untagged', 'failed']).default('all'),
+  suggested: z.enum(SUGGESTED_FILTERS).default('exclude'),
 });
 export type PhotoFilter = z.infer<typeof photoFilterSchema>;
 
@@ -414,6 +422,8 @@ export interface PhotoTile {
   top: (TagScore & { kind: TagRef['kind']; detail: TagDetail | null }) | null;
   /** The user's labels, then the most probable of the model's, up to five. */
   labels: TagScore[];
+  /** The filter's labels suggested on the photo, when the filter includes suggestions: apart from `labels`. */
+  suggested: SuggestedTag[];
   /** Why the photo could not be tagged. */
   error: string | null;
   /**

@@ -24,6 +24,9 @@ export interface BrowseRow {
   sortKey: number;
 }
 
+/** For each tag of a filter, in its order, the photos a learned label is suggested on (none for a category). */
+export type SuggestedPhotos = readonly (readonly number[])[];
+
 export interface TileTags {
   topLabel: TagScore | undefined;
   topCategory: TagScore | undefined;
@@ -69,6 +72,24 @@ const hasTag = (kind: TagRef['kind'], parameter: string) => {
       AND c.label_id = ${parameter})
     OR EXISTS (SELECT 1 FROM current_corrections c WHERE c.photo_id = p.id AND c.tag_kind = '${kind}'
       AND c.label_id = ${parameter} AND c.kind IN ('confirm', 'add')))`;
+};
+
+/**
+ * Tag @tagN as the filter's `suggested` asks for it: carried (`carries`, withTag or hasTag), or suggested on the
+ * photo, @suggestedN being the JSON array of the photo ids the similarity worker suggests it on (see
+ * filterSuggestions). "only" leaves out the photos that carry it anyway (a model label the user also confirmed
+ * elsewhere is suggested where the model gave it too).
+ */
+const withSuggested = (suggested: PhotoFilter['suggested'], carries: string, parameter: string) => {
+  const isSuggested = `p.id IN (SELECT value FROM json_each(${parameter}))`;
+  switch (suggested) {
+    case 'exclude':
+      return carries;
+    case 'include':
+      return `(${carries} OR ${isSuggested})`;
+    case 'only':
+      return `(${isSuggested} AND NOT ${carries})`;
+  }
 };
 
 /** Fewer model photos than this carry a rare tag: its list is short, and a page reads it rather than walk for it. */
@@ -253,6 +274,7 @@ export class BrowseRepository {
       filter.tags.length > 1 ? filter.match : '',
       filter.folderId === null ? '' : 'f',
       filter.status,
+      filter.tags.length > 0 ? filter.suggested : '',
       sort,
       after ? 'a' : '',
     ].join('|');
@@ -262,7 +284,9 @@ export class BrowseRepository {
       if (filter.folderId !== null) where.push('p.folder_id = @folderId');
       if (filter.status === 'failed') where.push("p.status = 'failed'");
       if (filter.status === 'untagged') where.push(UNTAGGED);
-      const tags = filter.tags.map((tag, i) => (walk[i] ? hasTag : withTag)(tag.kind, `@tag${i}`));
+      const tags = filter.tags.map((tag, i) =>
+        withSuggested(filter.suggested, (walk[i] ? hasTag : withTag)(tag.kind, `@tag${i}`), `@suggested${i}`),
+      );
       if (filter.match === 'any' && tags.length > 1) where.push(`(${tags.join(' OR ')})`);
       else where.push(...tags);
       const from = `FROM photos p WHERE ${where.join(' AND ')}`;
@@ -283,10 +307,13 @@ export class BrowseRepository {
     return shape;
   }
 
-  private params(filter: PhotoFilter): Record<string, unknown> {
+  private params(filter: PhotoFilter, suggested: SuggestedPhotos): Record<string, unknown> {
     const params: Record<string, unknown> = { minScore: filter.minScore };
     if (filter.folderId !== null) params.folderId = filter.folderId;
     filter.tags.forEach((tag, i) => (params[`tag${i}`] = tag.id));
+    if (filter.suggested !== 'exclude') {
+      filter.tags.forEach((_, i) => (params[`suggested${i}`] = JSON.stringify(suggested[i] ?? [])));
+    }
     // Named parameters a statement does not use must not be passed.
     if (filter.tags.length === 0 && filter.status !== 'untagged') delete params.minScore;
     return params;
@@ -303,8 +330,9 @@ export class BrowseRepository {
     after: PhotoCursor | null,
     offset: number,
     limit: number,
+    suggested: SuggestedPhotos = [],
   ): { rows: BrowseRow[]; next: PhotoCursor | null } {
-    const params: Record<string, unknown> = { ...this.params(filter), offset, limit };
+    const params: Record<string, unknown> = { ...this.params(filter, suggested), offset, limit };
     if (after) {
       params.afterId = after.id;
       if (sort !== 'found') params.afterKey = after.key;
@@ -321,9 +349,9 @@ export class BrowseRepository {
   }
 
   /** How many photos the filter matches, by month (or by block in library order), in `sort` order. */
-  timeline(filter: PhotoFilter, sort: PhotoSort): Timeline {
+  timeline(filter: PhotoFilter, sort: PhotoSort, suggested: SuggestedPhotos = []): Timeline {
     const order = SORTS[sort];
-    const counted = this.shape(filter, sort, false).timeline.all(this.params(filter)) as {
+    const counted = this.shape(filter, sort, false).timeline.all(this.params(filter, suggested)) as {
       section: number;
       count: number;
     }[];
@@ -340,8 +368,8 @@ export class BrowseRepository {
   }
 
   /** Every photo the filter matches, in library order: what "select all" means. */
-  ids(filter: PhotoFilter): number[] {
-    return this.shape(filter, 'found', false).ids.all(this.params(filter)) as number[];
+  ids(filter: PhotoFilter, suggested: SuggestedPhotos = []): number[] {
+    return this.shape(filter, 'found', false).ids.all(this.params(filter, suggested)) as number[];
   }
 
   /** The caption candidates and top labels (the user's, then the model's, five in all), one query per table. */

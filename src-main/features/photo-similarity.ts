@@ -1,4 +1,4 @@
-import type { SuggestedTag } from '../api/contract.js';
+import type { SuggestedTag, TagRef } from '../api/contract.js';
 import { FeatureRepository } from '../db/feature-repository.js';
 import type { PhotoRow } from '../db/photo-repository.js';
 import type { Library } from '../library/library.js';
@@ -61,20 +61,40 @@ export async function suggestedPhotos(
 }
 
 /**
+ * For each of these tags, the photos it is suggested on, most likely first (a category never is: only labels are
+ * learned), as a filter that includes suggestions needs them. Until some label is learned, nothing is, and no
+ * worker is started.
+ */
+export async function filterSuggestions(library: Library, tags: readonly TagRef[]): Promise<Suggestion[][]> {
+  if (!tags.some((tag) => tag.kind === 'label') || !hasLearnedLabels(library)) return tags.map(() => []);
+  const { index, model } = library.similarity();
+  return Promise.all(
+    tags.map(async (tag) =>
+      tag.kind === 'label' ? (await index.suggestions(model, tag.id, Number.MAX_SAFE_INTEGER)).suggestions : [],
+    ),
+  );
+}
+
+const hasLearnedLabels = (library: Library) => new FeatureRepository(library.db).hasLearnableLabels(MIN_LABEL_EXAMPLES);
+
+/**
  * The learned labels suggested on each of these photos (every photo, with null), most likely first. Until some
  * label has MIN_LABEL_EXAMPLES corrections nothing is learned, and no worker is started to say so.
  */
 export async function suggestedTags(library: Library, photoIds: number[] | null): Promise<Map<number, SuggestedTag[]>> {
-  if (!new FeatureRepository(library.db).hasLearnableLabels(MIN_LABEL_EXAMPLES)) return new Map();
+  if (!hasLearnedLabels(library)) return new Map();
   const { index, model } = library.similarity();
   const byPhoto = await index.photoSuggestions(model, photoIds);
-  return new Map(
-    Object.entries(byPhoto).map(([id, list]) => [
-      Number(id),
-      list.map(({ labelId, labelName, score }) => ({ id: labelId, name: labelName, score, source: 'suggested' })),
-    ]),
-  );
+  return new Map(Object.entries(byPhoto).map(([id, list]) => [Number(id), list.map(asSuggestedTag)]));
 }
+
+/** A suggestion as the API and `show --json` give it: the label, its confidence, marked as a suggestion. */
+export const asSuggestedTag = ({ labelId, labelName, score }: Suggestion): SuggestedTag => ({
+  id: labelId,
+  name: labelName,
+  score,
+  source: 'suggested',
+});
 
 function withRows(library: Library, found: { photoId: number; score: number }[]) {
   return found.flatMap(({ photoId, score }) => {

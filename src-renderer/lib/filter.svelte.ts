@@ -30,6 +30,7 @@ export class FilterState {
   folderId = $state<number | null>(null);
   minScore = $state(DEFAULT_MIN_SCORE);
   status = $state<PhotoFilter['status']>('all');
+  suggested = $state<PhotoFilter['suggested']>('exclude');
   private names = $state<Record<string, string>>({});
 
   constructor(private readonly storage: Storage | undefined = globalThis.localStorage) {
@@ -41,6 +42,7 @@ export class FilterState {
       this.folderId = saved.filter.folderId;
       this.minScore = saved.filter.minScore;
       this.status = saved.filter.status;
+      this.suggested = saved.filter.suggested;
       this.names = saved.names;
     }
   }
@@ -53,6 +55,7 @@ export class FilterState {
       folderId: this.folderId,
       minScore: this.minScore,
       status: this.status,
+      suggested: this.suggested,
     };
   }
 
@@ -116,6 +119,11 @@ export class FilterState {
     this.save();
   }
 
+  setSuggested(suggested: PhotoFilter['suggested']): void {
+    this.suggested = suggested;
+    this.save();
+  }
+
   setMinScore(minScore: number): void {
     this.minScore = Math.min(1, Math.max(0, minScore));
     this.save();
@@ -125,6 +133,7 @@ export class FilterState {
     this.tags = [];
     this.folderId = null;
     this.status = 'all';
+    this.suggested = 'exclude';
     this.save();
   }
 
