@@ -11,7 +11,7 @@ import type {
   TimelineSection,
 } from '../api/contract.js';
 import type { Db } from './database.js';
-import { thresholdBucket } from './kept-counts.js';
+import { SORT_AT_MONTH as MONTH, thresholdBucket } from './kept-counts.js';
 import type { FolderSummary, PhotoStatus } from './photo-repository.js';
 
 export interface BrowseRow {
@@ -107,10 +107,14 @@ const UNTAGGED = `(p.status IN ('pending', 'processing') OR (p.status = 'done' A
     AND NOT EXISTS (SELECT 1 FROM effective_categories e WHERE e.photo_id = p.id AND e.score >= @minScore)
   ELSE COALESCE(p.best_score, 0) < @minScore END))`;
 
-/** photos.sort_at (YYYYMMDDHHMMSS, migration 7) divided by this is the month it falls in, as YYYYMM. */
-const MONTH = 100_000_000;
 /** Library order has no months: its timeline sections are blocks of this many ids. */
 const BLOCK = 4096;
+
+/** Photos counted by timeline section. */
+interface Counted {
+  section: number;
+  count: number;
+}
 
 interface SortOrder {
   key: string;
@@ -210,9 +214,36 @@ const userCountsSql = (kind: TagRef['kind']) => `SELECT label_id AS id, MIN(labe
 const KEPT_UNTAGGED = `SELECT
     (SELECT COALESCE(SUM(n), 0) FROM photo_counts WHERE status IN ('pending', 'processing'))
     + (SELECT COALESCE(SUM(n), 0) FROM done_counts WHERE best < @bucket)
-    + (SELECT COALESCE(SUM(${UNTAGGED} - (COALESCE(p.best_score, 0) < @minScore)), 0)
-       FROM (SELECT DISTINCT photo_id FROM corrections) c CROSS JOIN photos p ON p.id = c.photo_id
-       WHERE p.status = 'done') AS n`;
+    + (SELECT COALESCE(SUM(untagged), 0) ${correctedUntagged('true')}) AS n`;
+
+/**
+ * What corrections change in the kept counts of "untagged" photos, for each tagged photo carrying them (`where`
+ * chooses among those): 1 for one shown untagged that its best score alone would not, -1 for the reverse.
+ */
+function correctedUntagged(where: string): string {
+  return `FROM (SELECT p.sort_at, ${UNTAGGED} - (COALESCE(p.best_score, 0) < @minScore) AS untagged
+    FROM (SELECT DISTINCT photo_id FROM corrections) c CROSS JOIN photos p ON p.id = c.photo_id
+    WHERE p.status = 'done' AND ${where})`;
+}
+
+/**
+ * The timeline of a filter without tags in a date order, from the photos counted by month (migration 13); an
+ * "untagged" filter at a threshold of the slider's adds what corrections change, month by month.
+ */
+function keptTimelineSql(filter: PhotoFilter, descending: boolean): string {
+  const where = ["status != 'missing'", 'n != 0'];
+  if (filter.folderId !== null) where.push('folder_id = @folderId');
+  if (filter.status === 'failed') where.push("status = 'failed'");
+  if (filter.status === 'untagged') {
+    where.push("(status IN ('pending', 'processing') OR status = 'done' AND best < @bucket)");
+  }
+  const kept = `SELECT month, n FROM month_counts WHERE ${where.join(' AND ')}`;
+  const inFolder = filter.folderId === null ? 'true' : 'p.folder_id = @folderId';
+  const corrected = `SELECT sort_at / ${MONTH}, untagged ${correctedUntagged(inFolder)}`;
+  return `SELECT month AS section, SUM(n) AS count
+    FROM (${kept}${filter.status === 'untagged' ? ` UNION ALL ${corrected}` : ''})
+    GROUP BY month HAVING count > 0 ORDER BY month ${descending ? 'DESC' : 'ASC'}`;
+}
 
 /**
  * Read-only SQL for browsing a library: filtered, paged photo lists, their captions, and tag counts. Filters are
@@ -221,6 +252,7 @@ const KEPT_UNTAGGED = `SELECT
  */
 export class BrowseRepository {
   private readonly shapes = new Map<string, { page: Statement; timeline: Statement; ids: Statement }>();
+  private readonly keptTimelines = new Map<string, Statement>();
   private readonly statements;
 
   constructor(private readonly db: Db) {
@@ -350,11 +382,34 @@ export class BrowseRepository {
 
   /** How many photos the filter matches, by month (or by block in library order), in `sort` order. */
   timeline(filter: PhotoFilter, sort: PhotoSort, suggested: SuggestedPhotos = []): Timeline {
+    return (
+      this.keptTimeline(filter, sort) ??
+      this.sectioned(sort, this.shape(filter, sort, false).timeline.all(this.params(filter, suggested)) as Counted[])
+    );
+  }
+
+  /**
+   * The timeline from the photos counted by month (migration 13): a filter without tags in a date order, at any
+   * threshold the slider offers. Undefined for the others, whose timeline takes a pass over their photos.
+   */
+  keptTimeline(filter: PhotoFilter, sort: PhotoSort): Timeline | undefined {
+    const bucket = thresholdBucket(filter.minScore);
+    const untagged = filter.status === 'untagged';
+    if (filter.tags.length > 0 || sort === 'found' || (untagged && bucket === undefined)) return undefined;
+    const key = [filter.folderId === null ? '' : 'f', filter.status, sort].join('|');
+    let statement = this.keptTimelines.get(key);
+    if (!statement) {
+      statement = this.db.prepare(keptTimelineSql(filter, SORTS[sort].descending));
+      this.keptTimelines.set(key, statement);
+    }
+    const params: Record<string, unknown> = untagged ? { minScore: filter.minScore, bucket } : {};
+    if (filter.folderId !== null) params.folderId = filter.folderId;
+    return this.sectioned(sort, statement.all(params) as Counted[]);
+  }
+
+  /** A timeline of these counts by section, each section with the cursor its first page starts after. */
+  private sectioned(sort: PhotoSort, counted: Counted[]): Timeline {
     const order = SORTS[sort];
-    const counted = this.shape(filter, sort, false).timeline.all(this.params(filter, suggested)) as {
-      section: number;
-      count: number;
-    }[];
     const sections = counted.map(({ section, count }, i): TimelineSection => {
       const month = sort === 'found' ? null : monthName(section);
       return {

@@ -6,6 +6,9 @@
  */
 export const SCORE_BUCKETS = 20;
 
+/** photos.sort_at (YYYYMMDDHHMMSS, migration 7) divided by this is the month it falls in, as YYYYMM (migration 13). */
+export const SORT_AT_MONTH = 100_000_000;
+
 /**
  * The bucket of a score, in SQL. The product is rounded, so it is checked against the bucket's bounds, which are
  * the very doubles a threshold of b/20 is. Migration 8 stores buckets made by this: changing it needs a migration.

@@ -1,4 +1,4 @@
-import { scoreBucketSql, taggedWithSql } from './kept-counts.js';
+import { scoreBucketSql, SORT_AT_MONTH, taggedWithSql } from './kept-counts.js';
 
 /** Migration 7's photos.sort_at of a row (`prefix` "NEW." in a trigger); written once here, never changed. */
 const sortAtOf = (prefix: string) => `COALESCE(CAST(strftime('%Y%m%d%H%M%S', ${prefix}taken_at) AS INTEGER),
@@ -472,6 +472,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (photo_id, label_id)
   ) WITHOUT ROWID;
   `,
+  // 13: the timeline kept by triggers. month_counts: photos per month (sort_at / 100000000, as the timeline groups
+  // them), folder, state and best-score bucket, so the timeline of the whole library, a folder, the failed photos
+  // or the untagged ones at a threshold is a sum over a few thousand rows, not a pass over a million photos. Every
+  // state is counted (missing too: reads leave it out), and the bucket is kept whatever the state.
+  `
+  CREATE TABLE month_counts (
+    month INTEGER NOT NULL,
+    folder_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    best INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (month, folder_id, status, best)
+  ) WITHOUT ROWID;
+
+  INSERT INTO month_counts SELECT ${monthKey('photos')}, COUNT(*) FROM photos GROUP BY 1, 2, 3, 4;
+
+  -- The row as inserted: sort_at is set after it by migration 7's trigger, which this one's update trigger hears.
+  CREATE TRIGGER photos_month_count_insert AFTER INSERT ON photos BEGIN
+    ${countMonth('NEW', 1)}
+  END;
+  CREATE TRIGGER photos_month_count_delete AFTER DELETE ON photos BEGIN
+    ${countMonth('OLD', -1)}
+  END;
+  CREATE TRIGGER photos_month_count_update AFTER UPDATE OF sort_at, folder_id, status, best_score ON photos
+  WHEN OLD.sort_at IS NOT NEW.sort_at OR OLD.folder_id IS NOT NEW.folder_id OR OLD.status IS NOT NEW.status
+    OR ${scoreBucketSql('COALESCE(OLD.best_score, 0)')} != ${scoreBucketSql('COALESCE(NEW.best_score, 0)')} BEGIN
+    ${countMonth('OLD', -1)}
+    ${countMonth('NEW', 1)}
+  END;
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that
@@ -515,4 +545,17 @@ function countTag(kind: string, id: string, name: string, score: string, sign: 1
 /** The tag row's photo is in the library and not missing (while a photo is deleted, it is no longer there). */
 function present(row: 'NEW' | 'OLD'): string {
   return `EXISTS (SELECT 1 FROM photos WHERE id = ${row}.photo_id AND status != 'missing')`;
+}
+
+// Migration 13's SQL, written once for each row it counts and each sign.
+
+/** A photo's key in month_counts: its month, folder, state and best-score bucket. */
+function monthKey(row: string): string {
+  return `${row}.sort_at / ${SORT_AT_MONTH}, ${row}.folder_id, ${row}.status, ${scoreBucketSql(`COALESCE(${row}.best_score, 0)`)}`;
+}
+
+/** Counts a photo row in (+1) or out (-1) of month_counts. */
+function countMonth(row: 'NEW' | 'OLD', sign: 1 | -1): string {
+  return `INSERT INTO month_counts SELECT ${monthKey(row)}, ${sign} WHERE true
+      ON CONFLICT (month, folder_id, status, best) DO UPDATE SET n = n + excluded.n;`;
 }

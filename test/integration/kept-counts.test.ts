@@ -3,7 +3,12 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiService } from '../../src-main/api/api-service.js';
-import type { ApiEvent, CorrectionAction } from '../../src-main/api/contract.js';
+import {
+  photoFilterSchema,
+  type ApiEvent,
+  type CorrectionAction,
+  type PhotoFilter,
+} from '../../src-main/api/contract.js';
 import { BrowseRepository } from '../../src-main/db/browse-repository.js';
 import type { PhotoRow } from '../../src-main/db/photo-repository.js';
 import { ReviewRepository, UNCERTAIN_MARGIN } from '../../src-main/db/review-repository.js';
@@ -13,6 +18,31 @@ import { MODELS_DIR, photo, tempDir } from '../helpers.js';
 
 /** Every threshold the confidence slider offers, 1 (only the user's own tags), and two it does not. */
 const THRESHOLDS = [...Array.from({ length: 21 }, (_, i) => i / 20), 0.33, 0.075];
+
+/** The thresholds the timeline's kept counts are compared at, for the "untagged" filter. */
+const TIMELINE_THRESHOLDS = [0, 0.3, 0.5, 0.95, 1];
+
+/** A month of the timeline as it names it: YYYY-MM, or "undated" for photos without a date (month 0). */
+const monthKey = (month: number) =>
+  month === 0 ? 'undated' : `${Math.floor(month / 100)}-${String(month % 100).padStart(2, '0')}`;
+
+/** Photos shown as untagged at @minScore, by COUNT(*): what the "untagged" filter shows. */
+const UNTAGGED_RECOUNT = `(p.status IN ('pending', 'processing') OR (p.status = 'done' AND
+  CASE WHEN EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id)
+  THEN NOT EXISTS (SELECT 1 FROM effective_labels e WHERE e.photo_id = p.id AND e.score >= @minScore)
+    AND NOT EXISTS (SELECT 1 FROM effective_categories e WHERE e.photo_id = p.id AND e.score >= @minScore)
+  ELSE COALESCE(p.best_score, 0) < @minScore END))`;
+
+const ALL_PHOTOS: PhotoFilter = photoFilterSchema.parse({});
+
+/** The filters without tags whose timeline the kept counts answer, in each folder (or all) of the library. */
+function timelineFilters(folderIds: (number | null)[]): PhotoFilter[] {
+  return folderIds.flatMap((folderId) => [
+    { ...ALL_PHOTOS, folderId },
+    { ...ALL_PHOTOS, folderId, status: 'failed' as const },
+    ...TIMELINE_THRESHOLDS.map((minScore) => ({ ...ALL_PHOTOS, folderId, minScore, status: 'untagged' as const })),
+  ]);
+}
 
 const LABELS = ['n01', 'n02', 'n03', 'n04', 'n05', 'n06', 'n07', 'n08'];
 const CATEGORIES = ['dog', 'cat', 'food', 'people'];
@@ -71,8 +101,15 @@ describe('counts kept by triggers', () => {
       untagged: THRESHOLDS.map((minScore) => [minScore, browse.untaggedCount(minScore)]),
       toReview: review.count(),
       uncertain: review.uncertain(),
+      timelines: timelineFilters(folderIds()).flatMap((filter) =>
+        (['newest', 'oldest'] as const).map((sort) =>
+          browse.keptTimeline(filter, sort)!.sections.map((section) => `${section.key} ${section.count}`),
+        ),
+      ),
     };
   }
+
+  const folderIds = () => [null, ...library.repo.folders().map((folder) => folder.id)];
 
   /** The same counts by COUNT(*) over the photos, their tags and corrections: what the grid's filters show. */
   function recounted() {
@@ -112,15 +149,21 @@ describe('counts kept by triggers', () => {
     ]);
     const untagged = THRESHOLDS.map((minScore) => [
       minScore,
-      one(
-        `SELECT COUNT(*) AS n FROM photos p WHERE p.status IN ('pending', 'processing') OR (p.status = 'done' AND
-          CASE WHEN EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id)
-          THEN NOT EXISTS (SELECT 1 FROM effective_labels e WHERE e.photo_id = p.id AND e.score >= @minScore)
-            AND NOT EXISTS (SELECT 1 FROM effective_categories e WHERE e.photo_id = p.id AND e.score >= @minScore)
-          ELSE COALESCE(p.best_score, 0) < @minScore END)`,
-        { minScore },
-      ),
+      one(`SELECT COUNT(*) AS n FROM photos p WHERE ${UNTAGGED_RECOUNT}`, { minScore }),
     ]);
+    const timelines = timelineFilters(folderIds()).flatMap((filter) => {
+      const where = ["p.status != 'missing'"];
+      if (filter.folderId !== null) where.push(`p.folder_id = ${filter.folderId}`);
+      if (filter.status === 'failed') where.push("p.status = 'failed'");
+      if (filter.status === 'untagged') where.push(UNTAGGED_RECOUNT);
+      return (['DESC', 'ASC'] as const).map((order) =>
+        all<{ month: number; n: number }>(
+          `SELECT p.sort_at / 100000000 AS month, COUNT(*) AS n FROM photos p WHERE ${where.join(' AND ')}
+            GROUP BY month ORDER BY month ${order}`,
+          filter.status === 'untagged' ? { minScore: filter.minScore } : {},
+        ).map(({ month, n }) => `${monthKey(month)} ${n}`),
+      );
+    });
     const unreviewed = `SELECT COUNT(*) AS n FROM photos p WHERE p.status = 'done' AND p.margin IS NOT NULL
       AND p.margin < @below AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.photo_id = p.id AND c.source = 'user')`;
     return {
@@ -130,6 +173,7 @@ describe('counts kept by triggers', () => {
       untagged,
       toReview: one(unreviewed, { below: 2 }),
       uncertain: one(unreviewed, { below: UNCERTAIN_MARGIN }),
+      timelines,
     };
   }
 
@@ -171,7 +215,8 @@ describe('counts kept by triggers', () => {
       format: 'jpeg',
       width: 10,
       height: 10,
-      takenAt: null,
+      // Months apart, a year's last second and the next one's first, or none (the file's time).
+      takenAt: pick([null, '2019-03-04T10:00:00', '2021-12-31T23:59:59', '2022-01-01T00:00:00']),
       camera: null,
       orientation: null,
     });
