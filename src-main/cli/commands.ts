@@ -25,6 +25,7 @@ import {
   type ExportOptions,
 } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
+import { commandHelp, isCommand, overview, unknownCommand, type CommandName } from './command-syntax.js';
 import {
   byteSize,
   duration,
@@ -245,7 +246,15 @@ function listFailures(library: Library, folders: Folder[]): number {
   return failed;
 }
 
-export const commands: Record<string, Command> = {
+export const commands: Record<CommandName, Command> = {
+  help: async (context) => {
+    const [name, ...extra] = context.args;
+    if (extra.length) throw new UsageError('help takes one command at most.');
+    if (name !== undefined && !isCommand(name)) throw unknownCommand(name);
+    out(...(name === undefined ? overview() : commandHelp(name)));
+    return 0;
+  },
+
   tag: (context) => withLibrary(context, 'creates', (library) => tagFolders(library, context.args, 'phototag tag')),
 
   watch: (context) =>

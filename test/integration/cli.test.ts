@@ -250,7 +250,10 @@ describe('phototag usage', () => {
     ]) {
       const result = phototag(home, args);
       assert.equal(result.status, 2, args.join(' '));
-      assert.match(result.stderr, /^phototag: .+\nRun "phototag --help" for usage\.\n$/);
+      assert.match(
+        result.stderr,
+        /^phototag: .+\n(Usage: .+\n( {7}.+\n)*Run 'phototag \w+ --help' for more|Run 'phototag help' for the commands)\.\n$/,
+      );
     }
     assert.equal(phototag(home, []).status, 2);
     assert.match(phototag(home, ['--help']).stdout, /Usage: phototag <command>/);
