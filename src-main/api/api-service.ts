@@ -38,12 +38,14 @@ import {
   type LibraryCounts,
   type LibrarySummary,
   type PhotoFilter,
+  type PhotoSort,
   type PhotoTile,
   type Progress,
   type SuggestedTag,
   type Tag,
   type TagList,
   type TagSuggestion,
+  type Timeline,
   type Warning,
 } from './contract.js';
 
@@ -132,8 +134,7 @@ export class ApiService {
       folderSuggestions: () => this.library.folderSuggestions(),
       removeFolder: (request) => this.removeFolder(request.folderId),
       queryPhotos: (request) => this.queryPhotos(request),
-      timeline: async (request) =>
-        this.browse.timeline(request.filter, request.sort, photoIdsOf(await this.suggestedFor(request.filter))),
+      timeline: (request) => this.timeline(request.filter, request.sort),
       photo: (request) => this.photo(request.id),
       tags: (request) => this.tagList(request.minScore),
       pause: async () => {
@@ -353,6 +354,17 @@ export class ApiService {
   /** The suggestions of the filter's labels, when it asks for them (see PhotoFilter.suggested). */
   private async suggestedFor(filter: PhotoFilter): Promise<Suggestion[][]> {
     return filter.suggested === 'exclude' ? [] : filterSuggestions(this.library, filter.tags);
+  }
+
+  /**
+   * The timeline from kept counts when they answer it, else counted by the library's reader thread: a pass over a
+   * tag's photos there holds up neither the pages asked for meanwhile nor the tagging results written here.
+   */
+  private async timeline(filter: PhotoFilter, sort: PhotoSort): Promise<Timeline> {
+    return (
+      this.browse.keptTimeline(filter, sort) ??
+      this.library.timelines().timeline(filter, sort, photoIdsOf(await this.suggestedFor(filter)))
+    );
   }
 
   private async queryPhotos(request: ApiRequest<'queryPhotos'>): Promise<ApiResult<'queryPhotos'>> {

@@ -8,6 +8,7 @@ import type { ClassifierInfo } from '../classifier/classifier.js';
 import { classifierOnly, taggerPlan } from '../taggers/tagger-plan.js';
 import { TaggerWorker } from '../taggers/tagger-worker-client.js';
 import { SimilarityIndex } from '../features/similarity-index.js';
+import { TimelineReader } from '../db/timeline-reader.js';
 import { defaultDatabasePath, openDatabase, type Db } from '../db/database.js';
 import {
   PhotoRepository,
@@ -159,6 +160,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   private watcher: FolderWatcher | undefined;
   private taggingLock: TaggingLock | undefined;
   private similarityIndex: SimilarityIndex | undefined;
+  private timelineReader: TimelineReader | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
 
@@ -250,6 +252,12 @@ export class Library extends EventEmitter<LibraryEvents> {
     const { manifest } = this.activeModel();
     this.similarityIndex ??= new SimilarityIndex({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
     return { index: this.similarityIndex, model: { id: manifest.id, version: manifest.version } };
+  }
+
+  /** Counts the timelines that take a pass over photos in a thread of their own; started on first use. */
+  timelines(): TimelineReader {
+    this.timelineReader ??= new TimelineReader({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
+    return this.timelineReader;
   }
 
   async classifierInfo(): Promise<ClassifierInfo> {
@@ -544,6 +552,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.watcher?.close();
     await this.classifier?.dispose();
     await this.similarityIndex?.dispose();
+    await this.timelineReader?.dispose();
     await this.xmp.close();
     this.taggingLock?.release();
     this.db.close();

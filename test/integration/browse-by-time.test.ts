@@ -231,6 +231,55 @@ describe('browsing a library by time, a page at a time', () => {
     assert.equal(timeline.total, expectAny.length);
   });
 
+  /** The months of these photos with how many each holds, newest first, as the timeline names them. */
+  const monthsOf = (photos: Known[]) => {
+    const months = new Map<string, number>();
+    for (const { key } of [...photos].sort(newestFirst)) {
+      const month = `${String(key).slice(0, 4)}-${String(key).slice(4, 6)}`;
+      months.set(month, (months.get(month) ?? 0) + 1);
+    }
+    return [...months];
+  };
+  const sectionsOf = async (filter: Partial<PhotoFilter>) =>
+    (await service.call('timeline', { filter })).sections.map((section) => [section.month, section.count]);
+
+  it('answers a page of a tag filter while its timeline is still being counted', async () => {
+    const filter = { tags: [DOG] };
+    let counted = false;
+    const timeline = service.call('timeline', { filter }).then((answer) => ((counted = true), answer));
+    const page = await service.call('queryPhotos', { filter, limit: 10 });
+    assert.equal(counted, false, 'the page was answered before the timeline');
+    assert.equal(page.photos.length, 10);
+    assert.equal((await timeline).total, matching((n) => n % 2 === 0).length);
+  });
+
+  it('counts the timeline of every filter by month: tags all or any, a folder, a threshold, untagged photos, corrections applied', async () => {
+    assert.deepEqual(await sectionsOf({ folderId }), monthsOf(known));
+    assert.deepEqual(await sectionsOf({ tags: [DOG] }), monthsOf(matching((n) => n % 2 === 0)));
+    assert.deepEqual(await sectionsOf({ tags: [DOG, GOLDEN] }), monthsOf(matching((n) => n % 10 === 0)));
+    assert.deepEqual(
+      await sectionsOf({ tags: [DOG, GOLDEN], match: 'any' }),
+      monthsOf(matching((n) => n % 2 === 0 || n % 5 === 0)),
+    );
+    assert.deepEqual(await sectionsOf({ tags: [GOLDEN], minScore: 0.65 }), []);
+    assert.deepEqual(await sectionsOf({ status: 'failed' }), []);
+    // The best score of a photo: 0.9 for a dog, else 0.6 for a golden retriever, else 0.5.
+    const untaggedAt = (minScore: number) => sectionsOf({ status: 'untagged', minScore });
+    assert.deepEqual(await untaggedAt(0.55), monthsOf(matching((n) => n % 2 === 1 && n % 5 !== 0)));
+    assert.deepEqual(await untaggedAt(0.95), monthsOf(known));
+    // A threshold off the slider's steps is counted photo by photo: the same months.
+    assert.deepEqual(await untaggedAt(0.57), await untaggedAt(0.55));
+    // Photo 2 without its dog keeps its seashore (0.4) alone: untagged at 0.55, whatever its best score says.
+    const two = known.find((photo) => photo.n === 2)!;
+    await service.call('correct', {
+      photos: { ids: [two.id] },
+      action: { type: 'reject', tag: { ...DOG, name: 'Dog' } },
+    });
+    assert.deepEqual(await untaggedAt(0.55), monthsOf(matching((n) => (n % 2 === 1 && n % 5 !== 0) || n === 2)));
+    assert.deepEqual(await untaggedAt(0.55), await untaggedAt(0.57));
+    assert.deepEqual(await sectionsOf({ tags: [DOG] }), monthsOf(matching((n) => n % 2 === 0 && n !== 2)));
+  });
+
   it('refuses an order it does not know, and a cursor that is no cursor', async () => {
     for (const args of [{ sort: 'sideways' }, { after: { key: 'soon', id: 1 } }]) {
       const response = await service.dispatch('queryPhotos', args);

@@ -1,0 +1,62 @@
+import { parentPort, type Worker } from 'node:worker_threads';
+import { startWorker } from './start-worker.js';
+
+type Waiter = { resolve: (result: never) => void; reject: (error: Error) => void };
+
+/** What a worker answering requests (answerRequests) sends back for request `id`. */
+type Reply = { id: number; result?: unknown; error?: string };
+
+/**
+ * Asks a worker thread started from `entry` (beside `caller`, see startWorker) and hears its answers in any order:
+ * each request goes out with an id, and its answer or error comes back with it (answerRequests).
+ */
+export class WorkerClient<Request> {
+  private nextId = 0;
+  private readonly pending = new Map<number, Waiter>();
+  private readonly worker: Worker;
+
+  /** `what` names the worker in the error its requests fail with when it stops ("the timeline reader"). */
+  constructor(caller: string, entry: string, workerData: unknown, what: string) {
+    this.worker = startWorker(caller, entry, workerData);
+    this.worker.on('message', (message: Reply) => {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error !== undefined) waiter?.reject(new Error(message.error));
+      else waiter?.resolve(message.result as never);
+    });
+    this.worker.on('error', (error) => this.failAll(error));
+    this.worker.on('exit', (code) => this.failAll(new Error(`${what} stopped (exit code ${code}).`)));
+  }
+
+  request<Result>(request: Request): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: resolve as (result: never) => void, reject });
+      this.worker.postMessage({ id, request });
+    });
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+
+  async dispose(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+/** The worker's side of WorkerClient: answers each request, in the order they come, with what `answer` returns. */
+export function answerRequests<Request>(answer: (request: Request) => unknown): void {
+  const port = parentPort!;
+  port.on('message', ({ id, request }: { id: number; request: Request }) => {
+    let reply: Reply;
+    try {
+      reply = { id, result: answer(request) };
+    } catch (error) {
+      reply = { id, error: (error as Error).message };
+    }
+    port.postMessage(reply);
+  });
+}
