@@ -273,6 +273,8 @@ export class PhotoRepository {
       counts: prepare('SELECT status, SUM(n) AS n FROM photo_counts GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
       anyPhotoUnder: prepare(`SELECT 1 FROM photos WHERE ${UNDER} AND status != 'missing' LIMIT 1`),
+      photosIn: prepare(`SELECT path, size, mtime_ms AS mtimeMs FROM photos
+        WHERE ${UNDER} AND instr(substr(path, length(@prefix) + 2), '${sep}') = 0 AND status != 'missing'`),
       photosCarrying: prepare(PHOTOS_CARRYING),
       // A batch of search hits read at once: four queries for the batch instead of four for each photo. The tags
       // come in the order labelsOf and categoriesOf give one photo's.
@@ -681,6 +683,11 @@ export class PhotoRepository {
    */
   eachPhotoUnder(path: string): IterableIterator<PhotoRow> {
     return this.statements.photosUnder.iterate({ prefix: path }) as IterableIterator<PhotoRow>;
+  }
+
+  /** The photos directly in `folder` (not in its subfolders), with the size and modification time last seen. */
+  photosIn(folder: string): ScannedFile[] {
+    return this.statements.photosIn.all({ prefix: folder }) as ScannedFile[];
   }
 
   /** Whether the library holds the photo at `path`, or any photo below it. */

@@ -24,6 +24,7 @@
  * with every option above: libuv drops the kernel's queue-overflow notice, so if the main thread stalls while more
  * than 16,384 events queue up, some changes wait for the next full scan.
  */
+import { createHash } from 'node:crypto';
 import { watch, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -47,6 +48,11 @@ export interface WatchEvents {
   onRemoved(path: string): void;
   /** Something the user should hear about, as a sentence: polling instead of watching, a folder that disappeared. */
   onWarning(message: string): void;
+  /**
+   * The photos directly in `folder` as reported so far or found by the library's own scans (its database): polling
+   * compares a folder whose listing changed with these, and so keeps no list of photos of its own.
+   */
+  knownPhotos(folder: string): Iterable<PhotoFile>;
 }
 
 /** A native watch on one folder, not recursive: `onChange` gets the name of the entry that changed in it. */
@@ -88,9 +94,12 @@ interface Root {
   /** Native mode: the watched folders by path, with their device:inode identity. */
   folders: Map<string, { id: string; watch: FolderWatch }>;
   ids: Set<string>;
-  /** Polling mode: every photo under the root as last seen, with the number of the rescan that last saw it. */
-  snapshot?: Map<string, Observed & { seen: number }>;
-  snapshotReady?: Promise<void>;
+  /**
+   * Polling mode: a digest of each folder's listing (its photos' names, sizes and modification times) as the last
+   * pass saw it, so memory follows the number of folders, not of photos. Set once the first pass is done.
+   */
+  listings?: Map<string, string>;
+  firstPass?: Promise<void>;
   gone: boolean;
 }
 
@@ -102,8 +111,6 @@ interface Pending extends Observed {
 
 /** Stats in flight at once during a sweep. */
 const STAT_BATCH = 64;
-/** Modification times this close to the switch to polling count as "changed while nobody watched" (FAT: 2 s). */
-const MTIME_SLACK_MS = 2000;
 
 const errorCode = (error: unknown): string | undefined =>
   error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
@@ -130,13 +137,29 @@ function pollingWarning(error: unknown, pollIntervalMs: number): string {
   return `Phototag cannot watch the photo folders for changes because ${limit}, so it now looks for changes every ${every} instead and new photos can take that long to appear.`;
 }
 
+/** The same version of a photo as far as the library can tell: it keeps modification times in whole milliseconds. */
+const sameVersion = (a: Observed, b: Observed) => a.size === b.size && Math.trunc(a.mtimeMs) === Math.trunc(b.mtimeMs);
+
+/** One folder's photos as a polling pass lists them. */
+interface Listing {
+  folder: string;
+  photos: PhotoFile[];
+}
+
+function listingDigest(photos: readonly PhotoFile[]): string {
+  const hash = createHash('sha1');
+  for (const { path, size, mtimeMs } of photos) hash.update(`${path}\0${size}\0${mtimeMs}\n`);
+  return hash.digest('base64');
+}
+
 /**
  * Watches library roots and reports settled changes: a photo is reported once its size and modification time have
  * held still for `settleMs`, so a file still being copied is not read half-written. Events only mark a path as
  * pending; one sweep timer stats what is due, so a burst of 10,000 files costs one map entry each and no timers.
- * Existing photos are not reported by `add` (the library scans at start-up); problems under a root reached by `add`
- * are left to that scan too. A root that disappears (drive unplugged) is reported as a warning, never as a removal.
- * The watches and timers keep the process alive until `close()`.
+ * Natively, existing photos are not reported by `add` (the library scans at start-up); in polling mode the first
+ * pass compares every folder with the photos known in it, so what changed before it is reported too. Problems
+ * under a root reached by `add` are left to the library's scan. A root that disappears (drive unplugged) is
+ * reported as a warning, never as a removal. The watches and timers keep the process alive until `close()`.
  */
 export class FolderWatcher {
   readonly #events: WatchEvents;
@@ -157,7 +180,6 @@ export class FolderWatcher {
   #sweeping = false;
   #pollTimer: NodeJS.Timeout | undefined;
   #polling = false;
-  #generation = 0;
   #closed = false;
 
   constructor(events: WatchEvents, options: FolderWatcherOptions = {}) {
@@ -195,7 +217,7 @@ export class FolderWatcher {
       if (this.#mode === 'native') await this.#watchTree(root, path, false);
       // Not an else: the walk above may have hit the watch limit and switched to polling.
       if (this.#mode === 'polling') {
-        await this.#ensureSnapshot(root);
+        await this.#ensureFirstPass(root);
         this.#schedulePoll();
       }
     } catch (error) {
@@ -334,7 +356,7 @@ export class FolderWatcher {
         size: observed?.size ?? -1,
         mtimeMs: observed?.mtimeMs ?? -1,
       });
-    } else if (entry.size >= 0) {
+    } else if (entry.size >= 0 && !(observed && sameVersion(observed, entry))) {
       // Changed again since it was last looked at: that look is stale, start the wait over.
       entry.due = now + this.#settleMs;
     }
@@ -406,7 +428,7 @@ export class FolderWatcher {
       } else if (root.folders.has(path)) {
         this.#folderGone(root, path);
       } else if (isPhotoPath(path)) {
-        this.#removed(root, path);
+        this.#removed(path);
       }
     }
     for (const [path, { root }] of folders) {
@@ -420,14 +442,12 @@ export class FolderWatcher {
     if (seen?.size === stats.size && seen.mtimeMs === stats.mtimeMs) return;
     this.#recent.delete(path);
     this.#recent.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, at: performance.now() });
-    const known = root.snapshot?.get(path);
-    if (known) Object.assign(known, { size: stats.size, mtimeMs: stats.mtimeMs });
     this.#events.onPhoto({ path, size: stats.size, mtimeMs: stats.mtimeMs });
   }
 
-  #removed(root: Root, path: string): void {
+  #removed(path: string): void {
+    this.#pending.delete(path);
     this.#recent.delete(path);
-    root.snapshot?.delete(path);
     this.#events.onRemoved(path);
   }
 
@@ -438,25 +458,14 @@ export class FolderWatcher {
     this.#mode = 'polling';
     for (const root of this.#roots.values()) this.#unwatch(root, root.path);
     this.#events.onWarning(pollingWarning(error, this.#pollIntervalMs));
-    // What changed just before the switch may have had no event handled yet: recent modification times count as new.
-    const since = Date.now() - MTIME_SLACK_MS;
+    // What changed just before the switch, its events not handled yet, the first pass finds by comparing.
     const roots = [...this.#roots.values()];
-    this.#track(Promise.all(roots.map((root) => this.#ensureSnapshot(root, since))).then(() => this.#schedulePoll()));
+    this.#track(Promise.all(roots.map((root) => this.#ensureFirstPass(root))).then(() => this.#schedulePoll()));
   }
 
-  #ensureSnapshot(root: Root, changedSince?: number): Promise<void> {
-    root.snapshotReady ??= this.#takeSnapshot(root, changedSince);
-    return root.snapshotReady;
-  }
-
-  async #takeSnapshot(root: Root, changedSince?: number): Promise<void> {
-    const snapshot = new Map<string, Observed & { seen: number }>();
-    for await (const entry of scanFolder(root.path, { signal: this.#abort.signal })) {
-      if (entry.type !== 'photo') continue;
-      snapshot.set(entry.path, { size: entry.size, mtimeMs: entry.mtimeMs, seen: this.#generation });
-      if (changedSince !== undefined && entry.mtimeMs >= changedSince) this.#enqueue(root, entry.path, entry);
-    }
-    if (this.#isCurrent(root)) root.snapshot = snapshot;
+  #ensureFirstPass(root: Root): Promise<void> {
+    root.firstPass ??= this.#pollRoot(root);
+    return root.firstPass;
   }
 
   #schedulePoll(): void {
@@ -475,35 +484,66 @@ export class FolderWatcher {
 
   async #poll(): Promise<void> {
     for (const root of [...this.#roots.values()]) {
-      if (root.snapshot && this.#isCurrent(root)) await this.#pollRoot(root, root.snapshot);
+      if (root.listings && this.#isCurrent(root)) await this.#pollRoot(root);
     }
   }
 
-  /** Rescans a root and diffs it against its snapshot; photos under a folder that could not be read are kept. */
-  async #pollRoot(root: Root, snapshot: NonNullable<Root['snapshot']>): Promise<void> {
-    const generation = ++this.#generation;
+  /**
+   * Rescans a root folder by folder. A folder whose listing differs from the last pass's (or that no pass has
+   * listed) is compared with the photos known in it; a folder gone since is reported once, at its top; nothing
+   * under a folder or file that could not be read is taken for gone.
+   */
+  async #pollRoot(root: Root): Promise<void> {
+    const before = root.listings ?? new Map<string, string>();
+    const after = new Map<string, string>();
     const unreadable: string[] = [];
-    for await (const entry of scanFolder(root.path, { signal: this.#abort.signal })) {
+    const isUnreadable = (path: string) => unreadable.some((problem) => isUnder(path, problem));
+    let listing: Listing | undefined;
+    const done = () => {
+      if (!listing) return;
+      const { folder } = listing;
+      const previous = before.get(folder);
+      if (!isUnreadable(folder)) after.set(folder, this.#compare(root, listing, previous, isUnreadable));
+      else if (previous !== undefined) after.set(folder, previous);
+      listing = undefined;
+    };
+    const onFolder = (folder: string) => {
+      if (!this.#isCurrent(root)) return false;
+      done();
+      listing = { folder, photos: [] };
+      return true;
+    };
+    for await (const entry of scanFolder(root.path, { signal: this.#abort.signal, onFolder })) {
       if (!this.#isCurrent(root)) return;
-      if (entry.type === 'problem') {
-        if (entry.path === root.path) return this.#rootGone(root);
-        unreadable.push(entry.path);
-        continue;
-      }
-      const known = snapshot.get(entry.path);
-      if (known && known.size === entry.size && known.mtimeMs === entry.mtimeMs) {
-        known.seen = generation;
-        continue;
-      }
-      snapshot.set(entry.path, { size: entry.size, mtimeMs: entry.mtimeMs, seen: generation });
-      this.#enqueue(root, entry.path, entry);
+      if (entry.type === 'photo') listing?.photos.push(entry);
+      else if (entry.path === root.path) return this.#rootGone(root);
+      else unreadable.push(entry.path);
     }
+    done();
+    if (!this.#isCurrent(root)) return;
     root.gone = false;
-    for (const [path, { seen }] of snapshot) {
-      if (seen === generation) continue;
-      if (unreadable.some((folder) => isUnder(path, folder))) continue;
-      this.#pending.delete(path);
-      this.#removed(root, path);
+    for (const [folder, digest] of before) {
+      if (after.has(folder)) continue;
+      if (isUnreadable(folder)) after.set(folder, digest);
+      else if (after.has(dirname(folder))) this.#folderGone(root, folder);
     }
+    root.listings = after;
+  }
+
+  /** Reports what changed in a folder since the photos known in it, unless its listing is the one seen last. */
+  #compare(root: Root, listing: Listing, previous: string | undefined, isUnreadable: (path: string) => boolean) {
+    const digest = listingDigest(listing.photos);
+    if (digest === previous) return digest;
+    const found = new Map(listing.photos.map((photo) => [photo.path, photo]));
+    // Read whole before anything is reported: a report may write to the database the photos are read from.
+    for (const known of [...this.#events.knownPhotos(listing.folder)]) {
+      const photo = found.get(known.path);
+      found.delete(known.path);
+      if (!photo) {
+        if (!isUnreadable(known.path)) this.#removed(known.path);
+      } else if (!sameVersion(photo, known)) this.#enqueue(root, photo.path, photo);
+    }
+    for (const photo of found.values()) this.#enqueue(root, photo.path, photo);
+    return digest;
   }
 }

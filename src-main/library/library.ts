@@ -23,7 +23,7 @@ import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '
 import { scanFolder } from './folder-scanner.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
-import { FolderWatcher } from './folder-watcher.js';
+import { FolderWatcher, type FolderWatcherOptions } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
 import { XmpSync } from '../xmp/xmp-sync.js';
@@ -487,7 +487,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /** Watches every library folder (and folders added later through watchFolder) and tags what changes. */
-  async watch(options: { settleMs?: number; pollIntervalMs?: number } = {}): Promise<void> {
+  async watch(options: Pick<FolderWatcherOptions, 'settleMs' | 'pollIntervalMs' | 'forcePolling'> = {}): Promise<void> {
     if (this.watcher) return;
     const folderOf = (path: string) =>
       this.repo
@@ -511,6 +511,7 @@ export class Library extends EventEmitter<LibraryEvents> {
           if (this.repo.markMissingUnder(path) > 0) this.emit('changed');
         },
         onWarning: (message) => this.emit('warning', message),
+        knownPhotos: (folder) => this.repo.photosIn(folder),
       },
       options,
     );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   FolderWatcher,
@@ -11,22 +11,38 @@ import {
   type WatchEvents,
   type WatchFolder,
 } from '../../src-main/library/folder-watcher.js';
+import { scanFolder } from '../../src-main/library/folder-scanner.js';
 import { tempDir } from '../helpers.js';
 
-/** Records what the watcher reports and lets a test wait, with a deadline, until a condition holds. */
+/**
+ * Records what the watcher reports and lets a test wait, with a deadline, until a condition holds. It knows the
+ * photos as a library would: those of its scan before watching, then as reported.
+ */
 class Recorder implements WatchEvents {
   readonly photos: PhotoFile[] = [];
   readonly removed: string[] = [];
   readonly warnings: string[] = [];
+  readonly #known = new Map<string, PhotoFile>();
   #waiters = new Set<() => void>();
+
+  /** Knows the photos under `root` as they are now, as the library's scan before watching does. */
+  async scan(root: string): Promise<void> {
+    for await (const entry of scanFolder(root)) if (entry.type === 'photo') this.#known.set(entry.path, entry);
+  }
 
   onPhoto(entry: PhotoFile): void {
     this.photos.push(entry);
+    this.#known.set(entry.path, entry);
     this.#wake();
   }
   onRemoved(path: string): void {
     this.removed.push(path);
+    for (const known of this.#known.keys())
+      if (known === path || known.startsWith(path + sep)) this.#known.delete(known);
     this.#wake();
+  }
+  knownPhotos(folder: string): PhotoFile[] {
+    return [...this.#known.values()].filter((photo) => dirname(photo.path) === folder);
   }
   onWarning(message: string): void {
     this.warnings.push(message);
@@ -79,6 +95,7 @@ async function watching(
   options: FolderWatcherOptions = {},
 ): Promise<{ events: Recorder; watcher: FolderWatcher }> {
   const events = new Recorder();
+  await events.scan(root);
   const watcher = new FolderWatcher(events, { settleMs: 100, pollIntervalMs: 100, ...options });
   await watcher.add(root);
   return { events, watcher };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
@@ -61,6 +61,49 @@ describe('a watched library', () => {
       assert.equal(library.repo.counts().total, 1);
       await library.scan(library.repo.folders()[0]!);
       assert.equal(library.repo.photoByPath(join(folder, 'lunch.jpg')), undefined, 'a rescan takes it out');
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('sees every change when it polls, those made before its first pass included', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'photos');
+    mkdirSync(join(folder, 'trip'), { recursive: true });
+    for (const name of ['parrot.jpg', 'dog.jpg', 'owl.jpg']) copyFileSync(photo(name), join(folder, name));
+    copyFileSync(photo('eagle.jpg'), join(folder, 'trip', 'eagle.jpg'));
+    const library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    });
+    const status = (name: string) => library.repo.photoByPath(join(folder, name))?.status;
+    const top = (name: string) => {
+      const row = library.repo.photoByPath(join(folder, name));
+      return row && row.status === 'done' ? library.repo.withTags(row).categories[0]?.name : undefined;
+    };
+    try {
+      await library.scan(library.addFolder(folder));
+      await library.tag();
+      // Between the scan and the watch: a deletion, and a copy that kept its old modification time (cp -p).
+      rmSync(join(folder, 'owl.jpg'));
+      copyFileSync(photo('hot_dog.jpg'), join(folder, 'old-lunch.jpg'));
+      utimesSync(join(folder, 'old-lunch.jpg'), new Date('2001-05-01'), new Date('2001-05-01'));
+      await library.watch({ forcePolling: true, pollIntervalMs: 100, settleMs: 100 });
+      assert.equal(library.watchMode, 'polling');
+      await until(library, () => status('owl.jpg') === 'missing', 'a photo deleted before the watch is hidden');
+      await until(library, () => top('old-lunch.jpg') === 'Food', 'a photo copied before the watch is tagged');
+
+      const parrotId = library.repo.photoByPath(join(folder, 'parrot.jpg'))!.id;
+      mkdirSync(join(folder, 'new'));
+      copyFileSync(photo('hot_dog.jpg'), join(folder, 'new', 'lunch.jpg'));
+      copyFileSync(photo('eagle.jpg'), join(folder, 'dog.jpg'));
+      renameSync(join(folder, 'parrot.jpg'), join(folder, 'macaw.jpg'));
+      rmSync(join(folder, 'trip'), { recursive: true });
+      await until(library, () => top(join('new', 'lunch.jpg')) === 'Food', 'a photo in a new folder is tagged');
+      await until(library, () => top('dog.jpg') === 'Bird', 'a changed photo is re-tagged');
+      await until(library, () => top('macaw.jpg') === 'Bird', 'a renamed photo is found again');
+      await until(library, () => status(join('trip', 'eagle.jpg')) === 'missing', "a deleted folder's photo is hidden");
+      assert.equal(library.repo.photoByPath(join(folder, 'macaw.jpg'))!.id, parrotId);
     } finally {
       await library.close();
     }
