@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { openDatabase, type Db } from '../../src-main/db/database.js';
 import { MIGRATIONS } from '../../src-main/db/migrations.js';
@@ -16,6 +28,8 @@ export interface SyntheticLibrary {
   photos: number;
   /** A category most photos do not carry and many do: what a person filters by. */
   commonCategory: { id: string; name: string; count: number };
+  /** Copied from the cache of libraries written before (see createSyntheticLibrary), not written now. */
+  cached: boolean;
 }
 
 /** What the synthetic photos were tagged with: a run of the real pipeline re-tags none of them when it matches. */
@@ -55,6 +69,56 @@ function random(seed: number): () => number {
   };
 }
 
+/** Where written libraries are kept for the next run, one folder each, named by cacheKey. */
+const CACHE_DIR = join(tmpdir(), 'phototag-synthetic-library-cache');
+/** The file in a cached library's folder that says what writeLibrary returned. */
+const DESCRIPTION = 'synthetic-library.json';
+
+/** Names a library by all that shapes it: its size, its model, the schema, and this generator's own code. */
+function cacheKey(count: number, model: SyntheticModel): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ count, model }))
+    .update(MIGRATIONS.join('\n'))
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex');
+  return `${count}-photos-schema-${MIGRATIONS.length}-${hash.slice(0, 16)}`;
+}
+
+/**
+ * A library of `count` tagged photos in `dir` (see writeLibrary), copied from the cache under os.tmpdir() when a run
+ * wrote the same one before (a million photos: 1.3 GB, about 10 minutes to write on two shared cores, seconds to
+ * copy). A library written now replaces the cached ones of its size made by other code or another schema.
+ */
+export async function createSyntheticLibrary(
+  dir: string,
+  count: number,
+  model: SyntheticModel = DEFAULT_MODEL,
+): Promise<SyntheticLibrary> {
+  const key = cacheKey(count, model);
+  const cached = join(CACHE_DIR, key);
+  const hit = existsSync(join(cached, DESCRIPTION));
+  if (!hit) {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    for (const old of readdirSync(CACHE_DIR).filter((name) => name.startsWith(`${count}-photos-`))) {
+      rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
+    }
+    const writing = mkdtempSync(join(CACHE_DIR, 'writing-'));
+    writeFileSync(join(writing, DESCRIPTION), JSON.stringify(await writeLibrary(writing, count, model)));
+    try {
+      renameSync(writing, cached);
+    } catch {
+      // Another run wrote the same library meanwhile: theirs is as good.
+      rmSync(writing, { recursive: true, force: true });
+    }
+  }
+  cpSync(cached, dir, { recursive: true });
+  const { commonCategory } = JSON.parse(readFileSync(join(dir, DESCRIPTION), 'utf8')) as Pick<
+    SyntheticLibrary,
+    'commonCategory'
+  >;
+  return { dbPath: join(dir, 'library.sqlite'), photos: count, commonCategory, cached: hit };
+}
+
 /**
  * Writes a library of `count` tagged photos straight into a fresh database, the way the pipeline stores them:
  * five labels per photo drawn with a skewed (Zipf-like) popularity from the real ImageNet label set, categories
@@ -64,11 +128,11 @@ function random(seed: number): () => number {
  * most of an hour on two shared cores): no journal, triggers and indexes off, the columns the triggers keep (best
  * score, margin, sort time) computed here, then the indexes built and the kept counts rebuilt once.
  */
-export async function createSyntheticLibrary(
+async function writeLibrary(
   dir: string,
   count: number,
-  model: SyntheticModel = DEFAULT_MODEL,
-): Promise<SyntheticLibrary> {
+  model: SyntheticModel,
+): Promise<Pick<SyntheticLibrary, 'commonCategory'>> {
   const dbPath = join(dir, 'library.sqlite');
   const thumbnailsDir = join(dir, 'library-thumbnails');
   const sources = readdirSync(PHOTOS_DIR).filter((name) => name.endsWith('.jpg'));
@@ -113,6 +177,8 @@ export async function createSyntheticLibrary(
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -512000');
+  // The sorts that build the indexes and the kept counts stay in memory instead of spilling to temporary files.
+  db.pragma('temp_store = MEMORY');
   db.transaction(() => {
     for (const { type, name } of derived) db.exec(`DROP ${type.toUpperCase()} ${name}`);
     for (let id = 1; id <= count; id++) {
@@ -178,5 +244,5 @@ export async function createSyntheticLibrary(
   db.close();
   const [index, common] = [...categoryCounts].sort((a, b) => b[1] - a[1])[2]!;
   const category = labelSet.categories[index]!;
-  return { dbPath, photos: count, commonCategory: { id: category.id, name: category.name, count: common } };
+  return { commonCategory: { id: category.id, name: category.name, count: common } };
 }
