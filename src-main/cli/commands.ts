@@ -4,6 +4,7 @@ import type { SuggestedTag } from '../api/contract.js';
 import { MIN_LABEL_EXAMPLES } from '../features/label-learner.js';
 import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
 import * as ort from '../classifier/onnxruntime.js';
+import { providerStates } from '../classifier/execution-providers.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
 import type { Folder, PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
@@ -584,9 +585,10 @@ export const commands: Record<CommandName, Command> = {
 
   doctor: (context) =>
     withLibrary(context, 'reads', async (library) => {
-      const backends = ort.listSupportedBackends();
       const model = library.activeModel();
       const info = await library.classifierInfo();
+      const providers = providerStates(info.provider);
+      const usable = providers.filter(({ state }) => state === 'in use' || state === 'available');
       const report = {
         phototag: versionInfo().version,
         node: process.versions.node,
@@ -598,21 +600,28 @@ export const commands: Record<CommandName, Command> = {
         modelsFolder: library.modelDirs.user,
         model: `${model.manifest.id} (${model.manifest.name})`,
         executionProviders: {
-          available: backends.map((backend) => `${backend.name}${backend.bundled ? '' : ' (separate install)'}`),
+          available: usable.map(({ name }) => name),
           inUse: info.provider.used,
           tried: info.provider.attempts.map((a) => (a.reason ? `${a.name}: ${a.reason}` : `${a.name}: ok`)),
+          providers,
         },
         threads: info.threads,
         photos: library.repo.counts(),
       };
-      if (context.json) writeJson(report);
-      else {
-        for (const [key, value] of Object.entries(report)) {
-          const text = typeof value === 'object' ? JSON.stringify(value, null, 2) : String(value);
-          const [first, ...more] = text.split('\n');
-          out(`${key.padEnd(20)} ${first}`, ...more.map((line) => `${' '.repeat(21)}${line}`));
-        }
+      if (context.json) {
+        writeJson(report);
+        return 0;
       }
+      const { executionProviders, photos, ...versions } = report;
+      const line = (key: string, value: string) => out(`${key.padEnd(22)} ${value}`);
+      // "modelsFolder" reads "models folder": the text is for people, the keys for --json.
+      const words = (key: string) => key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+      for (const [key, value] of Object.entries(versions)) line(words(key), String(value));
+      line('execution provider', `${executionProviders.inUse}`);
+      for (const { name, state, reason } of providers) line(`  ${name}`, reason ? `${state}: ${reason}` : state);
+      const { total, ...byStatus } = photos;
+      const counts = Object.entries(byStatus).map(([status, n]) => `${n} ${status}`);
+      line('photos', `${total} in all: ${counts.join(', ')}`);
       return 0;
     }),
 

@@ -22,6 +22,7 @@ import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
 import { writeHostileFiles } from '../hostile-files.js';
 import { DEFAULT_MIN_SCORE, MIN_SHOWN_SCORE } from '../../src-main/api/contract.js';
 import { ApiService } from '../../src-main/api/api-service.js';
+import { missingVulkan } from '../../src-main/classifier/execution-providers.js';
 
 interface ShownPhoto {
   path: string;
@@ -361,6 +362,35 @@ describe('phototag models and doctor', () => {
     assert.equal(report.executionProviders.inUse, 'cpu');
     assert.ok(report.executionProviders.tried.some((line: string) => /^cuda: /.test(line)));
     assert.match(report.onnxruntime, /^\d+\.\d+/);
+  });
+
+  it('doctor prints plain text, and offers no execution provider it cannot use', () => {
+    const home = tempDir();
+    const text = phototag(home, ['doctor']);
+    assert.equal(text.status, 0, text.stderr);
+    assert.doesNotMatch(text.stdout, /[{}[\]"]/, 'no JSON inside the text');
+    assert.match(text.stdout, /^models folder +\S/m);
+    assert.match(text.stdout, /^execution provider +cpu\n/m);
+    assert.match(text.stdout, /^ {2}cpu +in use$/m);
+    assert.match(text.stdout, /^photos +0 in all: 0 pending, /m);
+
+    const { executionProviders } = JSON.parse(phototag(home, ['doctor', '--json']).stdout) as {
+      executionProviders: { available: string[]; providers: { name: string; state: string; reason?: string }[] };
+    };
+    for (const { name, state, reason } of executionProviders.providers) {
+      assert.equal(executionProviders.available.includes(name), ['in use', 'available'].includes(state), name);
+      assert.ok(text.stdout.includes(`  ${name}`.padEnd(23) + (reason ? `${state}: ${reason}` : state)), name);
+    }
+    const vulkan = missingVulkan();
+    const webgpu = executionProviders.providers.find(({ name }) => name === 'webgpu');
+    if (process.platform === 'linux' && webgpu && vulkan) {
+      assert.deepEqual(webgpu, {
+        name: 'webgpu',
+        state: 'not usable here',
+        reason: `${vulkan}, and WebGPU runs over Vulkan on Linux`,
+      });
+      assert.match(text.stdout, /^ {2}webgpu +not usable here: no Vulkan driver/m);
+    }
   });
 });
 
