@@ -18,6 +18,7 @@ import {
 import type { ImageTagger } from '../taggers/tagger-worker-client.js';
 import type { Tag } from '../db/correction-repository.js';
 import { fingerprint, readExif, readKeywords, type ExifFacts } from './photo-facts.js';
+import { RunRate } from './run-rate.js';
 
 /**
  * Thumbnails fit in this box. It holds a 4:3 photo decoded at a 256 px shorter side (341 x 256), the decode every
@@ -35,6 +36,31 @@ const THUMBNAIL_SHORTER_SIDE = 240;
 export function decodeSideFor(plan: TaggerPlan): number {
   const classifiers = [plan.primary, ...plan.specialists].map((entry) => shorterSideFor(entry.manifest.input));
   return Math.max(...classifiers, THUMBNAIL_SHORTER_SIDE);
+}
+
+/** What preparePhoto makes of one photo file. */
+export interface PreparedPhoto {
+  decoded: DecodedPhoto;
+  exif: ExifFacts;
+  /** Keywords already in the file or its XMP sidecar. */
+  keywords: string[];
+  /** The thumbnail (JPEG), made from the decoded pixels. */
+  thumbnail: Buffer;
+}
+
+/**
+ * Everything the library and the taggers take from one photo file besides its fingerprint, from one decode: the
+ * pixels at the plan's size beside the EXIF facts and keywords, then the thumbnail from those same pixels. It
+ * touches no database, so the benchmark times the very steps the pipeline runs. The fingerprint comes first and
+ * apart: a photo it finds moved is relinked instead of decoded.
+ */
+export async function preparePhoto(file: PhotoFile, plan: TaggerPlan): Promise<PreparedPhoto> {
+  const [decoded, exif, keywords] = await Promise.all([
+    decodePhoto(file, decodeSideFor(plan)),
+    readExif(file.path),
+    readKeywords(file.path),
+  ]);
+  return { decoded, exif, keywords, thumbnail: await makeThumbnail(decoded, THUMBNAIL_SIZE) };
 }
 
 /** The progress shape is the API's own: the engine reports exactly what the UI shows. */
@@ -59,15 +85,6 @@ export interface PipelineOptions {
   /** The tag a keyword found in a photo's file or sidecar names: a known label or category, else an own label. */
   keywordTag: (keyword: string) => Tag;
 }
-
-/**
- * The rate shown is measured over the photos finished in the last RATE_WINDOW_MS, so it follows the work as it is
- * now (a burst of moved photos relinked in no time, a pause, photos still arriving); the time left is shown once
- * the window holds enough of them to mean something.
- */
-const RATE_WINDOW_MS = 10_000;
-const ETA_MIN_PHOTOS = 5;
-const ETA_MIN_SPAN_MS = 3_000;
 
 interface Prepared {
   photo: PhotoRow;
@@ -96,8 +113,9 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private tagged = 0;
   private failed = 0;
   private lastProgress = 0;
-  /** When each photo finished within the rate window, oldest first. */
-  private finishedAt: number[] = [];
+  private readonly rate = new RunRate();
+  /** True from a run's first step on: `running` is assigned after that step, which already reports progress. */
+  private inRun = false;
   private readonly model: ModelRef;
   /** The secondary taggers, and the signature a photo holding all their results records. */
   private readonly taggers: TaggerRef[];
@@ -156,7 +174,8 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     this.cancelled = false;
     this.started = Date.now();
     this.tagged = this.failed = 0;
-    this.finishedAt = [];
+    this.rate.clear();
+    this.inRun = true;
     try {
       while (this.requested && !this.cancelled) {
         this.requested = false;
@@ -164,6 +183,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       }
     } finally {
       this.running = undefined;
+      this.inRun = false;
       this.emitProgress(true);
     }
     const seconds = (Date.now() - this.started) / 1000;
@@ -180,26 +200,17 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   progress(): Progress {
     const counts = this.repo.counts();
     const now = Date.now();
-    this.forgetBefore(now - RATE_WINDOW_MS);
-    const recent = this.finishedAt.length;
-    const span = recent > 0 ? now - this.finishedAt[0]! : 0;
-    const rate = span > 0 && recent > 1 ? recent / (span / 1000) : 0;
     const queued = counts.pending + counts.processing;
-    const eta = recent >= ETA_MIN_PHOTOS && span >= ETA_MIN_SPAN_MS && queued > 0 ? queued / rate : null;
+    const eta = this.rate.secondsLeft(queued, now);
     return {
       found: counts.total,
       queued,
       done: this.tagged,
       failed: this.failed,
-      photosPerSecond: rate,
+      photosPerSecond: this.rate.perSecond(now),
       etaSeconds: eta !== null && eta >= 1 && !this.paused ? eta : null,
-      state: this.paused ? 'paused' : this.running ? 'running' : 'idle',
+      state: this.paused ? 'paused' : this.inRun ? 'running' : 'idle',
     };
-  }
-
-  private forgetBefore(time: number): void {
-    const kept = this.finishedAt.findIndex((at) => at >= time);
-    this.finishedAt.splice(0, kept === -1 ? this.finishedAt.length : kept);
   }
 
   private emitProgress(force = false): void {
@@ -276,9 +287,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     let print: string | undefined;
     try {
       const file = await PhotoFile.open(photo.path);
-      let decoded: DecodedPhoto;
-      let exif: ExifFacts;
-      let keywords: string[];
+      let prepared: PreparedPhoto;
       try {
         print = await fingerprint(file);
         if (photo.fingerprint === null) {
@@ -291,15 +300,12 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
             photo = moved;
           }
         }
-        [decoded, exif, keywords] = await Promise.all([
-          decodePhoto(file, decodeSideFor(this.options.plan)),
-          readExif(file.path),
-          readKeywords(file.path),
-        ]);
+        prepared = await preparePhoto(file, this.options.plan);
       } finally {
         await file.close();
       }
-      await this.writeThumbnail(print, await makeThumbnail(decoded, THUMBNAIL_SIZE));
+      const { decoded, exif, keywords, thumbnail } = prepared;
+      await this.writeThumbnail(print, thumbnail);
       const metadata = {
         fingerprint: print,
         format: decoded.format,
@@ -377,7 +383,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     else this.failed += photos.length;
     const now = Date.now();
     for (const photo of photos) {
-      this.finishedAt.push(now);
+      this.rate.record(now);
       this.emit('photo', this.repo.photoById(photo.id) ?? photo);
     }
     this.emitProgress();
