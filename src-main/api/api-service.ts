@@ -20,6 +20,8 @@ import { folderJoinNote, type FolderJoin, type Library } from '../library/librar
 import { expandHome } from '../library/folder-rules.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
+import { demoMark, primaryModels } from '../models/model-catalog.js';
+import { pullModel } from '../models/model-download.js';
 import {
   isApiMethod,
   categoryDetail,
@@ -37,6 +39,7 @@ import {
   type FolderInfo,
   type LibraryCounts,
   type LibrarySummary,
+  type ModelChoice,
   type PhotoFilter,
   type PhotoSort,
   type PhotoTile,
@@ -159,6 +162,9 @@ export class ApiService {
       answerSuggestion: (request) => this.answerSuggestion(request),
       xmpSettings: () => this.library.xmp.status(),
       setXmpSettings: (request) => this.library.xmp.configure(request),
+      models: () => ({ models: this.modelChoices() }),
+      useModel: (request) => this.useModel(request.id, request.demoAgreed),
+      pullModel: (request) => this.pullModel(request.id),
     };
   }
 
@@ -676,6 +682,61 @@ export class ApiService {
     this.library.emit('changed');
     return {
       message: request.accept ? `Added ${tag.name}.` : `${tag.name} will not be suggested on this photo again.`,
+    };
+  }
+
+  /** The primary models (specialists only add detail, whatever the library's model), as `models list` shows them. */
+  private modelChoices(): ModelChoice[] {
+    let active: string | undefined;
+    try {
+      active = this.library.activeModel().manifest.id;
+    } catch {
+      // No model installed: none is active, and the summary says why.
+    }
+    return primaryModels(this.library.models()).map((entry) => {
+      const { id, name, size, demo } = entry.manifest;
+      const mark = demoMark(entry, this.library.modelDirs.embedded);
+      return {
+        id,
+        name,
+        size,
+        status: entry.installed ? (entry.embedded ? 'embedded' : 'installed') : 'available',
+        active: id === active,
+        demo: demo && mark ? { mark, note: demo } : null,
+      };
+    });
+  }
+
+  private knownModel(id: string): ModelChoice {
+    const choice = this.modelChoices().find((model) => model.id === id);
+    if (!choice) throw new ApiServiceError('not-found', `There is no model "${id}" this library can tag with.`);
+    return choice;
+  }
+
+  private async useModel(id: string, demoAgreed: boolean): Promise<ApiResult<'useModel'>> {
+    const { name } = this.knownModel(id);
+    // Not agreed to (a demonstration model), or not installed yet: the message says which.
+    await this.library.switchModel(id, { demoAgreed }).catch((error: Error) => {
+      throw new ApiServiceError('refused', error.message);
+    });
+    this.background(() => this.library.tag());
+    return {
+      models: this.modelChoices(),
+      message: `This library now tags with ${name}: every photo is tagged again with it.`,
+    };
+  }
+
+  private async pullModel(id: string): Promise<ApiResult<'pullModel'>> {
+    const { name, status } = this.knownModel(id);
+    if (status === 'available') {
+      const entry = this.library.models().find((model) => model.manifest.id === id)!;
+      await pullModel(entry, { userDir: this.library.modelDirs.user }).catch((error: Error) => {
+        throw new ApiServiceError('refused', error.message);
+      });
+    }
+    return {
+      models: this.modelChoices(),
+      message: status === 'available' ? `Downloaded ${name}.` : `${name} is already installed.`,
     };
   }
 

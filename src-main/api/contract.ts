@@ -149,6 +149,9 @@ export const xmpSettingsSchema = z.strictObject({
 });
 export type XmpSettings = z.infer<typeof xmpSettingsSchema>;
 
+/** A model's id, as its manifest names it ("mobilenet-v2-imagenet"); an unknown one is not-found. */
+const modelId = z.string().min(1).max(200);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: one schema per method. An empty object is still an object, so every call has the same shape.
 
@@ -279,6 +282,15 @@ export const requestSchemas = {
    * written, writes every photo's sidecar again in the background.
    */
   setXmpSettings: xmpSettingsSchema.partial(),
+  /** The models this library can tag with: shipped, downloaded or to download, the active one marked. */
+  models: z.strictObject({}),
+  /**
+   * Makes a model (installed) the library's model, and re-tags every photo with it in the background, progress
+   * following. A demonstration model is refused unless `demoAgreed`: ask the user first, saying what it means.
+   */
+  useModel: z.strictObject({ id: modelId, demoAgreed: z.boolean().default(false) }),
+  /** Downloads a model into the per-user models folder (only when the user asks); it does not switch to it. */
+  pullModel: z.strictObject({ id: modelId }),
 } as const;
 
 export type ApiMethod = keyof typeof requestSchemas;
@@ -628,6 +640,20 @@ export interface XmpStatus {
   pending: number;
 }
 
+/** A model a library can tag with, as the model picker lists it. */
+export interface ModelChoice {
+  id: string;
+  name: string;
+  /** The download's size in bytes. */
+  size: number;
+  /** "embedded": shipped in the app; "installed": downloaded; "available": can be downloaded. */
+  status: 'embedded' | 'installed' | 'available';
+  /** It tags this library. */
+  active: boolean;
+  /** A demonstration model: its mark ("Demo: knows 10 classes at 32x32") and what it means; null for the others. */
+  demo: { mark: string; note: string } | null;
+}
+
 export interface ApiResults {
   summary: LibrarySummary;
   /** `note`: what became of it when it was not simply added ("already in the library"); null when it was. */
@@ -655,6 +681,10 @@ export interface ApiResults {
   answerSuggestion: { message: string };
   xmpSettings: XmpStatus;
   setXmpSettings: XmpStatus;
+  models: { models: ModelChoice[] };
+  /** `message`: what was done, as a sentence. */
+  useModel: { models: ModelChoice[]; message: string };
+  pullModel: { models: ModelChoice[]; message: string };
 }
 
 export type ApiResult<M extends ApiMethod> = ApiResults[M];

@@ -12,7 +12,7 @@ import { folderJoinNote, Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
 import { defaultDatabasePath } from '../db/database.js';
-import { findModel } from '../models/model-catalog.js';
+import { demoMark, findModel } from '../models/model-catalog.js';
 import { isUnder } from '../library/folder-rules.js';
 import { versionInfo } from '../version.js';
 import type { XmpWriteSummary } from '../xmp/xmp-sync.js';
@@ -342,14 +342,16 @@ export const commands: Record<CommandName, Command> = {
             status: model.installed ? (model.embedded ? 'embedded' : 'installed') : 'available',
             role: model.manifest.role,
             active: model.manifest.id === active,
-            ...(model.manifest.demo ? { demo: model.manifest.demo } : {}),
+            ...(model.manifest.demo
+              ? { demo: model.manifest.demo, demoMark: demoMark(model, library.modelDirs.embedded) }
+              : {}),
           }));
           if (context.json) await writeJsonArray(rows, (row) => row);
           else {
             for (const row of rows) {
               out(
                 `${row.active ? '*' : row.role === 'specialist' ? '+' : row.demo ? '!' : ' '} ${row.id.padEnd(28)} ` +
-                  `${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}${row.demo ? ' (demo)' : ''}`,
+                  `${row.status.padEnd(10)} ${byteSize(row.size).padStart(8)}  ${row.name}${row.demoMark ? ` (${row.demoMark})` : ''}`,
               );
             }
             out(
@@ -386,7 +388,7 @@ export const commands: Record<CommandName, Command> = {
               demo,
             );
           }
-          const entry = library.useModel(id);
+          const entry = library.useModel(id, { demoAgreed: true });
           out(`This library now tags with ${entry.manifest.id}; the next "phototag tag" re-tags every photo with it.`);
           return 0;
         }

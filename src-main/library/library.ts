@@ -18,7 +18,14 @@ import {
   type ScannedFile,
   type TaggedPhoto,
 } from '../db/photo-repository.js';
-import { chooseModel, defaultModelDirs, listModels, type ModelDirs, type ModelEntry } from '../models/model-catalog.js';
+import {
+  checkDemoAgreed,
+  chooseModel,
+  defaultModelDirs,
+  listModels,
+  type ModelDirs,
+  type ModelEntry,
+} from '../models/model-catalog.js';
 import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
@@ -161,6 +168,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   private taggingLock: TaggingLock | undefined;
   private similarityIndex: SimilarityIndex | undefined;
   private timelineReader: TimelineReader | undefined;
+  /** --model: the model to tag with instead of the saved choice, until the library is switched to another. */
+  private modelOverride: string | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
 
@@ -174,6 +183,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.dbPath = dbPath;
     this.repo = new PhotoRepository(db);
     this.modelDirs = options.modelDirs ?? defaultModelDirs();
+    this.modelOverride = options.modelId;
     this.thumbnailsDir = join(dirname(dbPath), `${basename(dbPath, extname(dbPath))}-thumbnails`);
     this.xmp = new XmpSync({
       db,
@@ -208,7 +218,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** The model this library tags with: --model, else the library's saved choice, else the best installed one. */
   activeModel(): ModelEntry {
     const models = this.models();
-    return chooseModel(models, this.options.modelId ?? this.repo.getSetting(MODEL_SETTING));
+    return chooseModel(models, this.modelOverride ?? this.repo.getSetting(MODEL_SETTING));
   }
 
   /** A tag by id or name among the active model's classes, the categories and the user's own labels. */
@@ -237,10 +247,30 @@ export class Library extends EventEmitter<LibraryEvents> {
     return loadLabelSet(this.modelDirs.embedded, this.activeModel().manifest.labelSet);
   }
 
-  /** Saves the model choice; the next run re-tags every photo with it. */
-  useModel(id: string): ModelEntry {
+  /**
+   * Saves the model choice, which from then on outranks --model too; the next run re-tags every photo with it. A
+   * demonstration model only once the user agreed (see checkDemoAgreed).
+   */
+  useModel(id: string, { demoAgreed = false }: { demoAgreed?: boolean } = {}): ModelEntry {
     const entry = chooseModel(this.models(), id);
+    checkDemoAgreed(entry, demoAgreed);
     this.repo.setSetting(MODEL_SETTING, id);
+    this.modelOverride = undefined;
+    return entry;
+  }
+
+  /**
+   * Makes `id` the library's model at once (see useModel), in a process that goes on tagging (serve, the desktop
+   * app): a run under way stops after the photos in flight and the old model's worker goes, so the next tag()
+   * starts the new model's and re-tags every photo with it.
+   */
+  async switchModel(id: string, options: { demoAgreed?: boolean } = {}): Promise<ModelEntry> {
+    const entry = this.useModel(id, options);
+    this.pipeline?.cancel();
+    await this.pipeline?.whenIdle();
+    const { classifier } = this;
+    this.pipeline = this.classifier = undefined;
+    await classifier?.dispose();
     return entry;
   }
 

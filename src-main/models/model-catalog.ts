@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedModelsDir, userModelsDir } from '../app-paths.js';
+import { loadLabelSet } from './label-sets.js';
 import { manifestSchema, type AnyManifest, type FaceDetectorManifest, type ModelManifest } from './manifest.js';
 
 /** A model folder; a classifier's unless typed otherwise. */
@@ -123,4 +124,25 @@ export function chooseModel(models: ModelEntry[], preferredId?: string): ModelEn
   const best = installed.sort((a, b) => b.manifest.defaultPriority - a.manifest.defaultPriority)[0];
   if (!best) throw new Error('No model is installed: the app folder is missing its embedded models.');
   return best;
+}
+
+/**
+ * A demonstration model's mark, the same in every listing (the CLI's and the app's): "Demo: knows 10 classes at
+ * 32x32", from its label set (under the embedded models folder) and its input size. Null for a model meant to tag
+ * photos.
+ */
+export function demoMark(entry: ModelEntry, embeddedDir: string): string | null {
+  const { demo, labelSet, input } = entry.manifest;
+  if (!demo) return null;
+  const classes = loadLabelSet(embeddedDir, labelSet).labels.length;
+  return `Demo: knows ${classes} classes at ${input.width}x${input.height}`;
+}
+
+/**
+ * The rule for demonstration models: a library is switched to one only when the user agreed (the CLI asks or takes
+ * --yes, the app asks in a dialog), as it calls every photo one of its few classes.
+ */
+export function checkDemoAgreed(entry: ModelEntry, agreed: boolean): void {
+  const { demo, id } = entry.manifest;
+  if (demo && !agreed) throw new Error(`${demo} Agree to it first to tag this library with ${id} all the same.`);
 }

@@ -67,13 +67,19 @@ describe('demonstration models', () => {
     for (const id of DEMOS) assert.match(readManifest(join(MODELS_DIR, id)).demo!, /10 CIFAR-10 classes.* 32x32/, id);
     assert.equal(readManifest(join(MODELS_DIR, 'mobilenet-v2-imagenet')).demo, undefined);
     const home = tempDir();
-    const listed = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as { id: string; demo?: string }[];
+    const listed = JSON.parse(phototag(home, ['models', 'list', '--json']).stdout) as {
+      id: string;
+      demo?: string;
+      demoMark?: string;
+    }[];
     assert.deepEqual(
-      listed.filter((model) => model.demo).map((model) => model.id),
-      DEMOS,
+      listed.filter((model) => model.demo).map((model) => [model.id, model.demoMark]),
+      DEMOS.map((id) => [id, 'Demo: knows 10 classes at 32x32']),
     );
     const text = phototag(home, ['models', 'list']).stdout;
-    for (const id of DEMOS) assert.match(text, new RegExp(`^! ${id} +embedded .*\\(CIFAR-10\\) \\(demo\\)$`, 'm'));
+    for (const id of DEMOS) {
+      assert.match(text, new RegExp(`^! ${id} +embedded .*\\(CIFAR-10\\) \\(Demo: knows 10 classes at 32x32\\)$`, 'm'));
+    }
     assert.match(text, /^! \(demo\) A demonstration model: it knows only the 10 CIFAR-10 classes/m);
   });
 
