@@ -160,6 +160,7 @@ export class ApiService {
       duplicates: () => this.duplicates(),
       suggestionQueue: (request) => this.suggestionQueue(request),
       answerSuggestion: (request) => this.answerSuggestion(request),
+      forgetAnswer: (request) => this.forgetAnswer(request),
       xmpSettings: () => this.library.xmp.status(),
       setXmpSettings: (request) => this.library.xmp.configure(request),
       models: () => ({ models: this.modelChoices() }),
@@ -683,6 +684,16 @@ export class ApiService {
     return {
       message: request.accept ? `Added ${tag.name}.` : `${tag.name} will not be suggested on this photo again.`,
     };
+  }
+
+  private forgetAnswer(request: ApiRequest<'forgetAnswer'>): ApiResult<'forgetAnswer'> {
+    this.knownPhoto(request.photoId);
+    const tag = this.canonicalTag(request.label);
+    if (!this.features.forgetNo(request.photoId, tag.id)) {
+      throw new ApiServiceError('not-found', `No "no" to ${tag.name} on this photo is left to take back.`);
+    }
+    this.library.emit('changed');
+    return { message: `${tag.name} may be suggested on this photo again.` };
   }
 
   /** The primary models (specialists only add detail, whatever the library's model), as `models list` shows them. */

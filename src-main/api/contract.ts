@@ -248,6 +248,8 @@ export const requestSchemas = {
     /** The suggestion's confidence, recorded with an accepted one. */
     score: z.number().min(0).max(1),
   }),
+  /** Takes back a no to a suggestion: the label may be suggested on the photo again (a yes is undone by `undo`). */
+  forgetAnswer: z.strictObject({ photoId, label: tagSchema }),
   /**
    * Writes the corrections (and optionally confident machine labels) as a dataset for retraining, into a folder on
    * the engine's machine; 'exportProgress' events follow it. A folder that holds an earlier export is refused with
@@ -679,6 +681,8 @@ export interface ApiResults {
   suggestionQueue: SuggestionQueue;
   /** What was done, as a sentence ("Added Rex."); a yes is undone as any correction is, a no is no correction. */
   answerSuggestion: { message: string };
+  /** What was taken back, as a sentence. */
+  forgetAnswer: { message: string };
   xmpSettings: XmpStatus;
   setXmpSettings: XmpStatus;
   models: { models: ModelChoice[] };

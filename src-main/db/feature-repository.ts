@@ -49,6 +49,7 @@ export class FeatureRepository {
           accepted = excluded.accepted, score = excluded.score, answered_at = excluded.answered_at`),
       accepted: prepare(`SELECT photo_id AS photoId, label_id AS labelId, score FROM suggestion_answers
         WHERE accepted = 1`),
+      forgetNo: prepare(`DELETE FROM suggestion_answers WHERE photo_id = ? AND label_id = ? AND accepted = 0`),
     };
   }
 
@@ -76,6 +77,11 @@ export class FeatureRepository {
   /** Records the user's yes or no to a suggestion of the label on the photo, with the suggestion's score. */
   answer(photoId: number, labelId: string, accepted: boolean, score: number): void {
     this.statements.answer.run({ photoId, labelId, accepted: accepted ? 1 : 0, score, now: Date.now() });
+  }
+
+  /** Forgets the user's no to a suggestion of the label on the photo; false when there was none. */
+  forgetNo(photoId: number, labelId: string): boolean {
+    return this.statements.forgetNo.run(photoId, labelId).changes > 0;
   }
 
   /** The suggestions the user said yes to (whether the label is still on the photo is the corrections' to say). */

@@ -194,6 +194,11 @@ describe('similar photos, near-duplicates and learned labels, from the stored fe
       const declined = await api.call('suggestionQueue', { label: FEATHERED.id });
       assert.ok(!declined.suggestions.some((suggestion) => suggestion.id === first.id), 'a no is never asked again');
       assert.deepEqual((await api.call('photo', { id: first.id })).suggested, []);
+      await api.call('forgetAnswer', { photoId: first.id, label: first.label });
+      const forgotten = await api.call('suggestionQueue', { label: FEATHERED.id });
+      assert.equal(forgotten.suggestions[0]!.name, 'bird.bmp', 'a no taken back is a suggestion again');
+      await assert.rejects(api.call('forgetAnswer', { photoId: first.id, label: first.label }), /No "no" to Feathered/);
+      await api.call('answerSuggestion', { photoId: first.id, label: first.label, accept: false, score: first.score });
     } finally {
       api.close();
     }
