@@ -142,6 +142,18 @@ export async function startServedPage(options: {
   }
 }
 
+/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
+const TAGGING_TIMEOUT = 120_000;
+
+/** Adds `folder` to the served library, opens the page on it and waits until its `photos` photos are tagged. */
+export async function openTaggedFolder(served: ServedPage, folder: string, photos: number): Promise<void> {
+  await callApi(served.server, 'addFolder', { path: folder });
+  await served.page.goto(served.server.url);
+  await served.page
+    .getByText(`All caught up: ${photos} photos tagged`, { exact: true })
+    .waitFor({ timeout: TAGGING_TIMEOUT });
+}
+
 /** Closes the browser, then stops the server and checks that it shut down cleanly. */
 export async function stopServedPage(served: ServedPage | undefined): Promise<void> {
   await served?.browser.close();
