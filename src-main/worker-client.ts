@@ -8,12 +8,13 @@ type Reply = { id: number; result?: unknown; error?: string };
 
 /**
  * Asks a worker thread started from `entry` (beside `caller`, see startWorker) and hears its answers in any order:
- * each request goes out with an id, and its answer or error comes back with it (answerRequests).
+ * each request goes out with an id, and its answer or error comes back with it (answerRequests). A message without
+ * an id is the worker's own notice (its models loaded, say): left to whoever listens to `worker`.
  */
 export class WorkerClient<Request> {
   private nextId = 0;
   private readonly pending = new Map<number, Waiter>();
-  private readonly worker: Worker;
+  readonly worker: Worker;
 
   /** `what` names the worker in the error its requests fail with when it stops ("the timeline reader"). */
   constructor(caller: string, entry: string, workerData: unknown, what: string) {
@@ -28,11 +29,12 @@ export class WorkerClient<Request> {
     this.worker.on('exit', (code) => this.failAll(new Error(`${what} stopped (exit code ${code}).`)));
   }
 
-  request<Result>(request: Request): Promise<Result> {
+  /** Sends the request, moving the buffers in `transfer` to the worker (the caller keeps nothing of them). */
+  request<Result>(request: Request, transfer: readonly ArrayBuffer[] = []): Promise<Result> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (result: never) => void, reject });
-      this.worker.postMessage({ id, request });
+      this.worker.postMessage({ id, request }, transfer);
     });
   }
 
@@ -47,16 +49,21 @@ export class WorkerClient<Request> {
   }
 }
 
-/** The worker's side of WorkerClient: answers each request, in the order they come, with what `answer` returns. */
+/**
+ * The worker's side of WorkerClient: answers each request with what `answer` returns, or the promise it returns
+ * settles to (so a request that waits, for a model to load or an inference, does not hold the others up).
+ */
 export function answerRequests<Request>(answer: (request: Request) => unknown): void {
   const port = parentPort!;
   port.on('message', ({ id, request }: { id: number; request: Request }) => {
-    let reply: Reply;
-    try {
-      reply = { id, result: answer(request) };
-    } catch (error) {
-      reply = { id, error: (error as Error).message };
-    }
-    port.postMessage(reply);
+    void (async () => {
+      let reply: Reply;
+      try {
+        reply = { id, result: await answer(request) };
+      } catch (error) {
+        reply = { id, error: (error as Error).message };
+      }
+      port.postMessage(reply);
+    })();
   });
 }

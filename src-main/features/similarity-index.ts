@@ -1,12 +1,9 @@
-import type { Worker } from 'node:worker_threads';
 import type { ModelRef } from '../db/photo-repository.js';
-import { startWorker } from '../start-worker.js';
+import { WorkerClient } from '../worker-client.js';
 import type { Scored } from './feature-index.js';
 import type { LearnedLabel, SimilarityRequest, SimilarityResults, Suggestion } from './similarity-answers.js';
 
 export type { LearnedLabel, Scored, Suggestion };
-
-type Waiter = { resolve: (result: never) => void; reject: (error: Error) => void };
 
 /**
  * Similar photos, near-duplicates and learned own labels of one library, answered by a worker thread that holds
@@ -14,30 +11,16 @@ type Waiter = { resolve: (result: never) => void; reject: (error: Error) => void
  * features it is about, so a model switch never mixes two models' vectors.
  */
 export class SimilarityIndex {
-  private nextId = 0;
-  private readonly pending = new Map<number, Waiter>();
-  private readonly worker: Worker;
+  private readonly worker: WorkerClient<SimilarityRequest>;
 
   constructor(options: { dbPath: string; nativeBinding?: string }) {
-    this.worker = startWorker(import.meta.url, 'similarity-worker', options);
-    this.worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.error !== undefined) waiter?.reject(new Error(message.error));
-      else waiter?.resolve(message.result as never);
-    });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => this.failAll(new Error(`The similarity worker stopped (exit code ${code}).`)));
+    this.worker = new WorkerClient(import.meta.url, 'similarity-worker', options, 'The similarity worker');
   }
 
   private request<T extends SimilarityRequest['type']>(
     request: Extract<SimilarityRequest, { type: T }>,
   ): Promise<SimilarityResults[T]> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve: resolve as (result: never) => void, reject });
-      this.worker.postMessage({ id, request });
-    });
+    return this.worker.request(request);
   }
 
   /** The photos that look most like this one, best first, itself left out; none when it has no features. */
@@ -70,13 +53,7 @@ export class SimilarityIndex {
     return this.request({ type: 'photoSuggestions', model, photoIds });
   }
 
-  private failAll(error: Error): void {
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
-  }
-
-  async dispose(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  dispose(): Promise<void> {
+    return this.worker.dispose();
   }
 }

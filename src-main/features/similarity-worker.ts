@@ -4,14 +4,14 @@
  * the UI never scans. It reads the library through a connection of its own that only reads. Spoken to only by
  * SimilarityIndex.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.js';
 import { FeatureRepository } from '../db/feature-repository.js';
 import type { ModelRef } from '../db/photo-repository.js';
 import { FeatureIndex } from './feature-index.js';
 import { answer, type SimilarityRequest } from './similarity-answers.js';
+import { answerRequests } from '../worker-client.js';
 
-const port = parentPort!;
 const { dbPath, nativeBinding } = workerData as { dbPath: string; nativeBinding?: string };
 const repo = new FeatureRepository(openDatabase(dbPath, { readonly: true, nativeBinding }));
 
@@ -24,11 +24,7 @@ function indexOf(model: ModelRef): FeatureIndex {
   return loaded.index;
 }
 
-port.on('message', ({ id, request }: { id: number; request: SimilarityRequest }) => {
-  try {
-    const index = indexOf(request.model);
-    port.postMessage({ id, result: answer(request, index, loaded!.key, repo) });
-  } catch (error) {
-    port.postMessage({ id, error: (error as Error).message });
-  }
+answerRequests<SimilarityRequest>((request) => {
+  const index = indexOf(request.model);
+  return answer(request, index, loaded!.key, repo);
 });

@@ -1,22 +1,16 @@
-import type { Worker } from 'node:worker_threads';
 // Before any worker starts: a worker's own process.env is a copy that its onnxruntime never reads.
 import '../classifier/telemetry-off.js';
 import type { ClassifierInfo, ClassifierOptions, ImageClassifier } from '../classifier/classifier.js';
 import type { Classification } from '../classifier/scoring.js';
 import type { ModelEntry } from '../models/model-catalog.js';
-import { startWorker } from '../start-worker.js';
+import { WorkerClient } from '../worker-client.js';
 import type { PhotoPixels, PhotoTags } from './photo-tagger.js';
 import { classifierOnly, type TaggerPlan } from './tagger-plan.js';
 
-export type WorkerRequest =
-  { type: 'classify'; id: number; inputs: Float32Array[] } | { type: 'tag'; id: number; photos: PhotoPixels[] };
+export type WorkerRequest = { type: 'classify'; inputs: Float32Array[] } | { type: 'tag'; photos: PhotoPixels[] };
 
-export type WorkerReply =
-  | { type: 'loaded'; info: ClassifierInfo }
-  | { type: 'failed'; message: string }
-  | { type: 'classified'; id: number; results: Classification[] }
-  | { type: 'tagged'; id: number; results: PhotoTags[] }
-  | { type: 'error'; id: number; message: string };
+/** What the worker says once, before it answers any request: its taggers loaded, or why they could not be. */
+export type WorkerNotice = { type: 'loaded'; info: ClassifierInfo } | { type: 'failed'; message: string };
 
 /** What the pipeline needs from the taggers, wherever they run. */
 export interface ImageTagger extends ImageClassifier {
@@ -24,42 +18,34 @@ export interface ImageTagger extends ImageClassifier {
   tag(photos: PhotoPixels[]): Promise<PhotoTags[]>;
 }
 
-type Waiter = { resolve: (results: never) => void; reject: (error: Error) => void };
-
 /** Every tagger of a library in a worker thread: the calling thread's event loop stays free. */
 export class TaggerWorker implements ImageTagger {
-  private nextId = 0;
-  private readonly pending = new Map<number, Waiter>();
-
   private constructor(
-    private readonly worker: Worker,
+    private readonly client: WorkerClient<WorkerRequest>,
     readonly info: ClassifierInfo,
-  ) {
-    worker.on('message', (message: WorkerReply) => {
-      if (message.type === 'loaded' || message.type === 'failed') return;
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.type === 'error') waiter?.reject(new Error(message.message));
-      else waiter?.resolve(message.results as never);
-    });
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', (code) => this.failAll(new Error(`The tagger worker stopped (exit code ${code}).`)));
-  }
+  ) {}
 
+  /** Starts the worker and waits for its taggers to load; fails with the reason they could not. */
   static start(plan: TaggerPlan, options: ClassifierOptions): Promise<TaggerWorker> {
-    const worker = startWorker(import.meta.url, 'tagger-worker', { plan, options });
+    const client = new WorkerClient<WorkerRequest>(
+      import.meta.url,
+      'tagger-worker',
+      { plan, options },
+      'The tagger worker',
+    );
+    const { worker } = client;
     return new Promise((resolve, reject) => {
       const onExit = (code: number) =>
         reject(new Error(`The tagger worker stopped while loading (exit code ${code}).`));
       worker.once('error', reject);
       worker.once('exit', onExit);
-      worker.once('message', (message: WorkerReply) => {
+      worker.once('message', (notice: WorkerNotice) => {
         worker.off('error', reject);
         worker.off('exit', onExit);
-        if (message.type === 'loaded') resolve(new TaggerWorker(worker, message.info));
+        if (notice.type === 'loaded') resolve(new TaggerWorker(client, notice.info));
         else {
-          reject(new Error(message.type === 'failed' ? message.message : 'The tagger worker answered out of turn.'));
-          void worker.terminate();
+          reject(new Error(notice.type === 'failed' ? notice.message : 'The tagger worker answered out of turn.'));
+          void client.dispose();
         }
       });
     });
@@ -71,34 +57,21 @@ export class TaggerWorker implements ImageTagger {
   }
 
   classify(inputs: Float32Array[]): Promise<Classification[]> {
-    return this.request(
-      { type: 'classify', id: this.nextId++, inputs },
+    return this.client.request(
+      { type: 'classify', inputs },
       inputs.map((input) => input.buffer as ArrayBuffer),
     );
   }
 
   tag(photos: PhotoPixels[]): Promise<PhotoTags[]> {
     // The pixels move to the worker; the caller keeps nothing of them.
-    return this.request(
-      { type: 'tag', id: this.nextId++, photos },
+    return this.client.request(
+      { type: 'tag', photos },
       photos.map((photo) => photo.data.buffer as ArrayBuffer),
     );
   }
 
-  private request<T>(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(request.id, { resolve: resolve as (results: never) => void, reject });
-      this.worker.postMessage(request, transfer);
-    });
-  }
-
-  private failAll(error: Error): void {
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
-  }
-
-  async dispose(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  dispose(): Promise<void> {
+    return this.client.dispose();
   }
 }

@@ -6,34 +6,27 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ClassifierOptions } from '../classifier/classifier.js';
 import { PhotoTagger } from './photo-tagger.js';
 import type { TaggerPlan } from './tagger-plan.js';
-import type { WorkerReply, WorkerRequest } from './tagger-worker-client.js';
+import type { WorkerNotice, WorkerRequest } from './tagger-worker-client.js';
+import { answerRequests } from '../worker-client.js';
 
 const port = parentPort!;
 const { plan, options } = workerData as { plan: TaggerPlan; options: ClassifierOptions };
-const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const notify = (notice: WorkerNotice) => port.postMessage(notice);
 
 const ready = PhotoTagger.load(plan, options).then(
   (tagger) => {
-    reply({ type: 'loaded', info: tagger.info });
+    notify({ type: 'loaded', info: tagger.info });
     return tagger;
   },
   (error: unknown) => {
-    reply({ type: 'failed', message: (error as Error).message });
+    notify({ type: 'failed', message: (error as Error).message });
     return undefined;
   },
 );
 
-port.on('message', (request: WorkerRequest) => {
-  void ready.then(async (tagger) => {
-    if (!tagger) return;
-    try {
-      if (request.type === 'classify') {
-        reply({ type: 'classified', id: request.id, results: await tagger.classify(request.inputs) });
-      } else {
-        reply({ type: 'tagged', id: request.id, results: await tagger.tag(request.photos) });
-      }
-    } catch (error) {
-      reply({ type: 'error', id: request.id, message: (error as Error).message });
-    }
-  });
+answerRequests<WorkerRequest>(async (request) => {
+  const tagger = await ready;
+  // Once loading failed, TaggerWorker.start has said why and stops this worker: nothing is asked of it.
+  if (!tagger) throw new Error('The taggers could not be loaded.');
+  return request.type === 'classify' ? tagger.classify(request.inputs) : tagger.tag(request.photos);
 });
