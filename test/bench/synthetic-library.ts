@@ -74,20 +74,24 @@ const CACHE_DIR = join(tmpdir(), 'phototag-synthetic-library-cache');
 /** The file in a cached library's folder that says what writeLibrary returned. */
 const DESCRIPTION = 'synthetic-library.json';
 
+const sha256 = (...parts: (string | Buffer)[]) =>
+  parts
+    .reduce((hash, part) => hash.update(part), createHash('sha256'))
+    .digest('hex')
+    .slice(0, 16);
+
+/** What names the libraries of one size and model: the cached one of those is replaced when another is written. */
+const cachePrefix = (count: number, model: SyntheticModel) => `${count}-photos-${sha256(JSON.stringify(model))}-`;
+
 /** Names a library by all that shapes it: its size, its model, the schema, and this generator's own code. */
-function cacheKey(count: number, model: SyntheticModel): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify({ count, model }))
-    .update(MIGRATIONS.join('\n'))
-    .update(readFileSync(fileURLToPath(import.meta.url)))
-    .digest('hex');
-  return `${count}-photos-schema-${MIGRATIONS.length}-${hash.slice(0, 16)}`;
-}
+const cacheKey = (count: number, model: SyntheticModel) =>
+  `${cachePrefix(count, model)}schema-${MIGRATIONS.length}-` +
+  sha256(MIGRATIONS.join('\n'), readFileSync(fileURLToPath(import.meta.url)));
 
 /**
  * A library of `count` tagged photos in `dir` (see writeLibrary), copied from the cache under os.tmpdir() when a run
  * wrote the same one before (a million photos: 1.3 GB, about 10 minutes to write on two shared cores, seconds to
- * copy). A library written now replaces the cached ones of its size made by other code or another schema.
+ * copy). A library written now replaces the cached one of its size and model from other code or another schema.
  */
 export async function createSyntheticLibrary(
   dir: string,
@@ -99,7 +103,7 @@ export async function createSyntheticLibrary(
   const hit = existsSync(join(cached, DESCRIPTION));
   if (!hit) {
     mkdirSync(CACHE_DIR, { recursive: true });
-    for (const old of readdirSync(CACHE_DIR).filter((name) => name.startsWith(`${count}-photos-`))) {
+    for (const old of readdirSync(CACHE_DIR).filter((name) => name.startsWith(cachePrefix(count, model)))) {
       rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
     }
     const writing = mkdtempSync(join(CACHE_DIR, 'writing-'));
@@ -125,8 +129,9 @@ export async function createSyntheticLibrary(
  * rolled up from those labels, a few failures, metadata. No photo files exist (it measures browsing, not tagging);
  * the photos share a pool of real thumbnails, as copies of one photo share one, so the grid has images to draw.
  * The rows are written as a bulk load would (a million photos row by row through the triggers and indexes took
- * most of an hour on two shared cores): no journal, triggers and indexes off, the columns the triggers keep (best
- * score, margin, sort time) computed here, then the indexes built and the kept counts rebuilt once.
+ * most of an hour on two shared cores): one transaction with a journal that keeps next to nothing, triggers and
+ * indexes off, the columns the triggers keep (best score, margin, sort time) computed here, then the indexes built
+ * and the kept counts filled once by their migrations' own statements.
  */
 async function writeLibrary(
   dir: string,
@@ -174,7 +179,9 @@ async function writeLibrary(
   const derived = db
     .prepare("SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') AND sql IS NOT NULL")
     .all() as { type: string; name: string; sql: string }[];
-  db.pragma('journal_mode = OFF');
+  // A rollback journal instead of the library's WAL, which took every page twice: a fresh library's pages are new,
+  // so the journal keeps next to nothing (OFF is refused: better-sqlite3 runs SQLite in defensive mode).
+  db.pragma('journal_mode = DELETE');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -512000');
   // The sorts that build the indexes and the kept counts stay in memory instead of spilling to temporary files.
