@@ -26,12 +26,14 @@ interface Page {
  * The photos matching the current filter in the chosen order, as one list of indexes: the timeline (photos per
  * month) says how many there are and where each month starts, and pages of a month are loaded as the grid comes
  * near them, each from the month's cursor or the page before it (keyset paging: any page costs the same at the
- * millionth photo as at the first). `version` changes whenever a page or the timeline arrives; readers of
- * tileAt() depend on it.
+ * millionth photo as at the first). A new filter's first page is asked for beside its timeline and shown as soon
+ * as it comes (a tag's timeline counts every photo of the tag, which takes a while at a million photos): until
+ * the timeline places it, the list is that page alone. `version` changes whenever a page or the timeline arrives;
+ * readers of tileAt() depend on it.
  */
 export class PhotoList {
   total = $state(0);
-  /** The timeline for the current filter has arrived. */
+  /** The timeline for the current filter has arrived (before it, the list may hold its first page alone). */
   ready = $state(false);
   version = $state(0);
   error = $state<string | null>(null);
@@ -61,8 +63,12 @@ export class PhotoList {
     this.stale.clear();
     this.inFlight.clear();
     this.ready = false;
+    // The last filter's sections would have pages of this one asked for by that one's counts.
+    this.sections = [];
+    this.total = 0;
     this.version++;
     void this.loadTimeline();
+    void this.loadFirstPage();
   }
 
   /** The library changed: count again and re-fetch what is on screen, showing the old copies meanwhile. */
@@ -177,6 +183,7 @@ export class PhotoList {
         return placed;
       });
       this.total = timeline.total;
+      this.placeFirstPage();
       this.ready = true;
       this.error = null;
       this.version++;
@@ -184,6 +191,44 @@ export class PhotoList {
       this.ensureRange(from, Math.max(to, Math.min(this.total, PAGE_SIZE)));
     } catch (error) {
       if (generation === this.generation) this.error = (error as Error).message;
+    }
+  }
+
+  /** A new filter's first page: the whole list until the timeline comes (see placeFirstPage). */
+  private async loadFirstPage(): Promise<void> {
+    if (!this.filter) return;
+    const generation = this.generation;
+    try {
+      const page = await this.client.call('queryPhotos', {
+        filter: this.filter,
+        sort: this.sort,
+        after: null,
+        offset: 0,
+        limit: PAGE_SIZE,
+      });
+      if (generation !== this.generation || this.ready) return;
+      this.sections = [{ key: FIRST_PAGE, month: null, count: page.photos.length, after: null, start: 0 }];
+      this.total = page.photos.length;
+      this.pages.set(pageKey(this.sections[0]!, 0), page);
+      this.version++;
+    } catch (error) {
+      if (generation === this.generation) this.error = (error as Error).message;
+    }
+  }
+
+  /**
+   * The timeline came after the first page: the page's photos are shown in their sections' first pages until
+   * those pages arrive, so nothing on screen blinks.
+   */
+  private placeFirstPage(): void {
+    const key = pageKey({ key: FIRST_PAGE }, 0);
+    const first = this.pages.get(key);
+    if (!first) return;
+    this.pages.delete(key);
+    for (const section of this.sections) {
+      if (section.start >= first.photos.length) break;
+      const photos = first.photos.slice(section.start, section.start + section.count);
+      this.stale.set(pageKey(section, 0), { photos, next: null });
     }
   }
 
@@ -228,4 +273,7 @@ export class PhotoList {
   }
 }
 
-const pageKey = (section: TimelineSection, page: number) => `${section.key}/${page}`;
+/** The key of the section that holds a new filter's first page until its timeline comes. */
+const FIRST_PAGE = 'first page';
+
+const pageKey = (section: Pick<TimelineSection, 'key'>, page: number) => `${section.key}/${page}`;

@@ -535,6 +535,27 @@ describe('a library of 300,000 photos in Chromium, by time', () => {
     await inView(await firstOf(`${year - 1}-12`));
   });
 
+  it('shows the first photos of a new order while its timeline is still being counted', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/timeline', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.getByRole('combobox', { name: 'Order' }).selectOption({ label: 'Oldest first' });
+      await inView(name(1));
+      assert.equal(await grid().getByRole('heading').count(), 0, 'no month headers before the timeline');
+      assert.equal(await page.getByRole('slider', { name: 'Timeline' }).count(), 0, 'no timeline yet');
+      release();
+      await grid().getByRole('heading', { name: 'January 1990' }).waitFor();
+      await inView(name(1));
+    } finally {
+      release();
+      await page.unroute('**/api/timeline');
+    }
+  });
+
   it('ran without page errors', () => {
     assert.deepEqual(problems, []);
   });
