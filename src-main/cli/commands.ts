@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
+import { errorCode, fileInTheWay, isFolder } from '../file-errors.js';
 import type { SuggestedTag } from '../api/contract.js';
 import { MIN_LABEL_EXAMPLES } from '../features/label-learner.js';
 import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
@@ -131,13 +132,33 @@ async function withLibrary<T>(
   if (created && access !== 'creates' && context.dbPath !== undefined) {
     throw new Error(`No library at ${file}: check the --db path, or create one with "phototag tag <folder>".`);
   }
-  const library = Library.open({ dbPath: file, modelId: context.modelId, readonly: access === 'reads' });
+  refuseLibraryPath(file);
+  const library = openLibrary(file, context.modelId, access === 'reads');
   try {
     const result = await use(library);
     if (created && access === 'creates') err(`Created a new library at ${file}.`);
     return result;
   } finally {
     await library.close();
+  }
+}
+
+/** A --db that cannot be a library file, said as such rather than as SQLite's "unable to open database file". */
+function refuseLibraryPath(file: string): void {
+  if (isFolder(file)) {
+    throw new Error(`${file} is a folder; --db takes the library's file (such as ${join(file, 'library.sqlite')}).`);
+  }
+  const blocker = fileInTheWay(dirname(file));
+  if (blocker) throw new Error(`${blocker} is a file, not a folder, so no library can be made at ${file}.`);
+}
+
+function openLibrary(file: string, modelId: string | undefined, readonly: boolean): Library {
+  try {
+    return Library.open({ dbPath: file, modelId, readonly });
+  } catch (error) {
+    // SQLite's own words name no file.
+    if (errorCode(error) !== 'SQLITE_NOTADB') throw error;
+    throw new Error(`${file} is not a Phototag library: it is no SQLite database.`);
   }
 }
 
@@ -370,9 +391,12 @@ export const commands: Record<CommandName, Command> = {
             out(`${id} is already installed in ${entry.dir}.`);
             return 0;
           }
+          const into = context.into && resolve(context.into);
+          const blocker = into && fileInTheWay(into);
+          if (blocker) throw new Error(`${blocker} is a file, not a folder: --into takes a models folder.`);
           const status = new StatusLine();
           const installed = await pullModel(entry, {
-            userDir: context.into ? resolve(context.into) : library.modelDirs.user,
+            userDir: into || library.modelDirs.user,
             onProgress: (p) => status.show(`Downloading ${id}: ${byteSize(p.received)} of ${byteSize(p.total)}`),
           }).finally(() => status.clear());
           out(`Installed ${id} (${byteSize(installed.manifest.size)}, sha256 verified) in ${installed.dir}.`);
@@ -487,6 +511,7 @@ export const commands: Record<CommandName, Command> = {
       const [path, ...extra] = context.args;
       if (!path || extra.length) throw new UsageError('similar takes one photo.');
       const photo = library.repo.photoByPath(resolve(path));
+      if (!photo && isFolder(resolve(path))) throw new UsageError(`${resolve(path)} is a folder, not a photo.`);
       if (!photo || photo.status === 'missing') {
         throw new Error(`${resolve(path)} is not in the library; add its folder with "phototag tag".`);
       }

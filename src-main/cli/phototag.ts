@@ -6,6 +6,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
 import { commandHelp, overview, parseCommandLine, usageLines, type CommandName } from './command-syntax.js';
 import { writeLines } from './terminal.js';
+import { fileErrorSentence } from '../file-errors.js';
 
 /** A numeric option within [min, max], or undefined when it was not given. */
 function numberOption(value: string | undefined, name: string, min: number, max: number, integer = false) {
@@ -121,7 +122,8 @@ export async function main(argv: string[]): Promise<number> {
       writeLines(process.stderr, `phototag: ${error.message}`, ...usageHint(error.command ?? given));
       return 2;
     }
-    const message = (error as Error).message ?? String(error);
+    // A file-system call's own message ("ENOTDIR: not a directory, mkdir ...") is said in words, naming the path.
+    const message = fileErrorSentence(error) ?? (error as Error).message ?? String(error);
     // The message may carry a file name: it stays one escaped line, above the stack's own lines.
     const frames = verbose ? ((error as Error).stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
     writeLines(process.stderr, `phototag: ${message}`, ...frames);

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { APP_NAME } from '../app-paths.js';
+import { fileInTheWay } from '../file-errors.js';
 import { decodePhoto, makeThumbnail } from '../imaging/decode.js';
 import type { CorrectionRepository, ExampleRow, Tag } from '../db/correction-repository.js';
 import { FeatureRepository } from '../db/feature-repository.js';
@@ -307,9 +308,8 @@ function refuseLibraryPlaces(out: string, source: ExportSource): void {
 
 /** The nearest existing path on the way to `out` has to be a folder, or there is nowhere to put the export. */
 function refuseFileInTheWay(out: string): void {
-  let existing = out;
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  if (!statSync(existing).isDirectory()) throw new ExportRefusedError(`${existing} is a file, not a folder.`);
+  const file = fileInTheWay(out);
+  if (file) throw new ExportRefusedError(`${file} is a file, not a folder.`);
 }
 
 /** Recognised by the manifest every export writes: it is the only kind of folder an export may replace. */

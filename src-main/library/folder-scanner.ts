@@ -1,6 +1,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { errorCode, fileErrorReason } from '../file-errors.js';
 import { isUnder } from './folder-rules.js';
 import { isPhotoPath } from './photo-formats.js';
 
@@ -46,34 +47,13 @@ export function isSkippedName(name: string): boolean {
   return name.startsWith('.') || SYSTEM_FOLDERS.has(name.toLowerCase());
 }
 
-const errorCode = (error: unknown): string | undefined =>
-  error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-
 /** The entry went away or points nowhere (a file deleted mid-scan, a dangling or looping link): skipped silently. */
 const isGone = (error: unknown) => ['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errorCode(error) ?? '');
-
-function reason(error: unknown): string {
-  switch (errorCode(error)) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOENT':
-      return 'it does not exist';
-    case 'ENOTDIR':
-      return 'it is not a folder';
-    case 'ELOOP':
-      return 'its symbolic links point round in a loop';
-    case 'EIO':
-      return 'the disk reported a read error';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
-}
 
 const problem = (path: string, what: string, error: unknown): ScanEntry => ({
   type: 'problem',
   path,
-  message: `Cannot read ${what} ${path}: ${reason(error)}.`,
+  message: `Cannot read ${what} ${path}: ${fileErrorReason(error)}.`,
 });
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -278,6 +278,43 @@ describe('phototag usage', () => {
     assert.equal(phototag(home, ['tag', folder, '--db', typo]).stderr, '', 'said once');
   });
 
+  it('says which path is of the wrong kind: a folder for a file, a file in the way of a folder, a file no library', () => {
+    const { home, folder, db } = setup(['dog.jpg']);
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const file = join(home, 'notes.txt');
+    writeFileSync(file, 'not a library');
+    const said = (args: string[]) => {
+      const result = phototag(home, args);
+      assert.notEqual(result.status, 0, args.join(' '));
+      assert.doesNotMatch(result.stderr, /E[A-Z]{3,}:|unable to open|file is not a database/, args.join(' '));
+      return result.stderr;
+    };
+    assert.equal(
+      said(['show', folder, '--db', home]),
+      `phototag: ${home} is a folder; --db takes the library's file (such as ${join(home, 'library.sqlite')}).\n`,
+    );
+    assert.equal(
+      said(['tag', folder, '--db', join(file, 'library.sqlite')]),
+      `phototag: ${file} is a file, not a folder, so no library can be made at ${join(file, 'library.sqlite')}.\n`,
+    );
+    assert.equal(
+      said(['show', folder, '--db', file]),
+      `phototag: ${file} is not a Phototag library: it is no SQLite database.\n`,
+    );
+    assert.equal(
+      said(['models', 'pull', 'resnet18-v2-imagenet', '--into', join(file, 'models')]),
+      `phototag: ${file} is a file, not a folder: --into takes a models folder.\n`,
+    );
+    assert.equal(
+      said(['export', '--format', 'csv', '--out', join(file, 'dataset'), '--db', db]),
+      `phototag: ${file} is a file, not a folder.\n`,
+    );
+    assert.match(
+      said(['similar', folder, '--db', db]),
+      new RegExp(`^phototag: ${folder} is a folder, not a photo\\.\nUsage: phototag similar <photo>`),
+    );
+  });
+
   it('reports errors as one sentence, with the stack only under --verbose', () => {
     const home = tempDir();
     const missing = join(home, 'nowhere');
