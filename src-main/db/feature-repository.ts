@@ -1,12 +1,18 @@
 import type { Db } from './database.js';
 import type { ModelRef } from './photo-repository.js';
 
-/** One photo's stored features, as the similarity worker loads them. */
-export interface FeatureRow {
-  photoId: number;
-  scale: number;
-  codes: Uint8Array;
-  imageHash: string;
+/**
+ * Every stored vector of a model, as the similarity worker loads them: one block of memory for all, in photo id
+ * order, and no object per photo (at 100,000 photos the objects alone cost more than the copying).
+ */
+export interface FeatureBlock {
+  ids: Int32Array;
+  dimensions: number;
+  /** `dimensions` int8 codes a photo, one photo after another (cosine similarity needs no per-vector scale). */
+  codes: Int8Array;
+  /** Each photo's 64-bit difference hash, as its high and low 32 bits. */
+  hashHigh: Uint32Array;
+  hashLow: Uint32Array;
 }
 
 /** A photo the user gave a label to (confirmed or added), or rejected it on. */
@@ -24,16 +30,20 @@ export interface LabelExample {
  */
 export class FeatureRepository {
   private readonly statements;
+  /** The last signature counted, and the data_version it was counted at. */
+  private counted: { version: number; key: string; signature: string } | undefined;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const prepare = (sql: string) => db.prepare(sql);
     const shown = `p.id = f.photo_id AND p.status = 'done' AND f.model_id = @id AND f.model_version = @version`;
     this.statements = {
       // Changes whenever a vector is stored or removed, or a photo goes missing or comes back.
       signature: prepare(`SELECT COUNT(*) AS n, COALESCE(MAX(f.stored_at), 0) AS latest,
           COALESCE(SUM(f.photo_id), 0) AS ids FROM features f JOIN photos p ON ${shown}`),
-      vectors: prepare(`SELECT f.photo_id AS photoId, f.scale, f.codes, f.image_hash AS imageHash
-        FROM features f JOIN photos p ON ${shown} ORDER BY f.photo_id`),
+      vectors: prepare(`SELECT f.photo_id, f.codes, f.image_hash FROM features f JOIN photos p ON ${shown}
+        ORDER BY f.photo_id`).raw(),
+      dimensions: prepare(`SELECT COUNT(*) AS n, MAX(length(f.codes)) AS dimensions
+        FROM features f JOIN photos p ON ${shown}`),
       // A no to a suggestion counts as a rejection (an own label cannot be rejected otherwise: it is the user's word).
       labelExamples: prepare(`SELECT label_id AS labelId, label_name AS labelName, photo_id AS photoId, kind
           FROM current_corrections WHERE tag_kind = 'label'
@@ -53,15 +63,50 @@ export class FeatureRepository {
     };
   }
 
-  /** A string that changes whenever the vectors of `model`'s photos do. */
+  /**
+   * A string that changes whenever the vectors of `model`'s photos do. Counting them is a pass over the features
+   * (0.2 s at 100,000 photos), so it is counted again only when some other connection has written to the library
+   * since (SQLite's data_version): a question asked while nothing is being tagged costs nothing.
+   */
   signature(model: ModelRef): string {
-    const row = this.statements.signature.get(model) as { n: number; latest: number; ids: number };
-    return `${row.n}/${row.latest}/${row.ids}`;
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const key = `${model.id}@${model.version}`;
+    if (this.counted?.version !== version || this.counted.key !== key) {
+      const row = this.statements.signature.get(model) as { n: number; latest: number; ids: number };
+      this.counted = { version, key, signature: `${row.n}/${row.latest}/${row.ids}` };
+    }
+    return this.counted.signature;
   }
 
-  /** Every tagged photo's features from `model`, by photo id. */
-  vectors(model: ModelRef): FeatureRow[] {
-    return this.statements.vectors.all(model) as FeatureRow[];
+  /**
+   * Every tagged photo's features from `model`, by photo id, read in one pass into arrays sized beforehand (in one
+   * read transaction, so that the count and the rows agree).
+   */
+  vectors(model: ModelRef): FeatureBlock {
+    return this.db.transaction(() => {
+      const { n, dimensions } = this.statements.dimensions.get(model) as { n: number; dimensions: number | null };
+      const d = dimensions ?? 0;
+      const block = {
+        ids: new Int32Array(n),
+        dimensions: d,
+        codes: new Int8Array(n * d),
+        hashHigh: new Uint32Array(n),
+        hashLow: new Uint32Array(n),
+      };
+      let i = 0;
+      const rows = this.statements.vectors.iterate(model) as Iterable<[number, Buffer, string]>;
+      for (const [photoId, codes, hash] of rows) {
+        if (codes.byteLength !== d) {
+          throw new Error(`The stored features of photo ${photoId} have ${codes.byteLength} values, not ${d}.`);
+        }
+        block.ids[i] = photoId;
+        block.codes.set(new Int8Array(codes.buffer, codes.byteOffset, d), i * d);
+        block.hashHigh[i] = Number.parseInt(hash.slice(0, 8), 16);
+        block.hashLow[i] = Number.parseInt(hash.slice(8, 16), 16);
+        i++;
+      }
+      return block;
+    })();
   }
 
   /** The latest correction of each label on each photo. */

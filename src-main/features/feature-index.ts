@@ -1,4 +1,4 @@
-import type { FeatureRow } from '../db/feature-repository.js';
+import type { FeatureBlock } from '../db/feature-repository.js';
 
 /** A photo and how close it is to what was asked (cosine similarity of features, or a suggestion's confidence). */
 export interface Scored {
@@ -19,8 +19,10 @@ export interface Scored {
 export const DUPLICATE_MIN_COSINE = 0.8;
 export const DUPLICATE_MAX_HASH_BITS = 12;
 
-/** A hash band holding more photos than this (a library of night skies) is left to the other bands. */
+/** A hash band's value shared by more photos than this (a library of night skies) is left to the other bands. */
 const MAX_BUCKET = 4000;
+/** Learned weights become integers of at most this size: 1280 of them times 127 stays far inside 32 bits. */
+const WEIGHT_STEPS = 8191;
 
 /**
  * Writes the square root of each stored value (keeping its sign) into `out` as int8 codes, and returns their length.
@@ -30,7 +32,7 @@ const MAX_BUCKET = 4000;
  */
 function powerTransform(stored: Int8Array, out: Int8Array): number {
   let largest = 0;
-  for (const code of stored) largest = Math.max(largest, Math.abs(code));
+  for (let k = 0; k < stored.length; k++) largest = Math.max(largest, Math.abs(stored[k]!));
   const roots = rootTable(largest);
   let sum = 0;
   for (let k = 0; k < out.length; k++) {
@@ -62,6 +64,14 @@ function popcount(value: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/** Near-duplicates are looked up by four 16-bit bands of their hashes (see duplicateGroups). */
+const BANDS = 4;
+const BAND_VALUES = 1 << 16;
+/** Every 16-bit mask of at most DUPLICATE_MAX_HASH_BITS / BANDS bits: the band values near a given one. */
+const NEAR_MASKS = Uint16Array.from({ length: BAND_VALUES }, (_, mask) => mask).filter(
+  (mask) => popcount(mask) <= Math.floor(DUPLICATE_MAX_HASH_BITS / BANDS),
+);
+
 /**
  * Every photo's features in one block of memory (as roots, see powerTransform), searched by a plain scan: one
  * multiply-add per byte. Cosine similarity needs no scale (the per-vector scale cancels), only each vector's length.
@@ -69,44 +79,55 @@ function popcount(value: number): number {
 export class FeatureIndex {
   readonly size: number;
   readonly dimensions: number;
+  /** Photo ids in ascending order (as FeatureRepository.vectors reads them): a photo is found by bisection. */
   readonly ids: Int32Array;
   private readonly codes: Int8Array;
   private readonly norms: Float32Array;
   private readonly hashHigh: Uint32Array;
   private readonly hashLow: Uint32Array;
-  private readonly positions = new Map<number, number>();
   private mean: Float32Array | undefined;
 
-  constructor(rows: FeatureRow[]) {
-    this.size = rows.length;
-    this.dimensions = rows[0]?.codes.byteLength ?? 0;
-    this.ids = new Int32Array(this.size);
-    this.codes = new Int8Array(this.size * this.dimensions);
+  /** Takes the block over: its codes become their roots in place (a million photos' vectors are 1.3 GB). */
+  constructor(block: FeatureBlock) {
+    this.size = block.ids.length;
+    this.dimensions = block.dimensions;
+    this.ids = block.ids;
+    this.codes = block.codes;
+    this.hashHigh = block.hashHigh;
+    this.hashLow = block.hashLow;
     this.norms = new Float32Array(this.size);
-    this.hashHigh = new Uint32Array(this.size);
-    this.hashLow = new Uint32Array(this.size);
-    rows.forEach((row, i) => {
-      this.ids[i] = row.photoId;
-      this.positions.set(row.photoId, i);
-      const stored = new Int8Array(row.codes.buffer, row.codes.byteOffset, row.codes.byteLength);
-      this.norms[i] = powerTransform(stored, this.codes.subarray(i * this.dimensions, (i + 1) * this.dimensions));
-      this.hashHigh[i] = Number.parseInt(row.imageHash.slice(0, 8), 16);
-      this.hashLow[i] = Number.parseInt(row.imageHash.slice(8, 16), 16);
-    });
+    for (let i = 0, d = this.dimensions; i < this.size; i++) {
+      const codes = this.codes.subarray(i * d, (i + 1) * d);
+      this.norms[i] = powerTransform(codes, codes);
+    }
+  }
+
+  /** Where the photo is in index order; -1 when it is not in the index. */
+  private find(photoId: number): number {
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const id = this.ids[middle]!;
+      if (id === photoId) return middle;
+      if (id < photoId) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
   }
 
   has(photoId: number): boolean {
-    return this.positions.has(photoId);
+    return this.find(photoId) >= 0;
   }
 
   /** Where the photo is in index order (it must be in the index). */
   position(photoId: number): number {
-    return this.positions.get(photoId)!;
+    return this.find(photoId);
   }
 
   /** The photo's vector scaled to length 1 (what the own-label models train on). */
   unit(photoId: number): Float32Array {
-    const i = this.positions.get(photoId)!;
+    const i = this.find(photoId);
     const norm = this.norms[i]!;
     return Float32Array.from(this.codes.subarray(i * this.dimensions, (i + 1) * this.dimensions), (c) => c / norm);
   }
@@ -115,38 +136,46 @@ export class FeatureIndex {
   meanUnit(): Float32Array {
     if (!this.mean) {
       const d = this.dimensions;
-      this.mean = new Float32Array(d);
+      const { codes, norms } = this;
+      const sum = new Float64Array(d);
       for (let i = 0, offset = 0; i < this.size; i++, offset += d) {
-        const factor = 1 / (this.norms[i]! * this.size);
-        for (let k = 0; k < d; k++) this.mean[k]! += this.codes[offset + k]! * factor;
+        const factor = 1 / norms[i]!;
+        for (let k = 0; k < d; k++) sum[k]! += codes[offset + k]! * factor;
       }
+      this.mean = Float32Array.from(sum, (value) => value / this.size);
     }
     return this.mean;
   }
 
-  /** `weights` · each photo's unit vector, for every photo, in index order. */
+  /**
+   * `weights` · each photo's unit vector, for every photo, in index order: the weights as integers (WEIGHT_STEPS
+   * for the largest, a rounding far below what a score shows) through the integer kernel of `similarities`.
+   */
   dotAll(weights: Float32Array): Float32Array {
-    const out = new Float32Array(this.size);
+    let largest = 0;
+    for (const weight of weights) largest = Math.max(largest, Math.abs(weight));
+    const steps = largest > 0 ? WEIGHT_STEPS / largest : 1;
+    const out = this.integerDots(Int32Array.from(weights, (weight) => Math.round(weight * steps)));
+    for (let m = 0; m < this.size; m++) out[m]! /= steps * this.norms[m]!;
+    return out;
+  }
+
+  /** Every photo's cosine similarity to photo `i`, in index order. */
+  private similarities(i: number): Float32Array {
     const d = this.dimensions;
-    for (let i = 0, offset = 0; i < this.size; i++, offset += d) {
-      let a = 0;
-      let b = 0;
-      for (let k = 0; k < d; k += 2) {
-        a += weights[k]! * this.codes[offset + k]!;
-        b += weights[k + 1]! * this.codes[offset + k + 1]!;
-      }
-      out[i] = (a + b) / this.norms[i]!;
-    }
+    const out = this.integerDots(Int32Array.from(this.codes.subarray(i * d, (i + 1) * d)));
+    const norm = this.norms[i]!;
+    for (let m = 0; m < this.size; m++) out[m]! /= norm * this.norms[m]!;
     return out;
   }
 
   /**
-   * Every photo's cosine similarity to photo `i`, in index order: integer dot products of the codes, four photos at
-   * a time (each query byte read once for four of them), which ran twice as fast as a float product per photo.
+   * `query` · each photo's codes, in index order: integer dot products, four photos at a time (each query value read
+   * once for four of them), which ran twice as fast as a float product per photo. The sums stay exact while
+   * |query| * 127 * dimensions fits in 32 bits.
    */
-  private similarities(i: number): Float32Array {
+  private integerDots(query: Int32Array): Float32Array {
     const d = this.dimensions;
-    const query = Int32Array.from(this.codes.subarray(i * d, (i + 1) * d));
     const codes = this.codes;
     const out = new Float32Array(this.size);
     let j = 0;
@@ -176,20 +205,14 @@ export class FeatureIndex {
       for (let k = 0, o = j * d; k < d; k++) sum = (sum + query[k]! * codes[o + k]!) | 0;
       out[j] = sum;
     }
-    const norm = this.norms[i]!;
-    for (let m = 0; m < this.size; m++) out[m]! /= norm * this.norms[m]!;
     return out;
   }
 
   /** The photos most alike `photoId` by their features, best first, the photo itself left out. */
   nearest(photoId: number, limit: number): Scored[] {
-    const i = this.positions.get(photoId);
-    if (i === undefined) return [];
+    const i = this.find(photoId);
+    if (i < 0) return [];
     return topScores(this.similarities(i), this.ids, limit, (j) => j !== i);
-  }
-
-  private hashBits(i: number, j: number): number {
-    return popcount(this.hashHigh[i]! ^ this.hashHigh[j]!) + popcount(this.hashLow[i]! ^ this.hashLow[j]!);
   }
 
   private cosine(i: number, j: number): number {
@@ -200,10 +223,11 @@ export class FeatureIndex {
   }
 
   /**
-   * Groups of photos that are the same picture (see DUPLICATE_MIN_COSINE), each group in photo id order. Only
-   * photos sharing a byte of their hash are compared, in two layouts (the hash's 8 bytes, and every 8th bit): a
-   * pair up to 7 bits apart always shares one, and 8 to 12 bits apart nearly always (a 12-bit pair misses both
-   * layouts about 3 times in 100), which keeps 100,000 photos from 5 billion comparisons.
+   * Groups of photos that are the same picture (see DUPLICATE_MIN_COSINE), each group in photo id order, by
+   * multi-index hashing: the 64-bit hash is cut into four 16-bit bands, and two photos at most 12 bits apart differ
+   * in at most 3 bits of one of them (pigeonhole). So in each band, the photos of each value are compared only with
+   * those of the 697 values within 3 bits of it: exact (but for a value more than MAX_BUCKET photos share), and at
+   * 100,000 photos of random hashes about 200 million hash comparisons instead of 5 billion.
    */
   duplicateGroups(): number[][] {
     const parent = Int32Array.from({ length: this.size }, (_, i) => i);
@@ -211,23 +235,27 @@ export class FeatureIndex {
       while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
       return i;
     };
-    for (const band of bandKeys()) {
-      const buckets = new Map<number, number[]>();
-      for (let i = 0; i < this.size; i++) {
-        const key = band(this.hashHigh[i]!, this.hashLow[i]!);
-        const bucket = buckets.get(key);
-        if (bucket) bucket.push(i);
-        else buckets.set(key, [i]);
-      }
-      for (const bucket of buckets.values()) {
-        if (bucket.length < 2 || bucket.length > MAX_BUCKET) continue;
-        for (let x = 0; x < bucket.length; x++) {
-          for (let y = x + 1; y < bucket.length; y++) {
-            const i = bucket[x]!;
-            const j = bucket[y]!;
-            if (root(i) === root(j)) continue;
-            if (this.hashBits(i, j) <= DUPLICATE_MAX_HASH_BITS && this.cosine(i, j) >= DUPLICATE_MIN_COSINE) {
-              parent[root(j)] = root(i);
+    const join = (i: number, j: number) => {
+      if (root(i) !== root(j) && this.cosine(i, j) >= DUPLICATE_MIN_COSINE) parent[root(j)] = root(i);
+    };
+    for (let band = 0; band < BANDS; band++) {
+      const { starts, members, high, low } = this.bandTable(band);
+      for (let v = 0; v < BAND_VALUES; v++) {
+        const vStart = starts[v]!;
+        const vEnd = starts[v + 1]!;
+        if (vEnd === vStart || vEnd - vStart > MAX_BUCKET) continue;
+        for (let m = 0; m < NEAR_MASKS.length; m++) {
+          // Each pair of values once: the photos of v among themselves (mask 0), then with those of a larger value.
+          const w = v ^ NEAR_MASKS[m]!;
+          if (w < v || starts[w + 1]! - starts[w]! > MAX_BUCKET) continue;
+          const wEnd = starts[w + 1]!;
+          for (let x = vStart; x < vEnd; x++) {
+            const h = high[x]!;
+            const l = low[x]!;
+            for (let y = w === v ? x + 1 : starts[w]!; y < wEnd; y++) {
+              if (popcount(h ^ high[y]!) + popcount(l ^ low[y]!) <= DUPLICATE_MAX_HASH_BITS) {
+                join(members[x]!, members[y]!);
+              }
             }
           }
         }
@@ -236,25 +264,39 @@ export class FeatureIndex {
     const groups = new Map<number, number[]>();
     for (let i = 0; i < this.size; i++) {
       const r = root(i);
-      groups.set(r, [...(groups.get(r) ?? []), this.ids[i]!]);
+      const group = groups.get(r);
+      if (group) group.push(this.ids[i]!);
+      else groups.set(r, [this.ids[i]!]);
     }
     return [...groups.values()].filter((group) => group.length > 1).sort((a, b) => a[0]! - b[0]!);
   }
-}
 
-/** The 16 keys a hash is bucketed by: its 8 bytes, then 8 sets of every 8th bit. */
-function bandKeys(): ((high: number, low: number) => number)[] {
-  const bytes = Array.from(
-    { length: 8 },
-    (_, b) => (high: number, low: number) => b * 256 + (((b < 4 ? high : low) >>> ((b % 4) * 8)) & 0xff),
-  );
-  const strided = Array.from({ length: 8 }, (_, s) => (high: number, low: number) => {
-    let key = 0;
-    for (let bit = s; bit < 64; bit += 8)
-      key = (key << 1) | (((bit < 32 ? high >>> bit : low >>> (bit - 32)) & 1) >>> 0);
-    return 4096 + s * 256 + key;
-  });
-  return [...bytes, ...strided];
+  /** Bits 16 * band to 16 * band + 15 of photo i's hash, from the highest. */
+  private bandValue(i: number, band: number): number {
+    const half = band < 2 ? this.hashHigh[i]! : this.hashLow[i]!;
+    return band % 2 === 0 ? half >>> 16 : half & 0xffff;
+  }
+
+  /**
+   * The photos by their value in one band: those of value v are members[starts[v]] to members[starts[v + 1] - 1],
+   * their hashes beside them in that order (compared where they lie, not looked up photo by photo).
+   */
+  private bandTable(band: number) {
+    const starts = new Int32Array(BAND_VALUES + 1);
+    for (let i = 0; i < this.size; i++) starts[this.bandValue(i, band) + 1]!++;
+    for (let v = 0; v < BAND_VALUES; v++) starts[v + 1]! += starts[v]!;
+    const next = starts.slice(0, BAND_VALUES);
+    const members = new Int32Array(this.size);
+    const high = new Uint32Array(this.size);
+    const low = new Uint32Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      const k = next[this.bandValue(i, band)]!++;
+      members[k] = i;
+      high[k] = this.hashHigh[i]!;
+      low[k] = this.hashLow[i]!;
+    }
+    return { starts, members, high, low };
+  }
 }
 
 /** The `limit` best of `scores` (by index into `ids`) that `keep` lets through, best first. */

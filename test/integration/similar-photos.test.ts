@@ -205,7 +205,7 @@ describe('similar photos, near-duplicates and learned labels, from the stored fe
   });
 
   it('recomputes the features with a new model and retrains the labels on them', async () => {
-    library.useModel('resnet56-cifar10');
+    library.useModel('resnet56-cifar10', { demoAgreed: true });
     await library.close();
     library = open();
     await tagAll();
