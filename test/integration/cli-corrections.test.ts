@@ -12,27 +12,33 @@ interface ShownTag {
   source: 'model' | 'user';
 }
 
+/** A library of these photos in a fresh home, tagged; `run` runs phototag on it and returns what it printed. */
+function taggedLibrary(files: string[]) {
+  const home = tempDir();
+  const folder = join(home, 'Pictures');
+  mkdirSync(folder);
+  for (const file of files) copyFileSync(photo(file), join(folder, file));
+  const db = join(home, 'library.sqlite');
+  assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+  const run = (args: string[]) => {
+    const result = phototag(home, [...args, '--db', db]);
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout;
+  };
+  return { home, folder, db, run };
+}
+
 describe('phototag label, corrections and export', () => {
   it('corrects labels from the command line, and show, search and corrections reflect it', () => {
-    const home = tempDir();
-    const folder = join(home, 'Pictures');
-    mkdirSync(folder);
-    for (const file of ['parrot.jpg', 'dog.jpg', 'hot_dog.jpg']) copyFileSync(photo(file), join(folder, file));
-    const db = join(home, 'library.sqlite');
-    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const { home, folder, db, run } = taggedLibrary(['parrot.jpg', 'dog.jpg', 'hot_dog.jpg']);
     const show = (file: string) =>
       (
-        JSON.parse(phototag(home, ['show', join(folder, file), '--json', '--db', db]).stdout) as {
+        JSON.parse(run(['show', join(folder, file), '--json'])) as {
           labels: ShownTag[];
         }[]
       )[0]!;
     const dogTop = show('dog.jpg').labels[0]!;
 
-    const run = (args: string[]) => {
-      const result = phototag(home, [...args, '--db', db]);
-      assert.equal(result.status, 0, result.stderr);
-      return result.stdout;
-    };
     assert.equal(run(['label', join(folder, 'parrot.jpg'), '--confirm', 'Macaw']), 'Confirmed Macaw on 1 photo.\n');
     assert.equal(
       run(['label', join(folder, 'dog.jpg'), '--reject', dogTop.id]),
@@ -101,14 +107,7 @@ describe('phototag label, corrections and export', () => {
   });
 
   it("exports the model's categories as classes, and names a class the library does not know", () => {
-    const home = tempDir();
-    const folder = join(home, 'Pictures');
-    mkdirSync(folder);
-    for (const file of ['dog.jpg', 'pets.jpg', 'parrot.jpg', 'hot_dog.jpg']) {
-      copyFileSync(photo(file), join(folder, file));
-    }
-    const db = join(home, 'library.sqlite');
-    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const { home, db } = taggedLibrary(['dog.jpg', 'pets.jpg', 'parrot.jpg', 'hot_dog.jpg']);
     const exportClasses = (classes: string) =>
       phototag(home, [
         ...['export', '--format', 'csv', '--out', join(home, classes), '--db', db],
@@ -126,19 +125,9 @@ describe('phototag label, corrections and export', () => {
   });
 
   it('takes corrections back: --remove, a rejected own label, and undo as the app does it', () => {
-    const home = tempDir();
-    const folder = join(home, 'Pictures');
-    mkdirSync(folder);
-    for (const file of ['parrot.jpg', 'dog.jpg']) copyFileSync(photo(file), join(folder, file));
-    const db = join(home, 'library.sqlite');
-    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const { home, folder, db, run } = taggedLibrary(['parrot.jpg', 'dog.jpg']);
     const dog = join(folder, 'dog.jpg');
     const parrot = join(folder, 'parrot.jpg');
-    const run = (args: string[]) => {
-      const result = phototag(home, [...args, '--db', db]);
-      assert.equal(result.status, 0, result.stderr);
-      return result.stdout;
-    };
     const history = () =>
       (JSON.parse(run(['corrections', '--json'])) as { kind: string; tag: { name: string } }[]).map(
         (c) => `${c.kind} ${c.tag.name}`,
@@ -175,13 +164,8 @@ describe('phototag label, corrections and export', () => {
   });
 
   it('asks before correcting a whole folder or replacing an export; without a terminal, --all and --force say so', () => {
-    const home = tempDir();
-    const folder = join(home, 'Pictures');
-    mkdirSync(folder);
-    for (const file of ['parrot.jpg', 'dog.jpg']) copyFileSync(photo(file), join(folder, file));
-    const db = join(home, 'library.sqlite');
-    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
-    const corrections = () => JSON.parse(phototag(home, ['corrections', '--json', '--db', db]).stdout) as unknown[];
+    const { home, folder, db, run } = taggedLibrary(['parrot.jpg', 'dog.jpg']);
+    const corrections = () => JSON.parse(run(['corrections', '--json'])) as unknown[];
 
     const unasked = phototag(home, ['label', folder, '--add', 'Trip', '--db', db]);
     assert.equal(unasked.status, 1);
@@ -200,7 +184,7 @@ describe('phototag label, corrections and export', () => {
     const all = phototag(home, ['label', folder, '--remove', 'Trip', '--all', '--db', db]);
     assert.equal(all.stdout, 'Removed Trip from 2 photos.\n', all.stderr);
 
-    assert.equal(phototag(home, ['label', join(folder, 'dog.jpg'), '--add', 'Rex', '--db', db]).status, 0);
+    run(['label', join(folder, 'dog.jpg'), '--add', 'Rex']);
     const out = join(home, 'dataset');
     const exportTo = ['export', '--format', 'csv', '--out', out, '--db', db];
     assert.equal(phototag(home, exportTo).status, 0);
@@ -213,13 +197,8 @@ describe('phototag label, corrections and export', () => {
   });
 
   it('never deletes what is not an earlier export, even with --force', () => {
-    const home = tempDir();
-    const folder = join(home, 'Pictures');
-    mkdirSync(folder);
-    copyFileSync(photo('parrot.jpg'), join(folder, 'parrot.jpg'));
-    const db = join(home, 'library.sqlite');
-    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
-    assert.equal(phototag(home, ['label', join(folder, 'parrot.jpg'), '--confirm', 'Macaw', '--db', db]).status, 0);
+    const { home, folder, db, run } = taggedLibrary(['parrot.jpg']);
+    run(['label', join(folder, 'parrot.jpg'), '--confirm', 'Macaw']);
     const exportTo = (out: string) =>
       phototag(home, ['export', '--format', 'csv', '--out', out, '--force', '--db', db]);
 
