@@ -261,8 +261,9 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /**
    * Makes `id` the library's model at once (see useModel), in a process that goes on tagging (serve, the desktop
-   * app): a run under way stops after the photos in flight and the old model's worker goes, so the next tag()
-   * starts the new model's and re-tags every photo with it.
+   * app): a run under way stops after the photos in flight, the old model's worker goes and the new model's is
+   * loaded, so that the next tag() re-tags every photo from its first moment (a model that cannot load says so
+   * here, to whoever switched).
    */
   async switchModel(id: string, options: { demoAgreed?: boolean } = {}): Promise<ModelEntry> {
     const entry = this.useModel(id, options);
@@ -271,6 +272,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const { classifier } = this;
     this.pipeline = this.classifier = undefined;
     await classifier?.dispose();
+    await this.tagger();
     return entry;
   }
 

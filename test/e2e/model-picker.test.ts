@@ -1,0 +1,118 @@
+/// <reference lib="dom" />
+// The callbacks passed to page.evaluate run in Chromium.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { photo, ROOT, tempDir } from '../helpers.js';
+import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+
+const SHOTS = join(ROOT, 'test-results');
+const PHOTOS = ['dog.jpg', 'owl.jpg', 'cat.bmp'];
+/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
+const TAGGING_TIMEOUT = 120_000;
+
+describe('the model picker in Chromium, over the real engine', () => {
+  let server: ServeProcess;
+  let served: ServedPage | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  // Here, not in before(): tempDir's clean-up belongs to the suite.
+  const dir = tempDir('phototag-e2e-models-');
+
+  const picker = () => page.getByRole('navigation', { name: 'Library' }).locator('details.models');
+  const models = () => picker().getByRole('list', { name: 'Models' });
+  const model = (name: string) => models().getByRole('listitem').filter({ hasText: name });
+
+  /** Every model the photos were last tagged with, asked of the server. */
+  async function taggedWith(): Promise<string[]> {
+    const { photos } = await callApi(server, 'queryPhotos', { limit: 100 });
+    const details = await Promise.all(photos.map((tile) => callApi(server, 'photo', { id: tile.id })));
+    return [...new Set(details.map((detail) => (detail.status === 'done' ? detail.model?.id : detail.status)))];
+  }
+
+  before(async () => {
+    const photos = join(dir, 'Pets');
+    mkdirSync(photos);
+    for (const name of PHOTOS) copyFileSync(photo(name), join(photos, name));
+    mkdirSync(SHOTS, { recursive: true });
+    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/ });
+    ({ server, page } = served);
+    await callApi(server, 'addFolder', { path: photos });
+    await page.goto(server.url);
+    await page.getByText(`All caught up: ${PHOTOS.length} photos tagged`).waitFor({ timeout: TAGGING_TIMEOUT });
+  });
+
+  after(async () => {
+    await stopServedPage(served);
+    assert.deepEqual(problems, [], 'no page errors');
+  });
+
+  it('lists the models: the one in use, the demos marked, the downloads with their size and nothing fetched', async () => {
+    await picker().locator('summary').click();
+    await model('MobileNetV2').getByText('In use').waitFor();
+    for (const demo of ['ResNet-20 (CIFAR-10)', 'ResNet-56 (CIFAR-10)']) {
+      await model(demo).getByText('Demo: knows 10 classes at 32x32').waitFor();
+    }
+    assert.equal(await model('MobileNetV2').getByText(/^Demo/).count(), 0);
+    await model('ResNet-18 v2 (ImageNet)').getByText('45 MB download').waitFor();
+    await model('ResNet-18 v2 (ImageNet)').getByRole('button', { name: 'Download' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'models-picker.png') });
+    const listed = await callApi(server, 'models', {});
+    assert.equal(listed.models.find((entry) => entry.id === 'resnet18-v2-imagenet')?.status, 'available');
+  });
+
+  it('asks before a demonstration model tags the library, and Cancel changes nothing', async () => {
+    await page.getByRole('button', { name: 'Use ResNet-20 (CIFAR-10)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Tag with a demonstration model?' });
+    await dialog.getByText(/^A demonstration model: it knows only the 10 CIFAR-10 classes/).waitFor();
+    await dialog.getByText(/Every photo in this library is tagged again with ResNet-20 \(CIFAR-10\)/).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'models-confirm.png') });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await callApi(server, 'summary', {})).model?.id, 'mobilenet-v2-imagenet');
+    await model('MobileNetV2').getByText('In use').waitFor();
+  });
+
+  it('switches on a yes and re-tags every photo with the new model, the progress showing', async () => {
+    // Every text the progress bar shows from now on, however briefly.
+    await page.evaluate(() => {
+      const meter = document.querySelector('[role="progressbar"][aria-label="Tagging progress"]')!;
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => seen.push(meter.getAttribute('aria-valuetext') ?? '')).observe(meter, {
+        attributes: true,
+        attributeFilter: ['aria-valuetext'],
+      });
+    });
+    await page.getByRole('button', { name: 'Use ResNet-20 (CIFAR-10)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Tag with a demonstration model?' });
+    await dialog.getByRole('button', { name: 'Use the demo model' }).click();
+    await picker()
+      .getByRole('status')
+      .filter({ hasText: 'This library now tags with ResNet-20 (CIFAR-10): every photo is tagged again with it.' })
+      .waitFor();
+    await model('ResNet-20 (CIFAR-10)').getByText('In use').waitFor();
+    await picker().locator('summary').filter({ hasText: 'ResNet-20 (CIFAR-10) · demo' }).waitFor();
+    // The run showed its progress and is over.
+    await page.waitForFunction(
+      (count) => {
+        const seen = (window as unknown as { progressSeen: string[] }).progressSeen;
+        return (
+          seen.some((text) => text.startsWith('Tagging · ')) && seen.at(-1) === `All caught up: ${count} photos tagged`
+        );
+      },
+      PHOTOS.length,
+      { timeout: TAGGING_TIMEOUT },
+    );
+    assert.deepEqual(await taggedWith(), ['resnet20-cifar10']);
+  });
+
+  it('switches back to a model meant for photos without asking', async () => {
+    await page.getByRole('button', { name: 'Use MobileNetV2 (embedded)' }).click();
+    await model('MobileNetV2').getByText('In use').waitFor();
+    assert.equal(await page.getByRole('dialog').count(), 0, 'no question for a model meant to tag photos');
+    assert.equal((await callApi(server, 'summary', {})).model?.id, 'mobilenet-v2-imagenet');
+  });
+});
