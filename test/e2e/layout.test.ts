@@ -1,0 +1,115 @@
+/// <reference lib="dom" />
+// The callbacks passed to page.evaluate run in Chromium.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { photo, ROOT, tempDir } from '../helpers.js';
+import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+
+const SHOTS = join(ROOT, 'test-results');
+/** Enough photos to fill the grid's first row at every size (six columns at 1400 px). */
+const PHOTOS = ['face.jpg', 'grace_hopper.bmp', 'parrot.jpg', 'bird.bmp', 'dragonfly.bmp', 'dog.jpg', 'cat_720p.jpg'];
+const SIZES = [
+  { width: 1400, height: 900 },
+  { width: 800, height: 600 },
+  { width: 390, height: 844 },
+  { width: 360, height: 740 },
+];
+/** The grid's gap between tiles: the most room the timeline's labels may leave beside the tiles. */
+const TILE_GAP = 8;
+/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
+const TAGGING_TIMEOUT = 120_000;
+
+describe('the window layout at every size, in Chromium', () => {
+  let server: ServeProcess;
+  let served: ServedPage | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  // Here, not in before(): tempDir's clean-up belongs to the suite.
+  const dir = tempDir('phototag-e2e-layout-');
+
+  async function boxOf(locator: Locator) {
+    const box = await locator.boundingBox();
+    assert.ok(box, 'the element is drawn');
+    return box;
+  }
+
+  before(async () => {
+    const photos = join(dir, 'Holiday');
+    mkdirSync(photos);
+    for (const name of PHOTOS) copyFileSync(photo(name), join(photos, name));
+    mkdirSync(SHOTS, { recursive: true });
+    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/ });
+    ({ server, page } = served);
+    await callApi(server, 'addFolder', { path: photos });
+    await page.goto(server.url);
+    await page.getByText(`All caught up: ${PHOTOS.length} photos tagged`).waitFor({ timeout: TAGGING_TIMEOUT });
+  });
+
+  after(async () => {
+    await stopServedPage(served);
+    assert.deepEqual(problems, [], 'no page errors');
+  });
+
+  for (const size of SIZES) {
+    // The whole library: its first row is full at every size.
+    it(`fills the width with the grid and the timeline, no empty band between, at ${size.width}×${size.height}`, async () => {
+      await page.setViewportSize(size);
+      const grid = page.getByRole('grid', { name: 'Photos' });
+      const timeline = page.getByRole('slider', { name: 'Timeline' });
+      await timeline.waitFor();
+      const main = await boxOf(page.getByRole('main'));
+      const gridBox = await boxOf(grid);
+      const timelineBox = await boxOf(timeline);
+      const firstRow = grid
+        .getByRole('row')
+        .filter({ has: page.getByRole('gridcell') })
+        .first();
+      const lastTile = await boxOf(firstRow.getByRole('gridcell').last());
+      const year = await boxOf(timeline.getByText(/^\d{4}$/).first());
+      assert.ok(
+        Math.abs(timelineBox.x + timelineBox.width - (main.x + main.width)) <= 1,
+        'the timeline ends the window',
+      );
+      assert.ok(Math.abs(gridBox.x + gridBox.width - timelineBox.x) <= 1, 'the grid runs up to the timeline');
+      const band = year.x - (lastTile.x + lastTile.width);
+      assert.ok(band >= 0 && band <= TILE_GAP + 2, `${band} px between the tiles and the years: a tile gap at most`);
+    });
+  }
+
+  it('shows a filter in the header', async () => {
+    // A filter puts its chip, the threshold and "Clear filters" in the header's row: the most it holds.
+    await page.setViewportSize(SIZES[0]!);
+    await page
+      .getByRole('navigation', { name: 'Library' })
+      .getByRole('button', { name: /^Bird\b/ })
+      .click();
+    await page.getByRole('heading', { name: 'Bird' }).waitFor();
+  });
+
+  for (const size of SIZES) {
+    it(`keeps everything in the header inside it under a filter at ${size.width}×${size.height}`, async () => {
+      await page.setViewportSize(size);
+      await page.getByRole('combobox', { name: 'Order' }).waitFor();
+      const outside = await page.evaluate(() => {
+        const header = document.querySelector('main > header')!.getBoundingClientRect();
+        const parts = document.querySelectorAll('main > header > *, .filters > *, .tools > *, .progress > *');
+        return [...parts]
+          .map((element) => ({ element, box: element.getBoundingClientRect() }))
+          .filter(({ box }) => box.width > 0 && box.height > 0)
+          .filter(
+            ({ box }) =>
+              box.left < header.left - 0.5 ||
+              box.right > header.right + 0.5 ||
+              box.top < header.top - 0.5 ||
+              box.bottom > header.bottom + 0.5,
+          )
+          .map(({ element, box }) => `${element.className || element.tagName}: ${box.left}..${box.right}`);
+      });
+      await page.screenshot({ path: join(SHOTS, `layout-header-${size.width}.png`) });
+      assert.deepEqual(outside, [], `nothing runs off the ${size.width} px header`);
+    });
+  }
+});
