@@ -364,14 +364,12 @@ export class ApiService {
   }
 
   /**
-   * The timeline from kept counts when they answer it, else counted by the library's reader thread: a pass over a
-   * tag's photos there holds up neither the pages asked for meanwhile nor the tagging results written here.
+   * The timeline, counted by the library's reader thread (from kept counts where they answer it): a tag's pass over
+   * its photos, or the sum over a million photos' months, holds up neither the pages asked for meanwhile nor the
+   * tagging results written here.
    */
   private async timeline(filter: PhotoFilter, sort: PhotoSort): Promise<Timeline> {
-    return (
-      this.browse.keptTimeline(filter, sort) ??
-      this.library.timelines().timeline(filter, sort, photoIdsOf(await this.suggestedFor(filter)))
-    );
+    return this.library.timelines().timeline(filter, sort, photoIdsOf(await this.suggestedFor(filter)));
   }
 
   private async queryPhotos(request: ApiRequest<'queryPhotos'>): Promise<ApiResult<'queryPhotos'>> {
