@@ -38,6 +38,11 @@ export const OPTIONS = {
   },
   into: { type: 'string', value: 'dir', help: 'pull: install into this models folder instead of the per-user one' },
   limit: { type: 'string', value: 'N', help: 'at most N photos (default 20)' },
+  suggested: {
+    type: 'string',
+    value: 'exclude|include|only',
+    help: 'photos a learned label is only suggested on: left out (default), listed too, or alone',
+  },
   confirm: { type: 'string', value: 'tag', help: 'the tag is right' },
   reject: { type: 'string', value: 'tag', help: 'the tag is wrong (one of your own labels: removed)' },
   add: { type: 'string', value: 'name', help: 'add a tag: a known one, or a label of your own' },
@@ -121,8 +126,12 @@ export const COMMANDS = {
   search: {
     synopsis: 'search <tag>',
     summary: 'photos carrying a label or category, best first',
-    options: ['min-score', 'json', ...LIBRARY],
-    examples: ['phototag search dog', 'phototag search "golden retriever" --min-score 0.5 --json'],
+    options: ['min-score', 'suggested', 'json', ...LIBRARY],
+    examples: [
+      'phototag search dog',
+      'phototag search "golden retriever" --min-score 0.5 --json',
+      'phototag search Rex --suggested include',
+    ],
   },
   models: {
     synopsis: 'models list|pull|use [<id>]',

@@ -1,9 +1,15 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { errorCode, fileInTheWay, isFolder } from '../file-errors.js';
-import type { SuggestedTag } from '../api/contract.js';
+import type { SuggestedFilter, SuggestedTag } from '../api/contract.js';
 import { MIN_LABEL_EXAMPLES } from '../features/label-learner.js';
-import { duplicateGroups, similarPhotos, suggestedPhotos, suggestedTags } from '../features/photo-similarity.js';
+import {
+  duplicateGroups,
+  similarPhotos,
+  suggestedPhotos,
+  suggestedSearchHits,
+  suggestedTags,
+} from '../features/photo-similarity.js';
 import * as ort from '../classifier/onnxruntime.js';
 import { providerStates } from '../classifier/execution-providers.js';
 import sharp from 'sharp';
@@ -49,6 +55,8 @@ export interface CommandContext {
   modelId?: string;
   json: boolean;
   minScore: number;
+  /** search: whether photos a searched label is only suggested on are listed too, or alone. */
+  suggested: SuggestedFilter;
   /** serve: where to listen. */
   port?: number;
   host?: string;
@@ -323,18 +331,32 @@ export const commands: Record<CommandName, Command> = {
       if (!query || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
       const { tags, photos } = library.searchTags(query, context.minScore);
       if (tags.length === 0) throw new Error(nothingFound(query, tags, context.minScore));
+      const suggested =
+        context.suggested === 'exclude' ? [] : await suggestedSearchHits(library, tags, context.minScore);
       let found = 0;
-      // A row at a time, its tags read as it is written: a million hits are never held at once.
+      // A row at a time, its tags read as it is written: a million hits are never held at once. The photos a label
+      // is suggested on (a few thousand at most) come after those carrying it.
       const hits = function* () {
-        for (const hit of photos) {
+        for (const hit of context.suggested === 'only' ? [] : photos) {
+          found++;
+          yield { ...hit, suggested: undefined };
+        }
+        for (const hit of suggested) {
           found++;
           yield hit;
         }
       };
       if (context.json) {
-        await writeJsonArray(hits(), (hit) => ({ ...photoJson(hit.photo), score: hit.score }));
+        await writeJsonArray(hits(), (hit) => ({
+          ...photoJson(hit.photo, hit.suggested),
+          score: hit.score,
+          ...(hit.suggested ? { source: 'suggested' } : {}),
+        }));
       } else {
-        await writeLinesOf(hits(), (hit) => [`${percent(hit.score).padStart(4)}  ${hit.photo.path}`]);
+        await writeLinesOf(hits(), (hit) => [
+          `${percent(hit.score).padStart(4)}  ${hit.photo.path}` +
+            (hit.suggested ? `  (suggested: ${hit.suggested.map((tag) => tag.name).join(', ')})` : ''),
+        ]);
       }
       if (found === 0) err(nothingFound(query, tags, context.minScore));
       return 0;

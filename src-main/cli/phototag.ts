@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../app-paths.js';
-import { DEFAULT_MIN_SCORE } from '../api/contract.js';
+import { DEFAULT_MIN_SCORE, SUGGESTED_FILTERS, type SuggestedFilter } from '../api/contract.js';
 import type { CommandContext } from './commands.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../export/dataset-export.js';
 import { UsageError } from './usage-error.js';
@@ -74,12 +74,17 @@ export async function main(argv: string[]): Promise<number> {
     if (format !== undefined && !EXPORT_FORMATS.includes(format)) {
       throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}.`);
     }
+    const suggested = (values.suggested ?? 'exclude') as SuggestedFilter;
+    if (!SUGGESTED_FILTERS.includes(suggested)) {
+      throw new UsageError(`--suggested takes ${SUGGESTED_FILTERS.join(', ')}.`);
+    }
     const context: CommandContext = {
       args,
       dbPath: values.db,
       modelId: values.model,
       json: values.json,
       minScore: numberOption(values['min-score'], '--min-score', 0, 1) ?? DEFAULT_MIN_SCORE,
+      suggested,
       port: numberOption(values.port, '--port', 0, 65535, true),
       host: values.host,
       into: values.into,

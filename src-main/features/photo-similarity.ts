@@ -1,6 +1,7 @@
-import type { SuggestedTag, TagRef } from '../api/contract.js';
+import { photoFilterSchema, type SuggestedTag, type TagRef } from '../api/contract.js';
+import { BrowseRepository } from '../db/browse-repository.js';
 import { FeatureRepository } from '../db/feature-repository.js';
-import type { PhotoRow } from '../db/photo-repository.js';
+import type { PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
 import type { Library } from '../library/library.js';
 import { MIN_LABEL_EXAMPLES } from './label-learner.js';
 import type { Suggestion } from './similarity-index.js';
@@ -73,6 +74,36 @@ export async function filterSuggestions(library: Library, tags: readonly TagRef[
       tag.kind === 'label' ? (await index.suggestions(model, tag.id, Number.MAX_SAFE_INTEGER)).suggestions : [],
     ),
   );
+}
+
+/**
+ * What `phototag search --suggested` adds to the photos carrying the searched tags: those a learned label among
+ * them is suggested on and that carry none of them (the grid's rule for "only", PhotoFilter.suggested), each with
+ * its tags and the labels suggested, most likely first.
+ */
+export async function suggestedSearchHits(
+  library: Library,
+  tags: readonly TagRef[],
+  minScore: number,
+): Promise<{ photo: TaggedPhoto; score: number; suggested: SuggestedTag[] }[]> {
+  const lists = await filterSuggestions(library, tags);
+  const filter = photoFilterSchema.parse({
+    tags: tags.map(({ kind, id }) => ({ kind, id })),
+    match: 'any',
+    minScore,
+    suggested: 'only',
+  });
+  const ids = lists.map((list) => list.map((suggestion) => suggestion.photoId));
+  const apart = new Set(new BrowseRepository(library.db).ids(filter, ids));
+  const byPhoto = new Map<number, SuggestedTag[]>();
+  for (const suggestion of lists.flat().sort((a, b) => b.score - a.score)) {
+    if (!apart.has(suggestion.photoId)) continue;
+    byPhoto.set(suggestion.photoId, [...(byPhoto.get(suggestion.photoId) ?? []), asSuggestedTag(suggestion)]);
+  }
+  return [...byPhoto].flatMap(([id, suggested]) => {
+    const row = library.repo.photoById(id);
+    return row ? [{ photo: library.repo.withTags(row), score: suggested[0]!.score, suggested }] : [];
+  });
 }
 
 const hasLearnedLabels = (library: Library) => new FeatureRepository(library.db).hasLearnableLabels(MIN_LABEL_EXAMPLES);

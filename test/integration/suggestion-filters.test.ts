@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiService } from '../../src-main/api/api-service.js';
 import type { PhotoFilter, SuggestedFilter } from '../../src-main/api/contract.js';
 import { userLabelId } from '../../src-main/db/correction-repository.js';
 import { Library } from '../../src-main/library/library.js';
+import { phototag } from '../cli.js';
 import { MODELS_DIR, PHOTOS_DIR, tempDir } from '../helpers.js';
 
 const FEATHERED = { kind: 'label' as const, id: userLabelId('Feathered'), name: 'Feathered' };
@@ -15,6 +16,7 @@ const FOURTH_BIRD = 'bird.bmp';
 
 const dir = tempDir();
 const photos = join(dir, 'photos');
+const dbPath = join(dir, 'library.sqlite');
 let library: Library;
 let api: ApiService;
 
@@ -35,7 +37,7 @@ describe('filters that include or exclude what a learned label suggests', () => 
   before(async () => {
     cpSync(PHOTOS_DIR, photos, { recursive: true });
     library = Library.open({
-      dbPath: join(dir, 'library.sqlite'),
+      dbPath,
       modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
     });
     library.addFolder(photos);
@@ -98,6 +100,27 @@ describe('filters that include or exclude what a learned label suggests', () => 
     assert.ok(birds.length > 0);
     assert.deepEqual(await names('include'), birds);
     assert.deepEqual(await names('only'), []);
+  });
+
+  it('lists them from the command line: search --suggested include or only, marked "source": "suggested"', () => {
+    const home = tempDir();
+    const search = (...options: string[]) => {
+      const result = phototag(home, ['--db', dbPath, 'search', 'Feathered', '--json', ...options]);
+      assert.equal(result.status, 0, result.stderr);
+      return (JSON.parse(result.stdout) as { path: string; source?: string; suggested: { id: string }[] }[]).map(
+        (hit) => `${basename(hit.path)}${hit.source ? ` (${hit.source}: ${hit.suggested.map((tag) => tag.id)})` : ''}`,
+      );
+    };
+    const suggested = `${FOURTH_BIRD} (suggested: ${FEATHERED.id})`;
+    assert.deepEqual(search().sort(), BIRDS);
+    assert.deepEqual(search('--suggested', 'exclude').sort(), BIRDS);
+    const included = search('--suggested', 'include');
+    assert.deepEqual(included.slice(0, 3).sort(), BIRDS, 'the photos carrying it first');
+    assert.deepEqual(included.slice(3), [suggested]);
+    assert.deepEqual(search('--suggested', 'only'), [suggested]);
+    const wrong = phototag(home, ['--db', dbPath, 'search', 'Feathered', '--suggested', 'maybe']);
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /--suggested takes exclude, include, only\./);
   });
 
   it('selects what it shows: a label given to every suggested photo at once, undone in one step', async () => {
