@@ -9,8 +9,20 @@ import { photo, ROOT, tempDir } from '../helpers.js';
 import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
-/** Enough photos to fill the grid's first row at every size (six columns at 1400 px). */
-const PHOTOS = ['face.jpg', 'grace_hopper.bmp', 'parrot.jpg', 'bird.bmp', 'dragonfly.bmp', 'dog.jpg', 'cat_720p.jpg'];
+/**
+ * Enough photos of one month to fill the grid's first row at every size (six columns at 1400 px), and one taken in
+ * June 2007 (pets.jpg): two years on the timeline.
+ */
+const PHOTOS = [
+  'face.jpg',
+  'grace_hopper.bmp',
+  'parrot.jpg',
+  'bird.bmp',
+  'dragonfly.bmp',
+  'dog.jpg',
+  'cat_720p.jpg',
+  'pets.jpg',
+];
 const SIZES = [
   { width: 1400, height: 900 },
   { width: 800, height: 600 },
@@ -78,6 +90,22 @@ describe('the window layout at every size, in Chromium', () => {
       assert.ok(band >= 0 && band <= TILE_GAP + 2, `${band} px between the tiles and the years: a tile gap at most`);
     });
   }
+
+  it('spreads the years down the timeline when the grid fits without scrolling', async () => {
+    await page.setViewportSize(SIZES[0]!);
+    const timeline = page.getByRole('slider', { name: 'Timeline' });
+    // The photos without a date taken are dated by their files, copied today.
+    const thisYear = String(new Date().getFullYear());
+    const [recent, old] = await Promise.all([thisYear, '2007'].map((year) => boxOf(timeline.getByText(year))));
+    const maxScroll = await page
+      .getByRole('grid', { name: 'Photos' })
+      .evaluate((grid) => grid.scrollHeight - grid.clientHeight);
+    assert.equal(maxScroll, 0, 'the grid fits');
+    assert.ok(
+      old!.y - recent!.y > recent!.height,
+      `2007 (${old!.y}) lies below ${thisYear} (${recent!.y}), not over it`,
+    );
+  });
 
   it('shows a filter in the header', async () => {
     // A filter puts its chip, the threshold and "Clear filters" in the header's row: the most it holds.
