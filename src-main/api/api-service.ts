@@ -123,13 +123,16 @@ export class ApiService {
     const onProgress = (progress: Progress) => this.emit({ type: 'progress', progress });
     const onChanged = () => this.changed();
     const onWarning = (message: string) => this.warn(message);
+    const onXmp = () => this.emit({ type: 'xmp', status: library.xmp.status() });
     library.on('progress', onProgress);
     library.on('changed', onChanged);
     library.on('warning', onWarning);
+    library.xmp.on('written', onXmp);
     this.detach = () => {
       library.off('progress', onProgress);
       library.off('changed', onChanged);
       library.off('warning', onWarning);
+      library.xmp.off('written', onXmp);
     };
     this.handlers = {
       summary: () => this.summary(),

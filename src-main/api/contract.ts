@@ -733,6 +733,8 @@ export type ApiEvent =
    */
   | { type: 'changed'; counts: LibraryCounts | null }
   | { type: 'warning'; warning: Warning }
+  /** XMP was written in the background: what is on, and how many photos still wait, after that pass. */
+  | { type: 'xmp'; status: XmpStatus }
   /** An export is under way: `done` of `total` examples written to `out`. A few per second at most. */
   | { type: 'exportProgress'; out: string; done: number; total: number }
   /** Desktop only: an application-menu item the window acts on. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { XmpSettings, XmpStatus } from '../api/contract.js';
 import type { Db } from '../db/database.js';
 import type { PhotoRow } from '../db/photo-repository.js';
@@ -35,15 +36,17 @@ interface XmpSyncOptions {
 /**
  * Keeps the XMP beside (and, when asked, inside) each photo in step with its tags. The database queues the photos
  * whose tags changed (migration 11's triggers, while writing is on): a correction, a re-tag, a model switch, an
- * undo. `schedule` gathers them for XMP_DEBOUNCE_MS and writes each queued photo once, in the background.
+ * undo. `schedule` gathers them for XMP_DEBOUNCE_MS and writes each queued photo once, in the background; "written"
+ * follows each pass that wrote any, so a status shown can follow.
  */
-export class XmpSync {
+export class XmpSync extends EventEmitter<{ written: [] }> {
   private readonly repo: XmpRepository;
   private readonly files = new PhotoFileXmp();
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<XmpWriteSummary> = Promise.resolve(emptySummary());
 
   constructor(private readonly options: XmpSyncOptions) {
+    super();
     this.repo = new XmpRepository(options.db);
   }
 
@@ -102,6 +105,7 @@ export class XmpSync {
       total.unchanged += summary.unchanged;
       total.failed.push(...summary.failed);
     }
+    if (total.written + total.unchanged + total.failed.length > 0) this.emit('written');
     return total;
   }
 

@@ -59,8 +59,9 @@ export class LibraryState {
           this.refreshingGrid();
           break;
         case 'exportProgress':
+        case 'xmp':
         case 'menu':
-          // The export dialog follows its own export; the window acts on menu commands.
+          // The export dialog follows its own export, the XMP settings their writing; the window acts on menus.
           break;
       }
     });

@@ -60,6 +60,9 @@ describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool read
   const section = () => page.getByRole('group').filter({ has: page.getByText(/^XMP sidecars/) });
   const toggle = (name: string | RegExp) => section().getByRole('checkbox', { name });
   const toast = (text: string) => page.getByRole('status').filter({ hasText: text });
+  /** The section's line of how many photos wait to be written (not the threshold's output, also a status). */
+  const statusLine = () => section().locator('p[role=status]');
+  const status = (text: string) => statusLine().filter({ hasText: text });
 
   async function correct(name: string, act: (dialog: Locator) => Promise<void>) {
     await page.getByRole('gridcell', { name: new RegExp(`^${name.replace('.', '\\.')}, `) }).click();
@@ -95,17 +98,14 @@ describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool read
     assert.deepEqual(problems, [], 'no page errors');
   });
 
-  it('writes a sidecar beside each photo once turned on, from the threshold set, and says how many are to write', async () => {
+  it('writes a sidecar beside each photo once turned on, from the threshold set, saying how many wait until written', async () => {
     assert.ok(!existsSync(sidecar('dog.jpg')), 'nothing is written before it is turned on');
     const slider = section().getByRole('slider', { name: /^Model's tags from/ });
     await slider.focus();
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
     await section().locator('output', { hasText: /^30%$/ }).waitFor();
     await toggle('Write tags to XMP').check();
-    await section()
-      .getByRole('status')
-      .filter({ hasText: `${PHOTOS.length} to write` })
-      .waitFor();
+    await status(`${PHOTOS.length} to write`).waitFor();
     await page.getByText('XMP sidecars · on', { exact: true }).waitFor();
     assert.deepEqual((await api('xmpSettings', {})).settings, {
       enabled: true,
@@ -115,6 +115,7 @@ describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool read
     });
 
     await whenFolder(photosDir, () => PHOTOS.every((name) => existsSync(sidecar(name))), 'a sidecar beside each photo');
+    await status('All written').waitFor();
     const dogId = (await api('queryPhotos', {})).photos.find((tile) => tile.name === 'dog.jpg')!.id;
     const category = (await api('photo', { id: dogId })).categories[0]!;
     assert.ok(category.score >= 0.3, `${category.name} reaches the threshold: ${category.score}`);
@@ -139,11 +140,13 @@ describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool read
     });
     await whenFolder(photosDir, () => !subjects(sidecar('dog.jpg')).includes(model), `${model} gone from the sidecar`);
     assert.equal((await api('xmpSettings', {})).pending, 0, 'nothing left to write');
+    await status('All written').waitFor();
   });
 
   it('writes nothing once turned off, and writes into the photo files too when that is asked for', async () => {
     await toggle('Write tags to XMP').uncheck();
     await page.getByText('XMP sidecars', { exact: true }).waitFor();
+    await statusLine().waitFor({ state: 'detached' });
     await addLabel('dog.jpg', 'Rex');
     // Off, a change queues nothing: no write can follow it.
     assert.equal((await api('xmpSettings', {})).pending, 0);
@@ -161,5 +164,6 @@ describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool read
     );
     assert.deepEqual(subjects(path('dog.jpg_original')), [], 'the original is as it came');
     await whenFolder(photosDir, () => subjects(sidecar('dog.jpg')).includes('Rex'), 'Rex in the sidecar too');
+    await status('All written').waitFor();
   });
 });
