@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './helpers.js';
+import { photo, ROOT, tempDir } from './helpers.js';
 
 export const PHOTOTAG = join(ROOT, 'bin', 'phototag.js');
 
@@ -38,6 +40,24 @@ export function phototag(home: string, args: string[], options: CliOptions = {})
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * A fresh home with a folder of these fixture photos and a place for its library; `run` runs phototag on that
+ * library and checks the exit status it ends with.
+ */
+export function cliLibrary(files: string[]) {
+  const home = tempDir();
+  const folder = join(home, 'Pictures');
+  mkdirSync(folder);
+  for (const file of files) copyFileSync(photo(file), join(folder, file));
+  const db = join(home, 'library.sqlite');
+  const run = (args: string[], status = 0) => {
+    const result = phototag(home, [...args, '--db', db]);
+    assert.equal(result.status, status, `phototag ${args.join(' ')}: ${result.stderr}`);
+    return result;
+  };
+  return { home, folder, db, run };
 }
 
 export function phototagAsync(home: string, args: string[], options: Pick<CliOptions, 'env'> = {}) {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { phototag, phototagOnTerminal } from '../cli.js';
-import { photo, tempDir } from '../helpers.js';
+import { cliLibrary, phototag, phototagOnTerminal } from '../cli.js';
 
 interface ShownTag {
   id: string;
@@ -14,18 +13,9 @@ interface ShownTag {
 
 /** A library of these photos in a fresh home, tagged; `run` runs phototag on it and returns what it printed. */
 function taggedLibrary(files: string[]) {
-  const home = tempDir();
-  const folder = join(home, 'Pictures');
-  mkdirSync(folder);
-  for (const file of files) copyFileSync(photo(file), join(folder, file));
-  const db = join(home, 'library.sqlite');
-  assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
-  const run = (args: string[]) => {
-    const result = phototag(home, [...args, '--db', db]);
-    assert.equal(result.status, 0, result.stderr);
-    return result.stdout;
-  };
-  return { home, folder, db, run };
+  const library = cliLibrary(files);
+  library.run(['tag', library.folder]);
+  return { ...library, run: (args: string[]) => library.run(args).stdout };
 }
 
 describe('phototag label, corrections and export', () => {

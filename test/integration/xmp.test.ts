@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { phototag } from '../cli.js';
-import { photo, tempDir } from '../helpers.js';
+import { cliLibrary } from '../cli.js';
 
 interface ShownTag {
   id: string;
@@ -41,18 +40,10 @@ function exiftoolTags(path: string, ...tags: string[]): Record<string, string[]>
 
 /** A library home with a folder of fixture photos and the library database. */
 function library(files: string[]) {
-  const home = tempDir();
-  const folder = join(home, 'Pictures');
-  mkdirSync(folder);
-  for (const file of files) copyFileSync(photo(file), join(folder, file));
-  const db = join(home, 'library.sqlite');
-  const run = (args: string[], status = 0) => {
-    const result = phototag(home, [...args, '--db', db]);
-    assert.equal(result.status, status, `phototag ${args.join(' ')}: ${result.stderr}`);
-    return result;
-  };
-  const show = (file: string) => (JSON.parse(run(['show', join(folder, file), '--json']).stdout) as Shown[])[0]!;
-  return { home, folder, db, run, show, path: (file: string) => join(folder, file) };
+  const lib = cliLibrary(files);
+  const show = (file: string) =>
+    (JSON.parse(lib.run(['show', join(lib.folder, file), '--json']).stdout) as Shown[])[0]!;
+  return { ...lib, show, path: (file: string) => join(lib.folder, file) };
 }
 
 describe('XMP: keywords already in the files, and sidecars other photo apps read', () => {
