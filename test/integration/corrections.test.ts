@@ -123,7 +123,7 @@ describe('corrections', () => {
       });
       repo.corrections.apply([parrot.id], { type: 'reject', tag: { kind: 'category', id: 'bird', name: 'Bird' } });
       repo.corrections.apply([parrot.id], { type: 'add', tag: { kind: 'label', id: userLabelId('Rio'), name: 'Rio' } });
-      library.useModel('resnet56-cifar10');
+      library.useModel('resnet56-cifar10', { demoAgreed: true });
     } finally {
       await library.close();
     }

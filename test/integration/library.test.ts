@@ -160,7 +160,7 @@ describe('the library', () => {
     let library = openLibrary(dir);
     try {
       await tagFolder(library, folder);
-      library.useModel('resnet56-cifar10');
+      library.useModel('resnet56-cifar10', { demoAgreed: true });
     } finally {
       await library.close();
     }
