@@ -312,7 +312,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The candidate a typo most likely meant, if one is close enough to be worth suggesting. */
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
+function nearest(word: string, candidates: readonly string[]): string | undefined {
   const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(word, candidate) }));
   const best = scored.sort((a, b) => a.distance - b.distance)[0];
   return best && best.distance <= Math.min(2, Math.floor(word.length / 3) || 1) ? best.candidate : undefined;
@@ -326,6 +326,7 @@ function unknownOptionMessage(raw: string, name: string, command: CommandName | 
     .filter(([, spec]) => (spec.options as readonly string[]).includes(name))
     .map(([owner]) => owner);
   if (raw.startsWith('--') && owners.length > 0) {
+    if (!command) return `${raw} needs a command, as in: phototag ${owners[0]} ${optionName(name as OptionName)}.`;
     return `Unknown option ${raw}${where}: it is an option of ${owners.join(', ')}.`;
   }
   const suggestion = nearest(name, optionsOf(command));

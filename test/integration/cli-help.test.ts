@@ -114,6 +114,15 @@ describe('phototag usage errors', () => {
     }
   });
 
+  it('says that an option needs a command when none was given', () => {
+    const alone = phototag(home, ['--db', 'library.sqlite']);
+    assert.equal(alone.status, 2);
+    assert.equal(
+      alone.stderr,
+      "phototag: --db needs a command, as in: phototag tag --db <file>.\nRun 'phototag help' for the commands.\n",
+    );
+  });
+
   it('shows the usage of a command called without what it needs', () => {
     const tag = phototag(home, ['tag']);
     assert.equal(tag.status, 2);
