@@ -33,8 +33,8 @@
  * (classifier_only_pipeline). `--no-taggers` leaves that part out.
  *
  * Last, the decode cost: CPU time per photo of everything the pipeline does to a photo besides inference
- * (fingerprint, EXIF, decode, thumbnail, the model's input), one photo at a time, against the floor of a plain
- * shrink-on-load decode, on 12-megapixel photos and on small copies of them (520x390, made once and cached).
+ * (fingerprint, EXIF, keywords, decode, thumbnail, the model's input), one photo at a time, against the floor of a
+ * plain shrink-on-load decode, on 12-megapixel photos and on small copies of them (520x390, made once and cached).
  *
  * --threads and --decoders replace threadPlan's split of the cores, everywhere above, to try another one.
  *
@@ -69,12 +69,12 @@ import { photoPixels, type PhotoPixels } from '../../src-main/taggers/photo-tagg
 import { classifierOnly, secondaryTaggers, taggerPlan, type TaggerPlan } from '../../src-main/taggers/tagger-plan.js';
 import { decodePhoto, makeThumbnail, toModelInput, type DecodedPhoto } from '../../src-main/imaging/decode.js';
 import { withPhotoFile } from '../../src-main/imaging/photo-file.js';
-import { fingerprint, readExif } from '../../src-main/pipeline/photo-facts.js';
+import { fingerprint } from '../../src-main/pipeline/photo-facts.js';
 import { scanFolder } from '../../src-main/library/folder-scanner.js';
 import { Library, threadPlan } from '../../src-main/library/library.js';
 import { isPhotoPath } from '../../src-main/library/photo-formats.js';
 import { defaultModelDirs, findModel, listModels, type ModelEntry } from '../../src-main/models/model-catalog.js';
-import { decodeSideFor, THUMBNAIL_SIZE } from '../../src-main/pipeline/tagging-pipeline.js';
+import { decodeSideFor, preparePhoto, THUMBNAIL_SIZE } from '../../src-main/pipeline/tagging-pipeline.js';
 
 const ROOT = packageRoot();
 const EMBEDDED_MODEL = 'mobilenet-v2-imagenet';
@@ -463,9 +463,9 @@ async function cpuPerPhoto(files: string[], work: (file: string) => Promise<unkn
 /**
  * What the pipeline's decoding costs a photo against the physical floor, in CPU time (so other programs' load
  * barely moves it): the floor is libvips' shrink-on-load decode to the size the pipeline decodes at, alone; the
- * pipeline's work is everything it does to a photo besides inference: fingerprint, EXIF, the decode, the thumbnail
- * and the library model's input tensor. The default taggers' own inputs (the face detector's letterbox) are part of
- * their inference figure.
+ * pipeline's work is everything it does to a photo besides inference: the fingerprint, then preparePhoto as the
+ * pipeline calls it (the decode beside EXIF and keywords, the thumbnail), and the library model's input tensor. The
+ * default taggers' own inputs (the face detector's letterbox) are part of their inference figure.
  */
 async function measureDecodeCost(files: string[], entry: ModelEntry) {
   sharp.concurrency(1);
@@ -478,11 +478,11 @@ async function measureDecodeCost(files: string[], entry: ModelEntry) {
       .raw()
       .toBuffer();
   const pipeline = async (file: string) => {
-    const decoded = await withPhotoFile(file, async (photo) => {
+    const { decoded } = await withPhotoFile(file, async (photo) => {
       await fingerprint(photo);
-      return (await Promise.all([decodePhoto(photo, side), readExif(file)]))[0];
+      return preparePhoto(photo, plan);
     });
-    await Promise.all([makeThumbnail(decoded, THUMBNAIL_SIZE), toModelInput(decoded, entry.manifest.input)]);
+    await toModelInput(decoded, entry.manifest.input);
   };
   const cost = async (set: string[]) => {
     const floorMs = await cpuPerPhoto(set, floor);
