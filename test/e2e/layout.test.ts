@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 // The callbacks passed to page.evaluate run in Chromium.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { photo, ROOT, tempDir } from '../helpers.js';
-import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+import { ROOT, tempDir } from '../helpers.js';
+import { startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 /**
@@ -31,11 +31,8 @@ const SIZES = [
 ];
 /** The grid's gap between tiles: the most room the timeline's labels may leave beside the tiles. */
 const TILE_GAP = 8;
-/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
 
 describe('the window layout at every size, in Chromium', () => {
-  let server: ServeProcess;
   let served: ServedPage | undefined;
   let page: Page;
   const problems: string[] = [];
@@ -49,15 +46,9 @@ describe('the window layout at every size, in Chromium', () => {
   }
 
   before(async () => {
-    const photos = join(dir, 'Holiday');
-    mkdirSync(photos);
-    for (const name of PHOTOS) copyFileSync(photo(name), join(photos, name));
     mkdirSync(SHOTS, { recursive: true });
-    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/ });
-    ({ server, page } = served);
-    await callApi(server, 'addFolder', { path: photos });
-    await page.goto(server.url);
-    await page.getByText(`All caught up: ${PHOTOS.length} photos tagged`).waitFor({ timeout: TAGGING_TIMEOUT });
+    served = await startTaggedLibrary({ dir, folder: 'Holiday', photos: PHOTOS, problems });
+    ({ page } = served);
   });
 
   after(async () => {

@@ -1,16 +1,16 @@
 /// <reference lib="dom" />
 // The callbacks passed to page.evaluate run in Chromium.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { photo, ROOT, tempDir } from '../helpers.js';
-import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+import { ROOT, tempDir } from '../helpers.js';
+import { callApi, startTaggedLibrary, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const PHOTOS = ['dog.jpg', 'owl.jpg', 'cat.bmp'];
-/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
+/** Generous: loading a model and tagging take a few seconds on two cores. */
 const TAGGING_TIMEOUT = 120_000;
 
 describe('the model picker in Chromium, over the real engine', () => {
@@ -29,19 +29,17 @@ describe('the model picker in Chromium, over the real engine', () => {
   async function taggedWith(): Promise<string[]> {
     const { photos } = await callApi(server, 'queryPhotos', { limit: 100 });
     const details = await Promise.all(photos.map((tile) => callApi(server, 'photo', { id: tile.id })));
-    return [...new Set(details.map((detail) => (detail.status === 'done' ? detail.model?.id : detail.status)))];
+    return [
+      ...new Set(
+        details.map((detail) => (detail.status === 'done' ? (detail.model?.id ?? 'no model') : detail.status)),
+      ),
+    ];
   }
 
   before(async () => {
-    const photos = join(dir, 'Pets');
-    mkdirSync(photos);
-    for (const name of PHOTOS) copyFileSync(photo(name), join(photos, name));
     mkdirSync(SHOTS, { recursive: true });
-    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/ });
+    served = await startTaggedLibrary({ dir, folder: 'Pets', photos: PHOTOS, problems });
     ({ server, page } = served);
-    await callApi(server, 'addFolder', { path: photos });
-    await page.goto(server.url);
-    await page.getByText(`All caught up: ${PHOTOS.length} photos tagged`).waitFor({ timeout: TAGGING_TIMEOUT });
   });
 
   after(async () => {

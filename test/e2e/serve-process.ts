@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract.js';
-import { ROOT } from '../helpers.js';
+import { photo, ROOT } from '../helpers.js';
 
 export interface ServeProcess {
   /** The link serve printed: it carries the access token. */
@@ -160,5 +160,38 @@ export async function stopServedPage(served: ServedPage | undefined): Promise<vo
   if (served) {
     const code = await served.server.stop();
     assert.equal(code, 0, `phototag serve did not shut down cleanly:\n${served.server.output()}`);
+  }
+}
+
+/**
+ * A served library of `photos` (names under test/fixtures/photos, copied into a folder `folder` of `dir`), and a page
+ * open on it once every photo is tagged: "All caught up" in the header.
+ */
+export async function startTaggedLibrary(options: {
+  dir: string;
+  folder: string;
+  photos: string[];
+  problems: string[];
+  /** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
+  timeout?: number;
+}): Promise<ServedPage> {
+  const folder = join(options.dir, options.folder);
+  mkdirSync(folder);
+  for (const name of options.photos) copyFileSync(photo(name), join(folder, name));
+  const served = await startServedPage({
+    dir: options.dir,
+    problems: options.problems,
+    allowedErrors: /404 \(Not Found\)/,
+  });
+  try {
+    await callApi(served.server, 'addFolder', { path: folder });
+    await served.page.goto(served.server.url);
+    await served.page
+      .getByText(`All caught up: ${options.photos.length} photos tagged`)
+      .waitFor({ timeout: options.timeout ?? 120_000 });
+    return served;
+  } catch (error) {
+    await stopServedPage(served);
+    throw error;
   }
 }
