@@ -109,6 +109,14 @@ describe('the window layout at every size, in Chromium', () => {
   });
 
   for (const size of SIZES) {
+    it(`puts the first month's year at the top of the timeline under a filter at ${size.width}×${size.height}`, async () => {
+      await page.setViewportSize(size);
+      const timeline = page.getByRole('slider', { name: 'Timeline' });
+      const track = await boxOf(timeline);
+      const year = await boxOf(timeline.getByText(/^\d{4}$/).first());
+      assert.ok(year.y + year.height / 2 - track.y <= year.height, `the year at ${year.y}, the track from ${track.y}`);
+    });
+
     it(`keeps everything in the header inside it under a filter at ${size.width}×${size.height}`, async () => {
       await page.setViewportSize(size);
       await page.getByRole('combobox', { name: 'Order' }).waitFor();
