@@ -308,19 +308,20 @@ export const commands: Record<CommandName, Command> = {
       if (context.args.length === 0) throw new UsageError('Name at least one photo or folder to show.');
       const paths = context.args.map((arg) => resolve(arg));
       const unknown = paths.filter((path) => !library.repo.hasPhotosUnder(path));
-      // A row at a time, its tags read as it is written: a whole library is never held at once.
-      function* photos() {
-        for (const root of inPathOrder(library, paths)) yield* library.repo.eachPhotoUnder(root);
-      }
       let failed = false;
-      const tagged = (photo: PhotoRow) => {
-        failed ||= photo.status === 'failed';
-        return library.repo.withTags(photo);
-      };
+      // A batch of rows at a time, their tags read as they are written: a whole library is never held at once.
+      function* photos() {
+        for (const root of inPathOrder(library, paths)) {
+          for (const photo of library.repo.eachTaggedPhotoUnder(root)) {
+            failed ||= photo.status === 'failed';
+            yield photo;
+          }
+        }
+      }
       if (context.json) {
         const suggested = await suggestedTags(library, null);
-        await writeJsonArray(photos(), (photo) => photoJson(tagged(photo), suggested.get(photo.id) ?? []));
-      } else await writeLinesOf(photos(), (photo) => photoLines(tagged(photo)));
+        await writeJsonArray(photos(), (photo) => photoJson(photo, suggested.get(photo.id) ?? []));
+      } else await writeLinesOf(photos(), photoLines);
       for (const path of unknown) err(`phototag: ${path} is not in the library; add its folder with "phototag tag".`);
       return unknown.length > 0 || failed ? 1 : 0;
     }),
