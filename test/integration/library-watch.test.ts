@@ -23,24 +23,33 @@ function until(library: Library, check: () => boolean, what: string, timeoutMs =
   });
 }
 
+/**
+ * A library in `dir` with `folder` scanned and tagged; `status` and `top` (the top category of a tagged photo) read
+ * a photo by its path under the folder.
+ */
+async function taggedLibrary(dir: string, folder: string) {
+  const library = Library.open({
+    dbPath: join(dir, 'library.sqlite'),
+    modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+  });
+  await library.scan(library.addFolder(folder));
+  await library.tag();
+  const status = (name: string) => library.repo.photoByPath(join(folder, name))?.status;
+  const top = (name: string) => {
+    const row = library.repo.photoByPath(join(folder, name));
+    return row && row.status === 'done' ? library.repo.withTags(row).categories[0]?.name : undefined;
+  };
+  return { library, status, top };
+}
+
 describe('a watched library', () => {
   it('tags new photos, re-tags changed ones, follows renames and drops deleted ones while running', async () => {
     const dir = tempDir();
     const folder = join(dir, 'photos');
     mkdirSync(folder);
     copyFileSync(photo('parrot.jpg'), join(folder, 'parrot.jpg'));
-    const library = Library.open({
-      dbPath: join(dir, 'library.sqlite'),
-      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
-    });
-    const status = (name: string) => library.repo.photoByPath(join(folder, name))?.status;
-    const top = (name: string) => {
-      const row = library.repo.photoByPath(join(folder, name));
-      return row && row.status === 'done' ? library.repo.withTags(row).categories[0]?.name : undefined;
-    };
+    const { library, status, top } = await taggedLibrary(dir, folder);
     try {
-      await library.scan(library.addFolder(folder));
-      await library.tag();
       await library.watch({ settleMs: 200 });
       assert.equal(library.watchMode, 'native');
 
@@ -72,18 +81,8 @@ describe('a watched library', () => {
     mkdirSync(join(folder, 'trip'), { recursive: true });
     for (const name of ['parrot.jpg', 'dog.jpg', 'owl.jpg']) copyFileSync(photo(name), join(folder, name));
     copyFileSync(photo('eagle.jpg'), join(folder, 'trip', 'eagle.jpg'));
-    const library = Library.open({
-      dbPath: join(dir, 'library.sqlite'),
-      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
-    });
-    const status = (name: string) => library.repo.photoByPath(join(folder, name))?.status;
-    const top = (name: string) => {
-      const row = library.repo.photoByPath(join(folder, name));
-      return row && row.status === 'done' ? library.repo.withTags(row).categories[0]?.name : undefined;
-    };
+    const { library, status, top } = await taggedLibrary(dir, folder);
     try {
-      await library.scan(library.addFolder(folder));
-      await library.tag();
       // Between the scan and the watch: a deletion, and a copy that kept its old modification time (cp -p).
       rmSync(join(folder, 'owl.jpg'));
       copyFileSync(photo('hot_dog.jpg'), join(folder, 'old-lunch.jpg'));
