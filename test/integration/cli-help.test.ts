@@ -72,17 +72,25 @@ describe('phototag help', () => {
   });
 });
 
+/** What phototag said when it refused a command line, as it must: with exit code 2. */
+function refused(args: string[]): string {
+  const result = phototag(home, args);
+  assert.equal(result.status, 2, `phototag ${args.join(' ')}: ${result.stderr}`);
+  return result.stderr;
+}
+
 describe('phototag usage errors', () => {
   it('names an unknown option and the command it was given to, with that command usage', () => {
-    const unknown = phototag(home, ['tag', '--frobnicate']);
-    assert.equal(unknown.status, 2);
-    assert.equal(unknown.stderr, usageError("Unknown option --frobnicate for 'tag'.", 'tag <folder...>', 'tag'));
     assert.equal(
-      phototag(home, ['show', '--jsno']).stderr,
+      refused(['tag', '--frobnicate']),
+      usageError("Unknown option --frobnicate for 'tag'.", 'tag <folder...>', 'tag'),
+    );
+    assert.equal(
+      refused(['show', '--jsno']),
       usageError("Unknown option --jsno for 'show'. Did you mean --json?", 'show <file-or-folder...>', 'show'),
     );
     assert.equal(
-      phototag(home, ['tag', '--limit', '5']).stderr,
+      refused(['tag', '--limit', '5']),
       usageError(
         "Unknown option --limit for 'tag': it is an option of suggestions, similar.",
         'tag <folder...>',
@@ -100,54 +108,42 @@ describe('phototag usage errors', () => {
       ],
       [['search', 'dog', '--json=yes'], '--json takes no value (--json, not --json=yes).'],
     ];
-    const answers = cases.map(([args]) => phototag(home, args));
-    cases.forEach(([args, sentence], i) => {
-      assert.equal(answers[i]!.status, 2, args.join(' '));
-      assert.equal(answers[i]!.stderr, usageError(sentence, 'search <tag>', 'search'));
+    const answers = cases.map(([args, sentence]) => {
+      const said = refused(args);
+      assert.equal(said, usageError(sentence, 'search <tag>', 'search'));
+      return said;
     });
-    const label = phototag(home, ['label', 'dog.jpg', '--confirm', '--all']);
-    assert.equal(label.status, 2);
-    assert.match(label.stderr, /^phototag: --confirm needs a value: --confirm <tag>, and --all came next;/);
-    assert.match(label.stderr, /\nUsage: phototag label <photo\.\.\.> --confirm <tag>.*\n {7}phototag label /);
-    for (const raw of [label.stderr, ...answers.map((answer) => answer.stderr)]) {
-      assert.doesNotMatch(raw, /ambiguous|after '--'|ERR_PARSE_ARGS/);
-    }
+    const label = refused(['label', 'dog.jpg', '--confirm', '--all']);
+    assert.match(label, /^phototag: --confirm needs a value: --confirm <tag>, and --all came next;/);
+    assert.match(label, /\nUsage: phototag label <photo\.\.\.> --confirm <tag>.*\n {7}phototag label /);
+    for (const said of [label, ...answers]) assert.doesNotMatch(said, /ambiguous|after '--'|ERR_PARSE_ARGS/);
   });
 
   it('says that an option needs a command when none was given', () => {
-    const alone = phototag(home, ['--db', 'library.sqlite']);
-    assert.equal(alone.status, 2);
     assert.equal(
-      alone.stderr,
+      refused(['--db', 'library.sqlite']),
       "phototag: --db needs a command, as in: phototag tag --db <file>.\nRun 'phototag help' for the commands.\n",
     );
   });
 
   it('shows the usage of a command called without what it needs', () => {
-    const tag = phototag(home, ['tag']);
-    assert.equal(tag.status, 2);
-    assert.equal(tag.stderr, usageError('Name at least one folder to tag.', 'tag <folder...>', 'tag'));
-    const exported = phototag(home, ['export', '--out']);
-    assert.equal(exported.status, 2);
+    assert.equal(refused(['tag']), usageError('Name at least one folder to tag.', 'tag <folder...>', 'tag'));
     assert.equal(
-      exported.stderr,
+      refused(['export', '--out']),
       usageError('--out needs a value: --out <dir>.', 'export --format imagefolder|csv|jsonl --out <dir>', 'export'),
     );
   });
 
   it('suggests the nearest command for one it does not know', () => {
-    const typo = phototag(home, ['serach', 'dog']);
-    assert.equal(typo.status, 2);
     assert.equal(
-      typo.stderr,
+      refused(['serach', 'dog']),
       "phototag: Unknown command 'serach'. Did you mean 'search'?\nRun 'phototag help' for the commands.\n",
     );
-    assert.match(phototag(home, ['tga']).stderr, /Did you mean 'tag'\?/);
-    assert.match(
-      phototag(home, ['help', 'exprot']).stderr,
-      /^phototag: Unknown command 'exprot'\. Did you mean 'export'\?/,
+    assert.match(refused(['tga']), /Did you mean 'tag'\?/);
+    assert.match(refused(['help', 'exprot']), /^phototag: Unknown command 'exprot'\. Did you mean 'export'\?/);
+    assert.equal(
+      refused(['frobnicate']),
+      "phototag: Unknown command 'frobnicate'.\nRun 'phototag help' for the commands.\n",
     );
-    const unknown = phototag(home, ['frobnicate']);
-    assert.equal(unknown.stderr, "phototag: Unknown command 'frobnicate'.\nRun 'phototag help' for the commands.\n");
   });
 });
