@@ -48,7 +48,20 @@ const canKeepJournal = (file: string) => existsSync(`${file}-wal`) || canWrite(d
  * damaged. With `readonly`, see openForReading.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  assertNotSpecial(file);
   return options.readonly ? openForReading(file, options) : openForWriting(file, options);
+}
+
+/**
+ * A library is a plain file. Anything else at its path (a folder, a device such as /dev/null, a pipe) is refused
+ * before anything touches it: the journal and the private mode would otherwise land on it (chmod 0600 on a folder
+ * given by mistake locks everyone else out of it).
+ */
+function assertNotSpecial(file: string): void {
+  const stats = existsSync(file) ? statSync(file) : undefined;
+  if (!stats || stats.isFile()) return;
+  const kind = stats.isDirectory() ? 'a folder' : 'not a regular file';
+  throw new Error(`${file} is ${kind}, not a library file; give the path of the library's .sqlite file.`);
 }
 
 /** Why this process cannot write to the library, or undefined when it can. */
@@ -84,7 +97,8 @@ function tightenModes(file: string): void {
   if (!POSIX_MODES) return;
   for (const path of [file, `${file}-wal`, `${file}-shm`]) {
     const stats = existsSync(path) ? statSync(path) : undefined;
-    if (stats && stats.uid === process.getuid?.() && (stats.mode & 0o077) !== 0) chmodSync(path, PRIVATE_FILE);
+    if (stats?.isFile() && stats.uid === process.getuid?.() && (stats.mode & 0o077) !== 0)
+      chmodSync(path, PRIVATE_FILE);
   }
 }
 

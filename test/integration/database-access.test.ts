@@ -37,6 +37,16 @@ describe('opening a library database', () => {
     assert.equal(mode(file), 0o600);
   });
 
+  it('refuses a folder given as the library, leaving the folder as it was', posixModes, () => {
+    const folder = tempDir();
+    chmodSync(folder, 0o755);
+    for (const readonly of [false, true]) {
+      assert.throws(() => openDatabase(folder, { readonly }), /is a folder, not a library file/);
+    }
+    assert.equal(mode(folder), 0o755, 'its mode is untouched');
+    assert.equal(existsSync(`${folder}-wal`), false, 'no journal beside it');
+  });
+
   it('reads without writing: no migration, no writes, a missing library is an empty one and stays missing', () => {
     const missing = join(tempDir(), 'nowhere', 'library.sqlite');
     const empty = openDatabase(missing, { readonly: true });
