@@ -184,11 +184,15 @@ async function main(): Promise<void> {
       // Timed inside the page, frame by frame: polling from the test would add its own round trips.
       await context.addInitScript(FIRST_GRID_PROBE);
       const page = await context.newPage();
+      page.on('pageerror', (error) => process.stdout.write(`  page error: ${error.message}\n`));
 
       process.stdout.write('\nFirst grid (fresh browser context, cold thumbnails)\n');
       await page.goto(server.url);
       const firstGrid = (await page
-        .waitForFunction(() => (globalThis as { firstGrid?: { thumbnails?: number } }).firstGrid?.thumbnails)
+        // Generous: a loaded machine has taken seconds for what takes milliseconds alone.
+        .waitForFunction(() => (globalThis as { firstGrid?: { thumbnails?: number } }).firstGrid?.thumbnails, null, {
+          timeout: 180_000,
+        })
         .then(() => page.evaluate(() => (globalThis as { firstGrid?: unknown }).firstGrid))) as {
         captions: number;
         painted: number;
