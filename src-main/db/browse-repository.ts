@@ -75,22 +75,23 @@ const hasTag = (kind: TagRef['kind'], parameter: string) => {
 };
 
 /**
- * Tag @tagN as the filter's `suggested` asks for it: carried (`carries`, withTag or hasTag), or suggested on the
- * photo, @suggestedN being the JSON array of the photo ids the similarity worker suggests it on (see
- * filterSuggestions). "only" leaves out the photos that carry it anyway (a model label the user also confirmed
- * elsewhere is suggested where the model gave it too).
+ * The filter's tags as its `suggested` asks for them. Each carried tag is `carries[i]` (withTag or hasTag); with
+ * "include", a label also matches the photos it is suggested on, @suggestedN being the JSON array of the photo ids
+ * the similarity worker suggests it on (see filterSuggestions; a category is never suggested). "only" is what
+ * "include" shows and the carried tags alone would not: the photos shown for a suggestion and nothing else, whether
+ * the tags must all match or any may.
  */
-const withSuggested = (suggested: PhotoFilter['suggested'], carries: string, parameter: string) => {
-  const isSuggested = `p.id IN (SELECT value FROM json_each(${parameter}))`;
-  switch (suggested) {
-    case 'exclude':
-      return carries;
-    case 'include':
-      return `(${carries} OR ${isSuggested})`;
-    case 'only':
-      return `(${isSuggested} AND NOT ${carries})`;
-  }
-};
+function tagsClause(filter: PhotoFilter, carries: string[]): string {
+  const join = (parts: string[]) => (filter.match === 'any' ? parts.join(' OR ') : parts.join(' AND '));
+  const carried = join(carries);
+  if (filter.suggested === 'exclude') return `(${carried})`;
+  const included = join(
+    carries.map((carry, i) =>
+      filter.tags[i]!.kind === 'label' ? `(${carry} OR p.id IN (SELECT value FROM json_each(@suggested${i})))` : carry,
+    ),
+  );
+  return filter.suggested === 'include' ? `(${included})` : `(${included}) AND NOT (${carried})`;
+}
 
 /** Fewer model photos than this carry a rare tag: its list is short, and a page reads it rather than walk for it. */
 const RARE = 2000;
@@ -326,11 +327,8 @@ export class BrowseRepository {
       if (filter.folderId !== null) where.push('p.folder_id = @folderId');
       if (filter.status === 'failed') where.push("p.status = 'failed'");
       if (filter.status === 'untagged') where.push(UNTAGGED);
-      const tags = filter.tags.map((tag, i) =>
-        withSuggested(filter.suggested, (walk[i] ? hasTag : withTag)(tag.kind, `@tag${i}`), `@suggested${i}`),
-      );
-      if (filter.match === 'any' && tags.length > 1) where.push(`(${tags.join(' OR ')})`);
-      else where.push(...tags);
+      const carries = filter.tags.map((tag, i) => (walk[i] ? hasTag : withTag)(tag.kind, `@tag${i}`));
+      if (carries.length > 0) where.push(tagsClause(filter, carries));
       const from = `FROM photos p WHERE ${where.join(' AND ')}`;
       const order = SORTS[sort];
       shape = {

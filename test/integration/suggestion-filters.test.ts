@@ -102,6 +102,15 @@ describe('filters that include or exclude what a learned label suggests', () => 
     assert.deepEqual(await names('only'), []);
   });
 
+  it('narrows a label suggested by a category it must also match, the category carried as always', async () => {
+    const bird = { kind: 'category' as const, id: 'bird', name: 'Bird' };
+    const names = async (suggested: SuggestedFilter) =>
+      (await grid(suggested, [FEATHERED, bird])).map((tile) => tile.name);
+    assert.deepEqual(await names('exclude'), BIRDS);
+    assert.deepEqual(await names('include'), [...BIRDS, FOURTH_BIRD].sort());
+    assert.deepEqual(await names('only'), [FOURTH_BIRD]);
+  });
+
   it('lists them from the command line: search --suggested include or only, marked "source": "suggested"', () => {
     const home = tempDir();
     const search = (...options: string[]) => {
