@@ -14,10 +14,17 @@ type Reply = { id: number; result?: unknown; error?: string };
 export class WorkerClient<Request> {
   private nextId = 0;
   private readonly pending = new Map<number, Waiter>();
+  /** Why the worker no longer answers (it failed, stopped or was closed): later requests fail with it at once. */
+  private stoppedBy: Error | undefined;
   readonly worker: Worker;
 
   /** `what` names the worker in the error its requests fail with when it stops ("the timeline reader"). */
-  constructor(caller: string, entry: string, workerData: unknown, what: string) {
+  constructor(
+    caller: string,
+    entry: string,
+    workerData: unknown,
+    private readonly what: string,
+  ) {
     this.worker = startWorker(caller, entry, workerData);
     this.worker.on('message', (message: Reply) => {
       const waiter = this.pending.get(message.id);
@@ -25,26 +32,40 @@ export class WorkerClient<Request> {
       if (message.error !== undefined) waiter?.reject(new Error(message.error));
       else waiter?.resolve(message.result as never);
     });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => this.failAll(new Error(`${what} stopped (exit code ${code}).`)));
+    this.worker.on('error', (error) => this.stop(error));
+    this.worker.on('exit', (code) => this.stop(new Error(`${what} stopped (exit code ${code}).`)));
+  }
+
+  /** Whether the worker still answers; one that failed or stopped never will again. */
+  get running(): boolean {
+    return this.stoppedBy === undefined;
   }
 
   /** Sends the request, moving the buffers in `transfer` to the worker (the caller keeps nothing of them). */
   request<Result>(request: Request, transfer: readonly ArrayBuffer[] = []): Promise<Result> {
     return new Promise((resolve, reject) => {
+      if (this.stoppedBy) return reject(this.stoppedBy);
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (result: never) => void, reject });
-      this.worker.postMessage({ id, request }, transfer);
+      try {
+        this.worker.postMessage({ id, request }, transfer);
+      } catch (error) {
+        this.pending.delete(id);
+        reject(error as Error);
+      }
     });
   }
 
-  private failAll(error: Error): void {
+  /** Fails every request waiting, and every later one, with `error`: none of them will be answered. */
+  private stop(error: Error): void {
+    this.stoppedBy ??= error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
   }
 
   async dispose(): Promise<void> {
     this.worker.removeAllListeners('exit');
+    this.stop(new Error(`${this.what} was closed.`));
     await this.worker.terminate();
   }
 }

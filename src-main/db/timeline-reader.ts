@@ -8,7 +8,7 @@ export interface TimelineRequest {
   suggested: SuggestedPhotos;
 }
 
-/** The timelines of one library that take a pass over photos, counted in a worker thread (timeline-worker.ts). */
+/** The timelines of one library, counted in a worker thread (timeline-worker.ts) off the engine's thread. */
 export class TimelineReader {
   private readonly worker: WorkerClient<TimelineRequest>;
 
@@ -19,6 +19,11 @@ export class TimelineReader {
   /** BrowseRepository.timeline, from the library as last committed. */
   timeline(filter: PhotoFilter, sort: PhotoSort, suggested: SuggestedPhotos): Promise<Timeline> {
     return this.worker.request({ filter, sort, suggested });
+  }
+
+  /** False once the worker failed or stopped: a new reader must take its place. */
+  get running(): boolean {
+    return this.worker.running;
   }
 
   dispose(): Promise<void> {

@@ -53,6 +53,11 @@ export class SimilarityIndex {
     return this.request({ type: 'photoSuggestions', model, photoIds });
   }
 
+  /** False once the worker failed or stopped: a new index must take its place. */
+  get running(): boolean {
+    return this.worker.running;
+  }
+
   dispose(): Promise<void> {
     return this.worker.dispose();
   }

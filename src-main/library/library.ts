@@ -282,13 +282,18 @@ export class Library extends EventEmitter<LibraryEvents> {
    */
   similarity(): { index: SimilarityIndex; model: ModelRef } {
     const { manifest } = this.activeModel();
-    this.similarityIndex ??= new SimilarityIndex({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
+    // A worker that failed or stopped failed what it was asked; the next question starts a new one.
+    if (!this.similarityIndex?.running) {
+      this.similarityIndex = new SimilarityIndex({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
+    }
     return { index: this.similarityIndex, model: { id: manifest.id, version: manifest.version } };
   }
 
-  /** Counts the timelines that take a pass over photos in a thread of their own; started on first use. */
+  /** Counts the timelines in a thread of their own; started on first use, and again after it stopped. */
   timelines(): TimelineReader {
-    this.timelineReader ??= new TimelineReader({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
+    if (!this.timelineReader?.running) {
+      this.timelineReader = new TimelineReader({ dbPath: this.dbPath, nativeBinding: this.options.nativeBinding });
+    }
     return this.timelineReader;
   }
 
