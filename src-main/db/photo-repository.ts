@@ -130,7 +130,6 @@ function tagged(photo: PhotoRow, labels: EffectiveTag[], categories: EffectiveTa
   };
 }
 
-/** Each photo's rows of a batch query, in the order the query gave them. */
 /** The items in arrays of SEARCH_BATCH, the last one shorter (none for no items). */
 function* inBatches<T>(items: Iterable<T>): Generator<T[]> {
   let batch: T[] = [];
@@ -143,6 +142,7 @@ function* inBatches<T>(items: Iterable<T>): Generator<T[]> {
   if (batch.length > 0) yield batch;
 }
 
+/** Each photo's rows of a batch query, in the order the query gave them. */
 function byPhoto<T extends { photoId: number }>(rows: T[]): Map<number, Omit<T, 'photoId'>[]> {
   const grouped = new Map<number, Omit<T, 'photoId'>[]>();
   for (const { photoId, ...row } of rows) {

@@ -1,7 +1,7 @@
 /**
- * Worker-thread entry: counts the timelines kept counts cannot answer (a tag filter's: a pass over the photos it
- * matches) through a connection of its own that only reads, so neither the pages the grid asks for meanwhile nor
- * the tagging results the engine's thread writes wait for that pass. Spoken to only by TimelineReader.
+ * Worker-thread entry: counts every timeline (from the kept counts where they answer it, else a pass over the
+ * photos a tag filter matches) through a connection of its own that only reads, so neither the pages the grid asks
+ * for meanwhile nor the tagging results the engine's thread writes wait for it. Spoken to only by TimelineReader.
  */
 import { workerData } from 'node:worker_threads';
 import { answerRequests } from '../worker-client.js';

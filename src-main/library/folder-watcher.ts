@@ -516,8 +516,11 @@ export class FolderWatcher {
     for await (const entry of scanFolder(root.path, { signal: this.#abort.signal, onFolder })) {
       if (!this.#isCurrent(root)) return;
       if (entry.type === 'photo') listing?.photos.push(entry);
-      else if (entry.path === root.path) return this.#rootGone(root);
-      else unreadable.push(entry.path);
+      else if (entry.path === root.path) {
+        // A root unreachable on its first pass (a drive unplugged as watching fell back to polling) is polled on.
+        root.listings ??= new Map();
+        return this.#rootGone(root);
+      } else unreadable.push(entry.path);
     }
     done();
     if (!this.#isCurrent(root)) return;

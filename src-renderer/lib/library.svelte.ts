@@ -19,9 +19,9 @@ export class LibraryState {
   private readonly refreshing = coalesced(() => this.load());
   private readonly reloadingTags = coalesced(() => this.loadTags());
   /**
-   * After a change the grid asks again for what it shows, whose count (the timeline) is a pass over the photos its
-   * filter matches: at a million photos, a second or more of the engine's thread. While photos keep changing (a
-   * run tagging them) it asks at most that share of the time, so tagging goes on at its pace.
+   * After a change the grid asks again for what it shows and its timeline (counted in the engine's reader thread,
+   * for a tag filter a pass over the photos it matches: a second or so at a million photos). While photos keep
+   * changing (a run tagging them) it asks at most that share of the time, so tagging goes on at its pace.
    */
   private readonly refreshingGrid = sparing(() => {
     this.photos.refresh();
