@@ -25,9 +25,29 @@ export function fileErrorReason(error: unknown): string {
       return 'the disk is full';
     case 'EEXIST':
       return 'something is already there';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ENOTEMPTY':
+      return 'the folder is not empty';
+    case 'ENAMETOOLONG':
+      return 'its name is too long';
+    case 'EBUSY':
+      return 'it is in use';
+    case 'EXDEV':
+      return 'it is on another disk';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many files are open';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return plainReason(error);
   }
+}
+
+/** Node's own words for an error (its "EXYZ: " code and ", open '/path'" left out), or the error's message. */
+function plainReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (!errorCode(error)) return error.message;
+  return error.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
 }
 
 /** Whether `path` is a folder; false where it is anything else, or nothing, or cannot be looked at. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { errorCode, fileInTheWay, isFolder } from '../file-errors.js';
 import type { SuggestedFilter, SuggestedTag } from '../api/contract.js';
 import { MIN_LABEL_EXAMPLES } from '../features/label-learner.js';
@@ -151,11 +151,11 @@ async function withLibrary<T>(
   }
 }
 
-/** A --db that cannot be a library file, said as such rather than as SQLite's "unable to open database file". */
+/**
+ * A --db that no library can be made at, said as such rather than as SQLite's "unable to open database file" (a
+ * folder given as the library is refused by openDatabase, for every caller).
+ */
 function refuseLibraryPath(file: string): void {
-  if (isFolder(file)) {
-    throw new Error(`${file} is a folder; --db takes the library's file (such as ${join(file, 'library.sqlite')}).`);
-  }
   const blocker = fileInTheWay(dirname(file));
   if (blocker) throw new Error(`${blocker} is a file, not a folder, so no library can be made at ${file}.`);
 }

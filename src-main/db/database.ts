@@ -60,8 +60,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 function assertNotSpecial(file: string): void {
   const stats = existsSync(file) ? statSync(file) : undefined;
   if (!stats || stats.isFile()) return;
-  const kind = stats.isDirectory() ? 'a folder' : 'not a regular file';
-  throw new Error(`${file} is ${kind}, not a library file; give the path of the library's .sqlite file.`);
+  if (stats.isDirectory()) {
+    throw new Error(`${file} is a folder; a library is a file (such as ${join(file, 'library.sqlite')}).`);
+  }
+  throw new Error(`${file} is not a regular file; a library is a file (such as library.sqlite).`);
 }
 
 /** Why this process cannot write to the library, or undefined when it can. */

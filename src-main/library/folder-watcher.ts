@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import { watch, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { errorCode } from '../file-errors.js';
 import { isSkippedName, scanFolder } from './folder-scanner.js';
 import { isPhotoPath } from './photo-formats.js';
 
@@ -112,8 +113,6 @@ interface Pending extends Observed {
 /** Stats in flight at once during a sweep. */
 const STAT_BATCH = 64;
 
-const errorCode = (error: unknown): string | undefined =>
-  error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 const isGone = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes(errorCode(error) ?? '');
 const isWatchLimit = (error: unknown) => ['ENOSPC', 'EMFILE', 'ENFILE'].includes(errorCode(error) ?? '');
 const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { errorCode } from '../file-errors.js';
 import type { ModelEntry } from './model-catalog.js';
 import { readManifest } from './model-catalog.js';
 
@@ -44,16 +45,13 @@ class RefusedError extends Error {}
 /** The transfer sent nothing for `stallMs`. */
 class StallError extends Error {}
 
-const codeOf = (error: unknown): string | undefined =>
-  error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-
 /**
  * What went wrong on the way to `host`, as words: fetch only says "fetch failed", the cause (a DNS lookup, a refused
  * connection, no route, a timeout) is in its `cause`.
  */
 function networkFailure(error: unknown, host: string): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = codeOf(cause);
+  const code = errorCode(cause);
   switch (code) {
     case 'ENOTFOUND':
       return `the DNS lookup of ${host} found no such host (offline, or a mistyped address?)`;

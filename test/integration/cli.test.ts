@@ -291,7 +291,7 @@ describe('phototag usage', () => {
     };
     assert.equal(
       said(['show', folder, '--db', home]),
-      `phototag: ${home} is a folder; --db takes the library's file (such as ${join(home, 'library.sqlite')}).\n`,
+      `phototag: ${home} is a folder; a library is a file (such as ${join(home, 'library.sqlite')}).\n`,
     );
     assert.equal(
       said(['tag', folder, '--db', join(file, 'library.sqlite')]),

@@ -41,7 +41,10 @@ describe('opening a library database', () => {
     const folder = tempDir();
     chmodSync(folder, 0o755);
     for (const readonly of [false, true]) {
-      assert.throws(() => openDatabase(folder, { readonly }), /is a folder, not a library file/);
+      assert.throws(
+        () => openDatabase(folder, { readonly }),
+        /is a folder; a library is a file \(such as .*library\.sqlite\)\./,
+      );
     }
     assert.equal(mode(folder), 0o755, 'its mode is untouched');
     assert.equal(existsSync(`${folder}-wal`), false, 'no journal beside it');

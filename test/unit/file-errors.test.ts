@@ -20,6 +20,19 @@ describe('file-system errors in words', () => {
   const file = join(root, 'notes.txt');
   writeFileSync(file, 'text');
 
+  it('says what a folder opened as a file, or any other errno, means in words, never as node words it', () => {
+    const opened = thrown(() => readdirSync(file));
+    assert.equal(fileErrorSentence(opened), `Cannot read the folder ${file}: it is not a folder.`);
+    const folderAsFile = thrown(() => writeFileSync(root, 'text'));
+    assert.equal(fileErrorSentence(folderAsFile), `Cannot open ${root}: it is a folder, not a file.`);
+    const unknown = Object.assign(new Error("EWHAT: something odd happened, open '/x'"), {
+      code: 'EWHAT',
+      syscall: 'open',
+      path: '/x',
+    });
+    assert.equal(fileErrorSentence(unknown), 'Cannot open /x: something odd happened.');
+  });
+
   it('names the file in the way of a folder, instead of ENOTDIR', () => {
     const error = thrown(() => mkdirSync(join(file, 'sub', 'deeper'), { recursive: true }));
     assert.equal(
