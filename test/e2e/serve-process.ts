@@ -172,8 +172,6 @@ export async function startTaggedLibrary(options: {
   folder: string;
   photos: string[];
   problems: string[];
-  /** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
-  timeout?: number;
 }): Promise<ServedPage> {
   const folder = join(options.dir, options.folder);
   mkdirSync(folder);
@@ -184,11 +182,7 @@ export async function startTaggedLibrary(options: {
     allowedErrors: /404 \(Not Found\)/,
   });
   try {
-    await callApi(served.server, 'addFolder', { path: folder });
-    await served.page.goto(served.server.url);
-    await served.page
-      .getByText(`All caught up: ${options.photos.length} photos tagged`)
-      .waitFor({ timeout: options.timeout ?? 120_000 });
+    await openTaggedFolder(served, folder, options.photos.length);
     return served;
   } catch (error) {
     await stopServedPage(served);
