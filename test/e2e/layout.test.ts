@@ -138,5 +138,14 @@ describe('the window layout at every size, in Chromium', () => {
       await page.screenshot({ path: join(SHOTS, `layout-header-${size.width}.png`) });
       assert.deepEqual(outside, [], `nothing runs off the ${size.width} px header`);
     });
+
+    it(`keeps a full-window view's header, Close included, on the screen at ${size.width}×${size.height}`, async () => {
+      await page.setViewportSize(size);
+      await page.getByRole('button', { name: 'Suggestions', exact: true }).click();
+      const close = page.getByRole('button', { name: 'Close', exact: true });
+      const box = await boxOf(close);
+      assert.ok(box.x >= 0 && box.x + box.width <= size.width, `Close at ${box.x}..${box.x + box.width}`);
+      await close.click();
+    });
   }
 });
