@@ -75,20 +75,16 @@ export function bridgeTransport(bridge: PhototagBridge): Transport {
 export function httpTransport(base = new URL('.', document.baseURI)): Transport {
   const listeners = new Set<(event: ApiEvent) => void>();
   let source: EventSource | undefined;
-  let broken = false;
   const connect = () => {
     source = new EventSource(new URL('api/events', base));
     source.onmessage = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as ApiEvent;
       for (const listener of listeners) listener(event);
     };
-    source.onerror = () => {
-      broken = true;
-    };
     source.onopen = () => {
-      // Whatever happened while the stream was down is unknown: views re-query.
-      if (broken) for (const listener of listeners) listener({ type: 'changed', counts: null });
-      broken = false;
+      // Whatever happened before the stream opened (the first time, or again after it broke) was not heard, and an
+      // answer asked for meanwhile may tell of it as it was (a run that has ended since): views re-query.
+      for (const listener of listeners) listener({ type: 'changed', counts: null });
     };
   };
   return {

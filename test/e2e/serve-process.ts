@@ -149,9 +149,24 @@ const TAGGING_TIMEOUT = 120_000;
 export async function openTaggedFolder(served: ServedPage, folder: string, photos: number): Promise<void> {
   await callApi(served.server, 'addFolder', { path: folder });
   await served.page.goto(served.server.url);
-  await served.page
-    .getByText(`All caught up: ${photos} photos tagged`, { exact: true })
-    .waitFor({ timeout: TAGGING_TIMEOUT });
+  const caughtUp = `All caught up: ${photos} photos tagged`;
+  try {
+    await served.page.getByText(caughtUp, { exact: true }).waitFor({ timeout: TAGGING_TIMEOUT });
+  } catch (error) {
+    // What the page and the engine said instead, so that a failure far away (CI) can be understood from its log.
+    const shown = await served.page
+      .getByRole('progressbar', { name: 'Tagging progress' })
+      .getAttribute('aria-valuetext', { timeout: 1000 })
+      .catch(() => 'no progress bar');
+    const engine = await callApi(served.server, 'summary', {}).then(
+      ({ progress, counts }) => JSON.stringify({ progress, counts }),
+      (reason: Error) => reason.message,
+    );
+    throw new Error(
+      `"${caughtUp}" was not shown (${(error as Error).message.split('\n')[0]}); the page showed "${shown}", ` +
+        `the engine says ${engine}; serve wrote:\n${served.server.output()}`,
+    );
+  }
 }
 
 /** Closes the browser, then stops the server and checks that it shut down cleanly. */

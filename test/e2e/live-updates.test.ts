@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { photo, tempDir } from '../helpers.js';
+import { callApi, startServedPage, stopServedPage, type ServedPage } from './serve-process.js';
+
+const PHOTOS = ['dog.jpg', 'owl.jpg'];
+
+/** Resolves once the engine has tagged every photo it knows of and is idle: the page's own view is not asked. */
+async function whenEngineIdle(served: ServedPage, photos: number): Promise<void> {
+  for (;;) {
+    const { progress, counts } = await callApi(served.server, 'summary', {});
+    if (progress.state === 'idle' && progress.queued === 0 && counts.done === photos) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('the header follows the engine in Chromium, whatever the order in which answers and events arrive', () => {
+  let served: ServedPage | undefined;
+  const problems: string[] = [];
+  const dir = tempDir('phototag-e2e-live-');
+  const folder = join(dir, 'Photos');
+
+  before(async () => {
+    mkdirSync(folder);
+    for (const name of PHOTOS) copyFileSync(photo(name), join(folder, name));
+    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/ });
+  });
+
+  after(async () => {
+    await stopServedPage(served);
+    assert.deepEqual(problems, [], 'no page errors');
+  });
+
+  it('shows a run that ended before the page could listen to the engine as ended', async () => {
+    const { server, page } = served!;
+    // The page's event stream connects only once the run is over: nothing it hears then tells of the run.
+    let connect!: () => void;
+    const connected = new Promise<void>((resolve) => (connect = resolve));
+    await page.route('**/api/events', async (route) => {
+      await connected;
+      await route.continue();
+    });
+    await callApi(server, 'pause', {});
+    await callApi(server, 'addFolder', { path: folder });
+    await page.goto(server.url);
+    await page.getByText(`Paused · 0 of ${PHOTOS.length}`, { exact: true }).waitFor();
+
+    await callApi(server, 'resume', {});
+    await whenEngineIdle(served!, PHOTOS.length);
+    connect();
+    await page.getByText(`All caught up: ${PHOTOS.length} photos tagged`, { exact: true }).waitFor();
+    await page.getByRole('gridcell', { name: /^dog\.jpg, / }).waitFor();
+  });
+});
