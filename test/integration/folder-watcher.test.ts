@@ -329,4 +329,29 @@ describe('watching library folders', () => {
       await watcher.close();
     }
   });
+
+  it('polls on a root that was gone on its first polling pass, and finds its photos once it is back', async () => {
+    const parent = tempDir();
+    const root = join(parent, 'external-drive');
+    const away = join(parent, 'unplugged');
+    write(root, 'photos/a.jpg');
+    // The drive is unplugged as its watch is placed, and that watch hits the limit: the first polling pass finds
+    // no root, between the watcher's look at it and its walk.
+    const unplugging: WatchFolder = (folder) => {
+      renameSync(root, away);
+      const error = new Error(`ENOSPC: System limit for number of file watchers reached, watch '${folder}'`);
+      throw Object.assign(error, { code: 'ENOSPC', errno: -28, syscall: 'watch', path: folder });
+    };
+    const { events, watcher } = await watching(root, { watchFolder: unplugging });
+    try {
+      await events.until('the root reported gone', () => events.warnings.some((w) => /can no longer reach/.test(w)));
+      assert.equal(watcher.mode, 'polling');
+      renameSync(away, root);
+      const added = write(root, 'photos/new.jpg');
+      await events.until('the photo added once the root came back', () => events.photoCount(added) > 0);
+      assert.deepEqual(events.removed, [], 'nothing was taken for deleted while the drive was away');
+    } finally {
+      await watcher.close();
+    }
+  });
 });
