@@ -110,48 +110,59 @@ export function shorterSideFor(input: ModelInput): number {
   }
 }
 
-async function resizeForModel(photo: RawPixels, input: ModelInput): Promise<Uint8Array> {
-  const raw = sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } });
+/** The model's input pixels: `input.width` x `input.height` of them at (left, top), in rows `stride` pixels long. */
+interface InputWindow {
+  data: Uint8Array;
+  stride: number;
+  left: number;
+  top: number;
+}
+
+async function resizeForModel(photo: RawPixels, input: ModelInput): Promise<InputWindow> {
+  const raw = () => sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } });
   switch (input.resize.policy) {
     case 'shorter-side-center-crop': {
       const factor = input.resize.shorterSide / Math.min(photo.width, photo.height);
       const width = Math.max(input.width, Math.round(photo.width * factor));
       const height = Math.max(input.height, Math.round(photo.height * factor));
-      // One pass: sharp crops after resizing when extract follows resize in the chain. A photo the pipeline
-      // decoded at the model's shorter side (the usual case) is only cropped: resizing to its own size costs as
-      // much as the crop and the layout together.
-      const resized =
-        width === photo.width && height === photo.height ? raw : raw.resize({ width, height, fit: 'fill' });
-      return resized
-        .extract({
-          left: Math.floor((width - input.width) / 2),
-          top: Math.floor((height - input.height) / 2),
-          width: input.width,
-          height: input.height,
-        })
+      const left = Math.floor((width - input.width) / 2);
+      const top = Math.floor((height - input.height) / 2);
+      // A photo the pipeline decoded at the model's shorter side (the usual case) is only cropped, and the crop is
+      // where the normalisation reads: a sharp pass for it cost a small photo as much as its thumbnail.
+      if (width === photo.width && height === photo.height) return { data: photo.data, stride: width, left, top };
+      // One pass: sharp crops after resizing when extract follows resize in the chain.
+      const data = await raw()
+        .resize({ width, height, fit: 'fill' })
+        .extract({ left, top, width: input.width, height: input.height })
         .raw()
         .toBuffer();
+      return { data, stride: input.width, left: 0, top: 0 };
     }
-    case 'stretch':
-      if (photo.width === input.width && photo.height === input.height) return photo.data;
-      return raw.resize({ width: input.width, height: input.height, fit: 'fill' }).raw().toBuffer();
+    case 'stretch': {
+      const data =
+        photo.width === input.width && photo.height === input.height
+          ? photo.data
+          : await raw().resize({ width: input.width, height: input.height, fit: 'fill' }).raw().toBuffer();
+      return { data, stride: input.width, left: 0, top: 0 };
+    }
   }
 }
 
 /** The model's input tensor for one photo, laid out and normalised as its manifest says. */
 export async function toModelInput(photo: RawPixels, input: ModelInput): Promise<Float32Array> {
-  const pixels = await resizeForModel(photo, input);
-  const area = input.width * input.height;
-  const tensor = new Float32Array(area * 3);
+  const { data, stride, left, top } = await resizeForModel(photo, input);
+  const { width, height } = input;
+  const tensor = new Float32Array(width * height * 3);
   const order = input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
   for (let c = 0; c < 3; c++) {
-    const source = order[c]!;
     const scale = input.scale / input.std[c]!;
     const offset = input.mean[c]! / input.std[c]!;
     // One loop per layout, so the inner loop is a plain strided walk.
-    const [start, step] = input.layout === 'NCHW' ? [c * area, 1] : [c, 3];
-    for (let i = 0, at = start, from = source; i < area; i++, at += step, from += 3) {
-      tensor[at] = pixels[from]! * scale - offset;
+    const [start, step] = input.layout === 'NCHW' ? [c * width * height, 1] : [c, 3];
+    for (let y = 0, at = start; y < height; y++) {
+      for (let x = 0, from = ((top + y) * stride + left) * 3 + order[c]!; x < width; x++, at += step, from += 3) {
+        tensor[at] = data[from]! * scale - offset;
+      }
     }
   }
   return tensor;

@@ -72,6 +72,26 @@ describe('decoding photos', () => {
     assert.equal(bgr[0], tensor[2]);
   });
 
+  it('crops the model input from the middle of the photo, resized or decoded at its size already', async () => {
+    const input = readManifest(join(MODELS_DIR, 'mobilenet-v2-imagenet')).input;
+    for (const side of [256, 300]) {
+      const decoded = await decodePhoto(photo('cat_1080p.jpg'), side);
+      const raw = { raw: { width: decoded.width, height: decoded.height, channels: 3 as const } };
+      const [width, height] = [Math.round((decoded.width * 256) / decoded.height), 256];
+      const middle = await sharp(decoded.data, raw)
+        .resize({ width, height, fit: 'fill' })
+        .extract({ left: (width - 224) >> 1, top: (height - 224) >> 1, width: 224, height: 224 })
+        .raw()
+        .toBuffer();
+      const expected = Float32Array.from(
+        middle,
+        (value, i) => value * (input.scale / input.std[i % 3]!) - input.mean[i % 3]! / input.std[i % 3]!,
+      );
+      const tensor = await toModelInput(decoded, input);
+      assert.ok(Buffer.from(tensor.buffer).equals(Buffer.from(expected.buffer)), `decoded at ${side}`);
+    }
+  });
+
   it('makes a JPEG thumbnail from the same pixels', async () => {
     const decoded = await decodePhoto(photo('kite_and_cold.jpg'), 256);
     const meta = await sharp(await makeThumbnail(decoded, 200)).metadata();
