@@ -38,12 +38,13 @@ export interface ExifFacts {
 }
 
 /**
- * Date taken and camera from EXIF; a photo without EXIF, or with a broken block, simply has none. exifr reads the
- * file itself, only the chunks that hold the EXIF block (64 KB each, five at most).
+ * Date taken and camera from EXIF; a photo without EXIF, or with a broken block, simply has none. Given a path,
+ * exifr reads the file itself, only the chunks that hold the EXIF block (64 KB each, five at most); given the bytes
+ * already read, it reads nothing.
  */
-export async function readExif(path: string): Promise<ExifFacts> {
+export async function readExif(photo: string | Buffer): Promise<ExifFacts> {
   try {
-    const tags = (await exifr.parse(path, EXIF_OPTIONS)) as Record<string, unknown> | undefined;
+    const tags = (await exifr.parse(photo, EXIF_OPTIONS)) as Record<string, unknown> | undefined;
     const when = String(tags?.DateTimeOriginal ?? tags?.CreateDate ?? '');
     const date = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(when);
     const make = typeof tags?.Make === 'string' ? tags.Make.trim() : '';
@@ -65,9 +66,9 @@ export async function readExif(path: string): Promise<ExifFacts> {
  */
 const EMBEDDED_OPTIONS = { tiff: false, xmp: { parse: false }, iptc: true, reviveValues: false };
 
-/** The photo's own XMP packet and IPTC keywords; throws when the file cannot be read. */
-async function readEmbedded(path: string): Promise<{ xmp: string | undefined; iptc: string[] }> {
-  const tags = (await exifr.parse(path, EMBEDDED_OPTIONS)) as { xmp?: unknown; Keywords?: unknown } | undefined;
+/** The photo's own XMP packet and IPTC keywords, from its path or its bytes; throws when the file cannot be read. */
+async function readEmbedded(photo: string | Buffer): Promise<{ xmp: string | undefined; iptc: string[] }> {
+  const tags = (await exifr.parse(photo, EMBEDDED_OPTIONS)) as { xmp?: unknown; Keywords?: unknown } | undefined;
   const iptc = ([] as unknown[]).concat(tags?.Keywords ?? []).filter((value) => typeof value === 'string');
   return { xmp: typeof tags?.xmp === 'string' ? tags.xmp : undefined, iptc: iptc.map((keyword) => keyword.trim()) };
 }
@@ -78,9 +79,9 @@ export async function readEmbeddedXmp(path: string): Promise<string | undefined>
 }
 
 /** Keywords of the photo's own XMP packet and IPTC record; a photo without them, or with broken ones, has none. */
-async function embeddedKeywords(path: string): Promise<string[]> {
+async function embeddedKeywords(photo: string | Buffer): Promise<string[]> {
   try {
-    const { xmp, iptc } = await readEmbedded(path);
+    const { xmp, iptc } = await readEmbedded(photo);
     return [...(xmp === undefined ? [] : foreignKeywords(xmp)), ...iptc];
   } catch {
     return [];
@@ -100,10 +101,11 @@ async function sidecarKeywords(path: string): Promise<string[]> {
 /**
  * The keywords already in a photo (its XMP and IPTC) and in its XMP sidecar, as another program or the user wrote
  * them: those Phototag wrote itself (recorded in its namespace) are left out, so its own guesses never come back
- * as the user's truth. Each keyword once, ignoring case, in the order found.
+ * as the user's truth. Each keyword once, ignoring case, in the order found. `bytes`, the photo's own when already
+ * read, spare reading it again.
  */
-export async function readKeywords(path: string): Promise<string[]> {
-  const [embedded, sidecar] = await Promise.all([embeddedKeywords(path), sidecarKeywords(path)]);
+export async function readKeywords(path: string, bytes?: Buffer): Promise<string[]> {
+  const [embedded, sidecar] = await Promise.all([embeddedKeywords(bytes ?? path), sidecarKeywords(path)]);
   const seen = new Set<string>();
   return [...embedded, ...sidecar].filter((keyword) => {
     const key = keyword.toLowerCase();
