@@ -42,7 +42,13 @@ export class PhotoList {
   sort = $state<PhotoSort>('newest');
 
   private filter: PhotoFilter | undefined;
+  /** Bumped by every new filter and every refresh: what a request asked before it is not placed. */
   private generation = 0;
+  /**
+   * Bumped by every new filter alone: a refresh (several a second while tagging) must not throw away the first
+   * page, or the grid would wait for the timeline after all.
+   */
+  private filters = 0;
   /** Pages by section key and page number within the section ("2024-05/2"). */
   private pages = new Map<string, Page>();
   /** Pages from before the last change, shown until their fresh copies arrive, so nothing flickers. */
@@ -59,6 +65,7 @@ export class PhotoList {
     this.filter = filter;
     this.sort = sort;
     this.generation++;
+    this.filters++;
     this.pages.clear();
     this.stale.clear();
     this.inFlight.clear();
@@ -197,7 +204,7 @@ export class PhotoList {
   /** A new filter's first page: the whole list until the timeline comes (see placeFirstPage). */
   private async loadFirstPage(): Promise<void> {
     if (!this.filter) return;
-    const generation = this.generation;
+    const filters = this.filters;
     try {
       const page = await this.client.call('queryPhotos', {
         filter: this.filter,
@@ -206,25 +213,26 @@ export class PhotoList {
         offset: 0,
         limit: PAGE_SIZE,
       });
-      if (generation !== this.generation || this.ready) return;
+      if (filters !== this.filters || this.ready) return;
       this.sections = [{ key: FIRST_PAGE, month: null, count: page.photos.length, after: null, start: 0 }];
       this.total = page.photos.length;
       this.pages.set(pageKey(this.sections[0]!, 0), page);
       this.version++;
     } catch (error) {
-      if (generation === this.generation) this.error = (error as Error).message;
+      if (filters === this.filters) this.error = (error as Error).message;
     }
   }
 
   /**
    * The timeline came after the first page: the page's photos are shown in their sections' first pages until
-   * those pages arrive, so nothing on screen blinks.
+   * those pages arrive, so nothing on screen blinks. A refresh since it came has made it stale.
    */
   private placeFirstPage(): void {
     const key = pageKey({ key: FIRST_PAGE }, 0);
-    const first = this.pages.get(key);
+    const first = this.pages.get(key) ?? this.stale.get(key);
     if (!first) return;
     this.pages.delete(key);
+    this.stale.delete(key);
     for (const section of this.sections) {
       if (section.start >= first.photos.length) break;
       const photos = first.photos.slice(section.start, section.start + section.count);

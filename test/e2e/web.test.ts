@@ -536,24 +536,90 @@ describe('a library of 300,000 photos in Chromium, by time', () => {
     await inView(await firstOf(`${year - 1}-12`));
   });
 
-  it('shows the first photos of a new order while its timeline is still being counted', async () => {
+  /** Holds the requests to this API route; the function returned lets them and any later ones through. */
+  async function hold(url: string): Promise<() => Promise<void>> {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/timeline', async (route) => {
-      await held;
-      await route.continue();
+    const handled: Promise<void>[] = [];
+    await page.route(url, (route) => {
+      const handling = held.then(() => route.continue());
+      handled.push(handling);
+      return handling;
     });
+    return async () => {
+      release();
+      // Unrouted first, a held request would be let through twice.
+      await Promise.all(handled);
+      await page.unroute(url);
+    };
+  }
+
+  it('shows the first photos of a new order while its timeline is still being counted', async () => {
+    const releaseTimelines = await hold('**/api/timeline');
     try {
       await page.getByRole('combobox', { name: 'Order' }).selectOption({ label: 'Oldest first' });
       await inView(name(1));
       assert.equal(await grid().getByRole('heading').count(), 0, 'no month headers before the timeline');
       assert.equal(await page.getByRole('slider', { name: 'Timeline' }).count(), 0, 'no timeline yet');
-      release();
+      await releaseTimelines();
       await grid().getByRole('heading', { name: 'January 1990' }).waitFor();
       await inView(name(1));
     } finally {
-      release();
-      await page.unroute('**/api/timeline');
+      await releaseTimelines();
+    }
+  });
+
+  /** The nth request to this API route from now on. */
+  const nthRequest = (url: string, n: number) => {
+    let seen = 0;
+    return page.waitForRequest((request) => request.url().endsWith(url) && ++seen === n);
+  };
+  const order = (label: 'Newest first' | 'Oldest first') =>
+    page.getByRole('combobox', { name: 'Order' }).selectOption({ label });
+
+  // On opening, the grid's first page and timeline are asked for, and the event stream's opening asks for the
+  // timeline again (whatever happened before it was not heard), as every change does while photos are tagged.
+  it('keeps the first page when a refresh comes before it, as one does on opening the library', async () => {
+    await order('Newest first');
+    await inView(name(PHOTOS));
+    const releaseTimelines = await hold('**/api/timeline');
+    const releasePages = await hold('**/api/queryPhotos');
+    try {
+      const refreshed = nthRequest('/api/timeline', 2);
+      await page.reload();
+      await refreshed;
+      await releasePages();
+      await inView(name(PHOTOS));
+      assert.equal(await page.getByRole('slider', { name: 'Timeline' }).count(), 0, 'before either timeline');
+    } finally {
+      await releasePages();
+      await releaseTimelines();
+    }
+    await page.getByRole('slider', { name: 'Timeline' }).waitFor();
+    await inView(name(PHOTOS));
+  });
+
+  it('places the first page in its months when a refresh came between it and the timeline', async () => {
+    await order('Oldest first');
+    await inView(name(1));
+    const releaseTimelines = await hold('**/api/timeline');
+    const releaseEvents = await hold('**/api/events');
+    let releasePages = async () => {};
+    try {
+      await page.reload();
+      await inView(name(1));
+      // Its months' own pages wait: until they come, the first page is all there is to show in them.
+      releasePages = await hold('**/api/queryPhotos');
+      const refreshed = nthRequest('/api/timeline', 1);
+      await releaseEvents();
+      await refreshed;
+      await releaseTimelines();
+      await grid().getByRole('heading', { name: 'January 1990' }).waitFor();
+      await inView(name(1));
+    } finally {
+      await releaseEvents();
+      await releasePages();
+      await releaseTimelines();
     }
   });
 
