@@ -19,27 +19,40 @@ export interface DetectOptions {
 export const MIN_FACE_SCORE = 0.5;
 
 /**
- * The faces YuNet finds in RGB pixels (3 channels, `width` x `height`), in fractions of the photo. `session` holds
- * models/yunet-face/model.onnx; inference blocks its thread, so this belongs in the worker that owns inference.
+ * YuNet over one session: the faces it finds in RGB pixels (3 channels, `width` x `height`), in fractions of the
+ * photo. The session holds models/yunet-face/model.onnx; inference blocks its thread, so this belongs in the worker
+ * that owns inference. It keeps the last photo's input tensor to lay the next one into (see letterbox).
  */
-export async function detectFaces(
-  session: ort.InferenceSession,
-  pixels: Buffer,
-  width: number,
-  height: number,
-  { size = YUNET.inputSize, scoreThreshold = MIN_FACE_SCORE }: DetectOptions = {},
-): Promise<Face[]> {
-  const input = await letterbox(pixels, width, height, size);
-  const feeds = { [YUNET.inputName]: new ort.Tensor('float32', input.tensor, [1, 3, input.height, input.width]) };
-  const results = await session.run(feeds);
-  const outputs = Object.fromEntries(
-    Object.entries(results).map(([name, tensor]) => [name, tensor.data as Float32Array]),
-  );
-  return decodeYunet(outputs, input.width, input.height, {
-    scoreThreshold,
-    photoWidth: input.photoWidth,
-    photoHeight: input.photoHeight,
-  });
+export class FaceDetector {
+  private spare: Float32Array | undefined;
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly options: DetectOptions = {},
+  ) {}
+
+  async detect(pixels: Buffer, width: number, height: number): Promise<Face[]> {
+    const { size = YUNET.inputSize, scoreThreshold = MIN_FACE_SCORE } = this.options;
+    // Taken while in use, so two photos detected at once never share a tensor.
+    const spare = this.spare;
+    this.spare = undefined;
+    const input = await letterbox(pixels, width, height, size, spare);
+    const feeds = { [YUNET.inputName]: new ort.Tensor('float32', input.tensor, [1, 3, input.height, input.width]) };
+    const results = await this.session.run(feeds);
+    this.spare = input.tensor;
+    const outputs = Object.fromEntries(
+      Object.entries(results).map(([name, tensor]) => [name, tensor.data as Float32Array]),
+    );
+    return decodeYunet(outputs, input.width, input.height, {
+      scoreThreshold,
+      photoWidth: input.photoWidth,
+      photoHeight: input.photoHeight,
+    });
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
 }
 
 /**

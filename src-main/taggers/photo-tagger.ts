@@ -2,9 +2,8 @@ import sharp from 'sharp';
 import type { Score } from '../api/contract.js';
 import { Classifier, type ClassifierInfo, type ClassifierOptions } from '../classifier/classifier.js';
 import { createSession } from '../classifier/execution-providers.js';
-import type * as ort from '../classifier/onnxruntime.js';
 import type { Classification } from '../classifier/scoring.js';
-import { detectFaces, facePixels } from '../faces/face-detector.js';
+import { FaceDetector, facePixels } from '../faces/face-detector.js';
 import { differenceHash } from '../features/feature-vector.js';
 import { peopleFaces, peopleTags, undecidedFaces } from '../faces/people-rules.js';
 import type { Face } from '../faces/yunet.js';
@@ -97,7 +96,7 @@ export class PhotoTagger {
     private readonly primary: Classifier,
     private readonly primaryManifest: ModelManifest,
     private readonly specialists: { entry: ModelEntry; classifier: Classifier }[],
-    private readonly faces: { manifest: FaceDetectorManifest; session: ort.InferenceSession } | undefined,
+    private readonly faces: { manifest: FaceDetectorManifest; detector: FaceDetector } | undefined,
     private readonly scenes: boolean,
   ) {}
 
@@ -106,10 +105,13 @@ export class PhotoTagger {
     const specialists = await Promise.all(
       plan.specialists.map(async (entry) => ({ entry, classifier: await Classifier.load(entry, options) })),
     );
-    const faces = plan.faceDetector && {
-      manifest: plan.faceDetector.manifest,
-      session: (await createSession(plan.faceDetector.modelPath, { threads: options.threads ?? 1, providers: ['cpu'] }))
-        .session,
+    const faceDetector = plan.faceDetector;
+    const faces = faceDetector && {
+      manifest: faceDetector.manifest,
+      detector: new FaceDetector(
+        (await createSession(faceDetector.modelPath, { threads: options.threads ?? 1, providers: ['cpu'] })).session,
+        { size: faceDetector.manifest.input.size, scoreThreshold: faceDetector.manifest.minScore },
+      ),
     };
     return new PhotoTagger(primary, plan.primary.manifest, specialists, faces, plan.scenes);
   }
@@ -191,12 +193,8 @@ export class PhotoTagger {
    * library model looks at a crop around it too, which tells a person holding a cat from the cat.
    */
   private async people(photo: PhotoPixels, categories: Score[]): Promise<TaggerResult> {
-    const { manifest, session } = this.faces!;
     const pixels = Buffer.from(photo.data.buffer, photo.data.byteOffset, photo.data.byteLength);
-    const faces = await detectFaces(session, pixels, photo.width, photo.height, {
-      size: manifest.input.size,
-      scoreThreshold: manifest.minScore,
-    });
+    const faces = await this.faces!.detector.detect(pixels, photo.width, photo.height);
     const aspect = photo.originalWidth / photo.originalHeight;
     const undecided = new Set(undecidedFaces({ faces, aspect }).slice(0, CLASSIFIED_FACES));
     const faceCategories = await Promise.all(
@@ -219,7 +217,7 @@ export class PhotoTagger {
   async dispose(): Promise<void> {
     await this.primary.dispose();
     for (const { classifier } of this.specialists) await classifier.dispose();
-    await this.faces?.session.release();
+    await this.faces?.detector.release();
   }
 }
 

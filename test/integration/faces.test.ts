@@ -4,8 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { Classifier } from '../../src-main/classifier/classifier.js';
 import { createSession } from '../../src-main/classifier/execution-providers.js';
-import type { InferenceSession } from '../../src-main/classifier/onnxruntime.js';
-import { detectFaces, facePixels, type RgbPixels } from '../../src-main/faces/face-detector.js';
+import { FaceDetector, facePixels, type RgbPixels } from '../../src-main/faces/face-detector.js';
 import {
   PEOPLE_RULES,
   peopleTags,
@@ -40,18 +39,19 @@ const NO_PEOPLE = [
 ];
 
 describe('YuNet and the People rules on real photos', () => {
-  let session: InferenceSession;
+  let detector: FaceDetector;
   let classifier: Classifier;
   before(async () => {
-    ({ session } = await createSession(join(MODELS_DIR, YUNET.modelFile), { threads: 1, providers: ['cpu'] }));
+    const { session } = await createSession(join(MODELS_DIR, YUNET.modelFile), { threads: 1, providers: ['cpu'] });
+    detector = new FaceDetector(session);
     classifier = await Classifier.load(entry, { modelsDir: MODELS_DIR, threads: 1 });
   });
   after(async () => {
-    await session.release();
+    await detector.release();
     await classifier.dispose();
   });
 
-  const facesIn = (decoded: RgbPixels) => detectFaces(session, decoded.data, decoded.width, decoded.height);
+  const facesIn = (decoded: RgbPixels) => detector.detect(decoded.data, decoded.width, decoded.height);
   const decode = (name: string | Buffer) => decodePhoto(typeof name === 'string' ? photo(name) : name, YUNET.inputSize);
 
   async function categoriesOf(decoded: DecodedPhoto, pixels: RgbPixels = decoded) {

@@ -53,6 +53,25 @@ describe('letterbox', () => {
     assert.equal(input.tensor[3 * 64 + 8], 3);
   });
 
+  it("lays a photo into an earlier photo's tensor of the same size, black padding where that one had pixels", async () => {
+    const earlier = await letterbox(pixels(64, 60, [200, 200, 200]), 64, 60, 64);
+    const input = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 64, earlier.tensor);
+    assert.equal(input.tensor, earlier.tensor, 'the same memory');
+    const fresh = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 64);
+    assert.deepEqual(input.tensor, fresh.tensor);
+    const other = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 128, earlier.tensor);
+    assert.notEqual(other.tensor, earlier.tensor, 'a tensor of another size is not reused');
+  });
+
+  it('pads on the right of a tall photo in a reused tensor, row by row', async () => {
+    const earlier = await letterbox(pixels(64, 64, [200, 200, 200]), 64, 64, 64);
+    const input = await letterbox(pixels(40, 64, [10, 20, 30]), 40, 64, 64, earlier.tensor);
+    const plane = 64 * 64;
+    const at = (channel: number, x: number, y: number) => input.tensor[channel * plane + y * 64 + x];
+    assert.deepEqual([at(0, 39, 10), at(1, 39, 10), at(2, 39, 10)], [30, 20, 10]);
+    assert.deepEqual([at(0, 40, 10), at(1, 63, 0), at(2, 50, 63)], [0, 0, 0]);
+  });
+
   it('refuses sizes that are not multiples of 32 and pixels of the wrong length, saying what was expected', async () => {
     await assert.rejects(letterbox(pixels(10, 10, [0, 0, 0]), 10, 10, 100), /multiple of 32, not 100/);
     await assert.rejects(letterbox(Buffer.alloc(10), 10, 10), /Expected 10x10 RGB pixels \(300 bytes\), got 10 bytes/);
