@@ -618,16 +618,18 @@ export const commands: Record<CommandName, Command> = {
     withLibrary(context, 'creates', async (library) => {
       if (context.args.length) throw new UsageError('serve takes no arguments; add folders in the web interface.');
       const { startWebServer } = await import('../web/web-server.js');
-      // Before starting: the engine's first warnings (a library folder it skips) come while it starts.
+      // Before starting: the engine's first warnings (a library folder it skips) come while it starts, and a stop
+      // asked for then is a clean one too, once the server is up (closing the library waits for the engine's load).
       library.on('warning', (message) => err(`warning: ${message}`));
+      const stopped = new Promise<NodeJS.Signals>((stop) => {
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
       const server = await startWebServer({ library, host: context.host, port: context.port });
       out(`Phototag is serving ${library.dbPath} at ${server.url}`);
       out('Open that link: every request needs the token it carries, which changes every time serve starts.');
       out('Press Ctrl+C to stop.');
-      const signal = await new Promise<NodeJS.Signals>((stop) => {
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const signal = await stopped;
       err(`Stopping (${signal})...`);
       await server.close();
       return 0;

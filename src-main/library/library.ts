@@ -164,6 +164,9 @@ export class Library extends EventEmitter<LibraryEvents> {
   readonly xmp: XmpSync;
   private classifier: TaggerWorker | undefined;
   private pipeline: TaggingPipeline | undefined;
+  /** The taggers' worker being loaded, which later callers join and close waits for (see tagger). */
+  private loading: Promise<void> | undefined;
+  private closed = false;
   private watcher: FolderWatcher | undefined;
   private taggingLock: TaggingLock | undefined;
   private similarityIndex: SimilarityIndex | undefined;
@@ -267,6 +270,8 @@ export class Library extends EventEmitter<LibraryEvents> {
    */
   async switchModel(id: string, options: { demoAgreed?: boolean } = {}): Promise<ModelEntry> {
     const entry = this.useModel(id, options);
+    // The old model's load is let finish: joined, it would be the one tagging after the switch.
+    await this.loading?.catch(() => undefined);
     this.pipeline?.cancel();
     await this.pipeline?.whenIdle();
     const { classifier } = this;
@@ -301,28 +306,39 @@ export class Library extends EventEmitter<LibraryEvents> {
     return (await this.tagger()).classifier.info;
   }
 
+  /**
+   * The taggers' worker and the pipeline over it, loaded on first use. One load at a time, which close waits for:
+   * a worker torn down while onnxruntime creates its sessions aborts the whole process ("terminate called after
+   * throwing an instance of 'Napi::Error'"), as `phototag serve` stopped while its engine loaded did.
+   */
   private async tagger(): Promise<{ classifier: TaggerWorker; pipeline: TaggingPipeline }> {
-    if (!this.classifier || !this.pipeline) {
-      const entry = this.activeModel();
-      const cores = threadPlan();
-      const threads = this.options.threads ?? cores.threads;
-      const decoders = this.options.decoders ?? cores.decoders;
-      sharp.concurrency(1);
-      const plan = this.options.secondaryTaggers === false ? classifierOnly(entry) : taggerPlan(entry, this.modelDirs);
-      this.classifier = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
-      const labelSet = loadLabelSet(this.modelDirs.embedded, entry.manifest.labelSet);
-      this.pipeline = new TaggingPipeline(this.repo, this.classifier, {
-        plan,
-        thumbnailsDir: this.thumbnailsDir,
-        decoders,
-        batchSize: this.options.batchSize ?? 8,
-        // A keyword naming a class or category is that tag; any other becomes an own label.
-        keywordTag: (keyword) => resolveTag(keyword, labelSet, this.repo.corrections.userLabels(), true),
-      });
-      this.pipeline.on('progress', (progress) => this.emit('progress', progress));
-      this.pipeline.on('photo', () => this.emit('changed'));
+    for (;;) {
+      if (this.closed) throw new Error(`The library ${this.dbPath} is closed.`);
+      if (this.classifier && this.pipeline) return { classifier: this.classifier, pipeline: this.pipeline };
+      this.loading ??= this.loadTagger().finally(() => (this.loading = undefined));
+      await this.loading;
     }
-    return { classifier: this.classifier, pipeline: this.pipeline };
+  }
+
+  private async loadTagger(): Promise<void> {
+    const entry = this.activeModel();
+    const cores = threadPlan();
+    const threads = this.options.threads ?? cores.threads;
+    const decoders = this.options.decoders ?? cores.decoders;
+    sharp.concurrency(1);
+    const plan = this.options.secondaryTaggers === false ? classifierOnly(entry) : taggerPlan(entry, this.modelDirs);
+    this.classifier = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
+    const labelSet = loadLabelSet(this.modelDirs.embedded, entry.manifest.labelSet);
+    this.pipeline = new TaggingPipeline(this.repo, this.classifier, {
+      plan,
+      thumbnailsDir: this.thumbnailsDir,
+      decoders,
+      batchSize: this.options.batchSize ?? 8,
+      // A keyword naming a class or category is that tag; any other becomes an own label.
+      keywordTag: (keyword) => resolveTag(keyword, labelSet, this.repo.corrections.userLabels(), true),
+    });
+    this.pipeline.on('progress', (progress) => this.emit('progress', progress));
+    this.pipeline.on('photo', () => this.emit('changed'));
   }
 
   /** Adds a folder to the library (see joinFolder) and returns the library folder that holds it. */
@@ -585,6 +601,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.loading?.catch(() => undefined);
     this.pipeline?.cancel();
     await this.pipeline?.whenIdle();
     await this.watcher?.close();

@@ -55,4 +55,22 @@ describe("the library's worker threads", () => {
     assert.equal(await threadOf(library.similarity().index).terminate(), 1);
     assert.deepEqual(await service.call('duplicates', {}), first);
   });
+
+  it('closes only once a tagger that was loading has loaded: its thread is never torn down mid-load', async () => {
+    // Tearing down onnxruntime while it creates a session aborts the whole process ("terminate called after
+    // throwing an instance of 'Napi::Error'"), as `phototag serve` did when stopped while its engine loaded.
+    const loading = openLibrary(tempDir('phototag-library-loading-'));
+    let settled = false;
+    const info = loading
+      .classifierInfo()
+      .then(
+        () => 'loaded',
+        (error: Error) => error.message,
+      )
+      .finally(() => (settled = true));
+    await loading.close();
+    assert.ok(settled, 'the load under way was over when close resolved');
+    assert.match(await info, /^The library .* is closed\.$/, 'what loaded for a closed library is not used');
+    await assert.rejects(loading.classifierInfo(), /is closed/);
+  });
 });
