@@ -272,12 +272,15 @@ export class Library extends EventEmitter<LibraryEvents> {
     const entry = this.useModel(id, options);
     // The old model's load is let finish: joined, it would be the one tagging after the switch.
     await this.loading?.catch(() => undefined);
+    const paused = this.pipeline?.isPaused ?? false;
     this.pipeline?.cancel();
     await this.pipeline?.whenIdle();
     const { classifier } = this;
     this.pipeline = this.classifier = undefined;
     await classifier?.dispose();
-    await this.tagger();
+    // Paused stays paused: the new model's run queues every photo and waits for the user to resume it.
+    const { pipeline } = await this.tagger();
+    if (paused) pipeline.pause();
     return entry;
   }
 

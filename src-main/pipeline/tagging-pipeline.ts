@@ -164,6 +164,10 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     return this.running !== undefined;
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Resolves when no run is going (without starting one). */
   async whenIdle(): Promise<void> {
     await this.running?.catch(() => undefined);

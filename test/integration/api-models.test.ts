@@ -154,6 +154,28 @@ describe('the model picker through the API, with the real models', () => {
     assert.equal((await service.call('summary', {})).model?.id, 'resnet20-cifar10');
   });
 
+  it('keeps a paused run paused across a model switch: the new model queues every photo and waits for resume', async () => {
+    await service.call('pause', {});
+    const queued = new Promise<Progress>((resolve) => {
+      const stop = service.onEvent((event) => {
+        if (event.type !== 'progress' || event.progress.queued !== PHOTOS.length) return;
+        stop();
+        resolve(event.progress);
+      });
+    });
+    await service.call('useModel', { id: 'mobilenet-v2-imagenet' });
+    const first = await queued;
+    assert.equal(first.state, 'paused', 'the new model’s run waits from its first moment');
+    assert.equal(first.done, 0);
+    assert.equal((await service.call('summary', {})).progress.state, 'paused');
+    for (const name of PHOTOS) {
+      assert.equal(library.repo.photoByPath(join(home, 'photos', name))?.modelId, 'resnet20-cifar10', name);
+    }
+    const retagged = taggedWith('mobilenet-v2-imagenet');
+    assert.equal((await service.call('resume', {})).progress.state, 'running');
+    await retagged;
+  });
+
   it('downloads a model only when asked, and offline says what failed as "models pull" does', async () => {
     await assert.rejects(service.call('useModel', { id: 'served-test' }), /not installed yet/);
     const pulled = await service.call('pullModel', { id: 'served-test' });
