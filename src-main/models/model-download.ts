@@ -27,6 +27,9 @@ export interface PullOptions {
   stallMs?: number;
 }
 
+/** Progress is reported at most this often, and at the end. */
+const PROGRESS_INTERVAL_MS = 100;
+
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 async function sizeOf(file: string): Promise<number> {
@@ -82,6 +85,7 @@ async function transfer(url: string, partFile: string, total: number, options: P
   const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
   const stallMs = options.stallMs ?? 30_000;
   let timer = setTimeout(() => stall.abort(), stallMs);
+  let reportTimer: NodeJS.Timeout | undefined;
   let out: WriteStream | undefined;
   try {
     const response = await fetch(url, { headers: received ? { Range: `bytes=${received}-` } : {}, signal });
@@ -91,15 +95,21 @@ async function transfer(url: string, partFile: string, total: number, options: P
     if (response.status !== 206) received = 0;
     out = createWriteStream(partFile, { flags: received ? 'a' : 'w' });
     let lastReport = 0;
+    const report = () => {
+      clearTimeout(reportTimer);
+      reportTimer = undefined;
+      lastReport = Date.now();
+      options.onProgress?.({ modelId, received, total });
+    };
     const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
     body.on('data', (chunk: Buffer) => {
       received += chunk.length;
       clearTimeout(timer);
       timer = setTimeout(() => stall.abort(), stallMs);
-      if (Date.now() - lastReport > 100 || received >= total) {
-        lastReport = Date.now();
-        options.onProgress?.({ modelId, received, total });
-      }
+      const since = Date.now() - lastReport;
+      if (since > PROGRESS_INTERVAL_MS || received >= total) report();
+      // The last chunks before the server pauses are reported too, not only those of the last report's moment.
+      else reportTimer ??= setTimeout(report, PROGRESS_INTERVAL_MS - since);
     });
     await pipeline(body, out);
   } catch (error) {
@@ -108,6 +118,7 @@ async function transfer(url: string, partFile: string, total: number, options: P
     throw error;
   } finally {
     clearTimeout(timer);
+    clearTimeout(reportTimer);
     // A dropped transfer destroys the file stream while writes may be in flight: let them land before anyone
     // measures the part file to resume from it.
     if (out && !out.closed) await once(out, 'close');

@@ -12,11 +12,14 @@ import { MODELS_DIR, tempDir } from '../helpers.js';
 // The file served is a real model made by the project (ResNet-20), described by a manifest of its own.
 const payload = readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'model.onnx'));
 const sha256 = createHash('sha256').update(payload).digest('hex');
+const HALF = Math.floor(payload.length / 2);
 
-type Behaviour = 'normal' | 'drop-first' | 'corrupt' | 'ignore-range' | 'silent';
+type Behaviour = 'normal' | 'drop-first' | 'corrupt' | 'ignore-range' | 'silent' | 'pause-half';
 let behaviour: Behaviour = 'normal';
 let ranges: (string | undefined)[] = [];
 let requests = 0;
+/** 'pause-half': sends the rest of the file. */
+let sendRest = () => {};
 
 function serve(request: IncomingMessage, response: ServerResponse) {
   requests++;
@@ -38,6 +41,12 @@ function serve(request: IncomingMessage, response: ServerResponse) {
   else response.writeHead(200, headers);
   // Headers, then nothing: a server gone quiet (the connection stays open until the client gives up).
   if (behaviour === 'silent') return void response.flushHeaders();
+  if (behaviour === 'pause-half') {
+    // Half the file, then nothing until the test says: a slow network between two bursts.
+    response.write(body.subarray(0, HALF));
+    sendRest = () => response.end(body.subarray(HALF));
+    return;
+  }
   if (behaviour === 'drop-first' && requests === 1) {
     // Send a third of the file, then cut the connection as a flaky network would.
     response.write(body.subarray(0, body.length / 3), () => response.socket?.destroy());
@@ -87,6 +96,23 @@ describe('pulling a model', () => {
     assert.deepEqual(readdirSync(join(userDir, '.downloads')), []);
     const models = listModels({ embedded: MODELS_DIR, user: userDir });
     assert.equal(chooseModel(models).manifest.id, 'test-download', 'an installed download becomes the default');
+  });
+
+  it('reports every byte received before the server paused, not only those up to the last report', async () => {
+    reset('pause-half');
+    const userDir = tempDir();
+    let halfReported = () => {};
+    const half = new Promise<void>((resolve) => (halfReported = resolve));
+    const pulling = pullModel(testEntry(), {
+      userDir,
+      retries: 0,
+      stallMs: 10_000,
+      onProgress: (p) => p.received === HALF && halfReported(),
+    });
+    // Without the report, the server waits until the transfer is dropped as stalled.
+    await Promise.race([half, pulling]);
+    sendRest();
+    assert.deepEqual(readFileSync((await pulling).modelPath), payload);
   });
 
   it('resumes a transfer cut off mid-way, within the same call', async () => {
