@@ -30,7 +30,8 @@
  * the box: that model with every default tagger (the specialists, the face detector, the scene rules):
  * default_pipeline, its decode floor, the inference of every tagger on ready pixels, default_ratio =
  * default_pipeline / min(that floor, that inference), and default_pipeline against the same model alone
- * (classifier_only_pipeline). `--no-taggers` leaves that part out.
+ * (classifier_only_pipeline), and the CPU each of the two pipelines spent a photo (on 2 cores they are bound by it, so
+ * the inverse ratio of those is the share with other programs' load taken out). `--no-taggers` leaves that part out.
  *
  * Last, the decode cost: CPU time per photo of everything the pipeline does to a photo besides inference
  * (fingerprint, EXIF, keywords, decode, thumbnail, the model's input), one photo at a time, against the floor of a
@@ -535,12 +536,21 @@ async function measureTaggers(plan: TaggerPlan, pixels: PhotoPixels[], count: nu
 async function measureDefaultTaggers(entry: ModelEntry, folder: string, files: string[], work: string) {
   const taggers = taggerPlan(entry, defaultModelDirs());
   const id = `${entry.manifest.id} + taggers`;
-  log(`[${id}] decode floor: ${files.length} photos, ${plan.decoders} in flight...`);
-  const floor = await measureDecodeFloor(files, taggers, plan.decoders, pixelsOf);
-  log(`[${id}]   ${round(floor.photosPerSecond)} photos/s`);
+  // Half the floor before the pipeline and half after, as for the model alone: the ratio's two sides see the same
+  // drift in other programs' load.
+  const halves = [files.slice(0, Math.ceil(files.length / 2)), files.slice(Math.ceil(files.length / 2))];
+  const floorHalf = async (photos: string[]) => {
+    log(`[${id}] decode floor: ${photos.length} photos, ${plan.decoders} in flight...`);
+    const half = await measureDecodeFloor(photos, taggers, plan.decoders, pixelsOf);
+    log(`[${id}]   ${round(half.photosPerSecond)} photos/s`);
+    return half;
+  };
+  const before = await floorHalf(halves[0]!);
   log(`[${id}] pipeline: tagging ${files.length} photos into a fresh database...`);
   const pipeline = await measurePipeline(folder, entry.manifest.id, work, true);
   log(`[${id}]   ${round(pipeline.photosPerSecond)} photos/s`);
+  const after = halves[1]!.length ? await floorHalf(halves[1]!) : undefined;
+  const floor = after ? combineFloors(before, after) : before;
   log(`[${id}] inference of every tagger: ${files.length} photos...`);
   const inference = await measureTaggers(taggers, floor.kept, files.length, plan.threads);
   log(`[${id}]   ${round(inference.photosPerSecond)} photos/s`);
@@ -548,10 +558,18 @@ async function measureDefaultTaggers(entry: ModelEntry, folder: string, files: s
     taggers: secondaryTaggers(taggers).map((ref) => ref.id),
     pipeline,
     floor,
+    floorHalves: after ? [before.photosPerSecond, after.photosPerSecond] : [before.photosPerSecond],
     inference,
     ratio: pipeline.photosPerSecond / Math.min(floor.photosPerSecond, inference.photosPerSecond),
   };
 }
+
+/**
+ * CPU milliseconds (every thread of this process) per photo of a pipeline run. On 2 cores the pipeline is bound by
+ * all the CPU it uses, so the default taggers' share of the model alone is about the inverse ratio of these; unlike
+ * photos/s, they barely move with other programs' load.
+ */
+const cpuMsPerPhoto = (run: PipelineFigures) => (run.cpu.own * run.seconds * 1000) / (run.tagged + run.failed);
 
 /** The classifier worker alone, one batch at a time like the pipeline, on tensors that are ready. */
 async function measureInference(entry: ModelEntry, tensors: Float32Array[], count: number, threads: number) {
@@ -877,6 +895,7 @@ async function main(): Promise<void> {
           );
     const defaultShare =
       defaultRun && defaultRun.pipeline.photosPerSecond / classifierOnlyRun!.pipeline.photosPerSecond;
+    const cpuShare = defaultRun && cpuMsPerPhoto(classifierOnlyRun!.pipeline) / cpuMsPerPhoto(defaultRun.pipeline);
     log(
       `[decode cost] CPU per photo, one at a time: ${Math.min(COST_PHOTOS, files.length)} photos and small copies...`,
     );
@@ -922,7 +941,8 @@ async function main(): Promise<void> {
         [
           'decode_floor',
           `${round(defaultRun.floor.photosPerSecond)} photos/s`,
-          `(decode at the taggers' size + thumbnail)`,
+          `(decode at the taggers' size + thumbnail; ${defaultRun.floorHalves.map((rate) => round(rate)).join(' before / ')}` +
+            `${defaultRun.floorHalves.length > 1 ? ' after the pipeline' : ''})`,
         ],
         [
           'inference',
@@ -939,6 +959,12 @@ async function main(): Promise<void> {
           `${round(defaultShare!, 3)}x`,
           `of ${round(classifierOnlyRun!.pipeline.photosPerSecond)} photos/s; goal >= ${GOALS.defaultShare}: ` +
             verdict(defaultShare! >= GOALS.defaultShare),
+        ],
+        [
+          'cpu per photo',
+          `${round(cpuMsPerPhoto(defaultRun.pipeline))} ms`,
+          `against ${round(cpuMsPerPhoto(classifierOnlyRun!.pipeline))} ms for the model alone: ` +
+            `${round(cpuShare!, 3)}x (the share when bound by CPU)`,
         ],
         [
           'default_ratio',
@@ -998,6 +1024,10 @@ async function main(): Promise<void> {
                 decode_floor: round(defaultRun.floor.photosPerSecond, 2),
                 inference: round(defaultRun.inference.photosPerSecond, 2),
                 share_of_classifier_only: round(defaultShare!, 3),
+                cpu_ms_per_photo: round(cpuMsPerPhoto(defaultRun.pipeline), 1),
+                classifier_only_cpu_ms_per_photo: round(cpuMsPerPhoto(classifierOnlyRun!.pipeline), 1),
+                cpu_share_of_classifier_only: round(cpuShare!, 3),
+                decode_floor_halves: defaultRun.floorHalves.map((rate) => round(rate, 2)),
                 event_loop_p99_ms: round(defaultRun.pipeline.eventLoop.p99Ms, 2),
                 peak_rss_mb: defaultRun.pipeline.rss.peakMb,
               }
