@@ -12,6 +12,7 @@ import { decodePhoto } from '../../src-main/imaging/decode.js';
 import { photo, PHOTOS_DIR, tempDir } from '../helpers.js';
 import {
   callApi,
+  holdRequests,
   openTaggedFolder,
   startServedPage,
   stopServedPage,
@@ -130,6 +131,34 @@ describe('more like this, duplicates and the suggestions of an own label, in Chr
     assert.equal(back[0], 'dog.jpg', `and the photo it came from looks most like the copy: ${back.join(', ')}`);
     assert.ok(!back.includes(DOG_COPY));
     await closeOverlay(opened);
+  });
+
+  it('steps to the next photo while this one is still looking for photos like it, without an error', async () => {
+    const first = await page.getByRole('gridcell').first().getAttribute('aria-label');
+    const releaseAlike = await holdRequests(page, '**/api/similarPhotos');
+    let releasePhoto = async () => {};
+    try {
+      await page.getByRole('gridcell').first().click();
+      await page
+        .getByRole('dialog', { name: `Photo ${first!.split(', ')[0]}` })
+        .getByRole('region', { name: 'More like this' })
+        .getByText('Looking…')
+        .waitFor();
+      // The answer for the photo left comes while the next one is on its way: neither is shown then.
+      releasePhoto = await holdRequests(page, '**/api/photo');
+      await page.keyboard.press('ArrowRight');
+      await page.getByRole('dialog', { name: 'Photo', exact: true }).waitFor();
+      const answered = page.waitForEvent('requestfinished', (request) => request.url().endsWith('/api/similarPhotos'));
+      await releaseAlike();
+      await answered;
+      await releasePhoto();
+      await alikeNames(page.getByRole('dialog'));
+      assert.deepEqual(problems, [], 'no page errors');
+      await closeOverlay(page.getByRole('dialog'));
+    } finally {
+      await releaseAlike();
+      await releasePhoto();
+    }
   });
 
   it('groups a resized, recompressed copy with its photo in Duplicates, and marks the larger one to keep', async () => {

@@ -103,6 +103,27 @@ export async function callApi<M extends ApiMethod>(
   return body.result;
 }
 
+/**
+ * Holds the page's requests to this route (a glob) until the function returned is called; from then on they and any
+ * later ones go through.
+ */
+export async function holdRequests(page: Page, url: string): Promise<() => Promise<void>> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const handled: Promise<void>[] = [];
+  await page.route(url, (route) => {
+    const handling = held.then(() => route.continue());
+    handled.push(handling);
+    return handling;
+  });
+  return async () => {
+    release();
+    // Unrouted first, a held request would be let through twice.
+    await Promise.all(handled);
+    await page.unroute(url);
+  };
+}
+
 export interface ServedPage {
   server: ServeProcess;
   browser: Browser;

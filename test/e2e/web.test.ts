@@ -14,6 +14,7 @@ import { Library } from '../../src-main/library/library.js';
 import { startWebServer, type WebServer } from '../../src-main/web/web-server.js';
 import {
   callApi,
+  holdRequests,
   launchChromium,
   startServedPage,
   stopServedPage,
@@ -536,23 +537,7 @@ describe('a library of 300,000 photos in Chromium, by time', () => {
     await inView(await firstOf(`${year - 1}-12`));
   });
 
-  /** Holds the requests to this API route; the function returned lets them and any later ones through. */
-  async function hold(url: string): Promise<() => Promise<void>> {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const handled: Promise<void>[] = [];
-    await page.route(url, (route) => {
-      const handling = held.then(() => route.continue());
-      handled.push(handling);
-      return handling;
-    });
-    return async () => {
-      release();
-      // Unrouted first, a held request would be let through twice.
-      await Promise.all(handled);
-      await page.unroute(url);
-    };
-  }
+  const hold = (url: string) => holdRequests(page, url);
 
   it('shows the first photos of a new order while its timeline is still being counted', async () => {
     const releaseTimelines = await hold('**/api/timeline');
