@@ -742,7 +742,11 @@ export class ApiService {
     const { name, status } = this.knownModel(id);
     if (status === 'available') {
       const entry = this.library.models().find((model) => model.manifest.id === id)!;
-      await pullModel(entry, { userDir: this.library.modelDirs.user }).catch((error: Error) => {
+      await pullModel(entry, {
+        userDir: this.library.modelDirs.user,
+        // The progress `models pull` shows, for the model picker.
+        onProgress: (progress) => this.emit({ type: 'modelDownload', ...progress }),
+      }).catch((error: Error) => {
         throw new ApiServiceError('refused', error.message);
       });
     }

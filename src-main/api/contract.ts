@@ -737,6 +737,8 @@ export type ApiEvent =
   | { type: 'xmp'; status: XmpStatus }
   /** An export is under way: `done` of `total` examples written to `out`. A few per second at most. */
   | { type: 'exportProgress'; out: string; done: number; total: number }
+  /** A model download under way (pullModel): `received` of `total` bytes. A few per second at most, and at the end. */
+  | { type: 'modelDownload'; modelId: string; received: number; total: number }
   /** Desktop only: an application-menu item the window acts on. */
   | { type: 'menu'; command: MenuCommand };
 

@@ -21,6 +21,16 @@ export function fileSize(bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
+/**
+ * "12 MB of 45 MB · 26% · 2.1 MB/s": how far a download is, the rate once measured (null: not yet). The share is
+ * rounded down, so 100% means every byte is there.
+ */
+export function downloadProgress(received: number, total: number, bytesPerSecond: number | null): string {
+  const share = total > 0 ? Math.floor((received / total) * 100) : 0;
+  const rate = bytesPerSecond === null ? [] : [`${fileSize(bytesPerSecond)}/s`];
+  return [`${fileSize(received)} of ${fileSize(total)}`, `${share}%`, ...rate].join(' · ');
+}
+
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;

@@ -59,9 +59,11 @@ export class LibraryState {
           this.refreshingGrid();
           break;
         case 'exportProgress':
+        case 'modelDownload':
         case 'xmp':
         case 'menu':
-          // The export dialog follows its own export, the XMP settings their writing; the window acts on menus.
+          // The export dialog and the model picker follow their own work, the XMP settings their writing; the
+          // window acts on menus.
           break;
       }
     });

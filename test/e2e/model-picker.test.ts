@@ -2,16 +2,22 @@
 // The callbacks passed to page.evaluate run in Chromium.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { phototag } from '../cli.js';
 import { ROOT, tempDir } from '../helpers.js';
+import { describeDownload, downloadPayload, OFFLINE_URL } from '../model-downloads.js';
 import { callApi, startTaggedLibrary, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const PHOTOS = ['dog.jpg', 'owl.jpg', 'cat.bmp'];
 /** Generous: loading a model and tagging take a few seconds on two cores. */
 const TAGGING_TIMEOUT = 120_000;
+/** The slow download sends this much, then waits until the test has seen it in the picker. */
+const HALF = Math.floor(downloadPayload.length / 2);
 
 describe('the model picker in Chromium, over the real engine', () => {
   let server: ServeProcess;
@@ -20,6 +26,15 @@ describe('the model picker in Chromium, over the real engine', () => {
   const problems: string[] = [];
   // Here, not in before(): tempDir's clean-up belongs to the suite.
   const dir = tempDir('phototag-e2e-models-');
+  // The served library's per-user folder (see startServedPage), where downloaded models go.
+  const home = join(dir, 'home');
+  /** The slow download's answer, held after its first half; sends the rest. */
+  let sendRest: (() => void) | undefined;
+  const slowServer = createServer((_request, response: ServerResponse) => {
+    response.writeHead(200, { 'content-length': String(downloadPayload.length) });
+    response.write(downloadPayload.subarray(0, HALF));
+    sendRest = () => response.end(downloadPayload.subarray(HALF));
+  });
 
   const picker = () => page.getByRole('navigation', { name: 'Library' }).locator('details.models');
   const models = () => picker().getByRole('list', { name: 'Models' });
@@ -38,12 +53,17 @@ describe('the model picker in Chromium, over the real engine', () => {
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
+    await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
+    const { port } = slowServer.address() as AddressInfo;
+    describeDownload(join(home, 'models'), 'slow', `http://127.0.0.1:${port}/model.onnx`);
+    describeDownload(join(home, 'models'), 'offline', OFFLINE_URL);
     served = await startTaggedLibrary({ dir, folder: 'Pets', photos: PHOTOS, problems });
     ({ server, page } = served);
   });
 
   after(async () => {
     await stopServedPage(served);
+    slowServer.close();
     assert.deepEqual(problems, [], 'no page errors');
   });
 
@@ -112,5 +132,37 @@ describe('the model picker in Chromium, over the real engine', () => {
     await model('MobileNetV2').getByText('In use').waitFor();
     assert.equal(await page.getByRole('dialog').count(), 0, 'no question for a model meant to tag photos');
     assert.equal((await callApi(server, 'summary', {})).model?.id, 'mobilenet-v2-imagenet');
+  });
+
+  it('downloads on a click, showing the bytes done of the total and the share as they come', async () => {
+    if ((await picker().getAttribute('open')) === null) await picker().locator('summary').click();
+    await model('Test download slow').getByRole('button', { name: 'Download' }).click();
+    const bar = model('Test download slow').getByRole('progressbar', { name: 'Downloading Test download slow' });
+    await bar.and(page.locator(`[aria-valuenow="${HALF}"]`)).waitFor();
+    assert.equal(await bar.getAttribute('aria-valuemax'), String(downloadPayload.length));
+    // A rate shows once a second of the download is measured; how soon that is depends on the machine.
+    const shown = /^534 KB of 1\.0 MB · 50%( · [\d.]+ [KMG]?B\/s)?$/;
+    assert.match((await bar.getAttribute('aria-valuetext')) ?? '', shown);
+    assert.match(await model('Test download slow').locator('.progress').innerText(), shown);
+    await page.screenshot({ path: join(SHOTS, 'models-downloading.png') });
+    sendRest!();
+    await picker().getByRole('status').filter({ hasText: 'Downloaded Test download slow.' }).waitFor();
+    await model('Test download slow').getByRole('button', { name: 'Use Test download slow' }).waitFor();
+    assert.equal(await bar.count(), 0, 'the progress goes with the download');
+  });
+
+  it('offline, a download fails with the words of "phototag models pull"', async () => {
+    const earlier = problems.length;
+    await model('Test download offline').getByRole('button', { name: 'Download' }).click();
+    const alert = picker().getByRole('alert');
+    await alert.waitFor();
+    const cli = phototag(home, ['models', 'pull', 'offline']);
+    assert.equal(cli.status, 1);
+    assert.match(cli.stderr, /^phototag: Cannot download offline: the DNS lookup of phototag-test\.invalid /);
+    assert.equal(`phototag: ${await alert.innerText()}\n`, cli.stderr);
+    // The refusal comes as HTTP 409, which Chromium logs as a resource that failed: the one error expected here.
+    assert.deepEqual(problems.splice(earlier), [
+      'Failed to load resource: the server responded with a status of 409 (Conflict)',
+    ]);
   });
 });

@@ -1,45 +1,24 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiService } from '../../src-main/api/api-service.js';
-import type { ModelChoice, Progress } from '../../src-main/api/contract.js';
+import type { ApiEvent, ModelChoice, Progress } from '../../src-main/api/contract.js';
 import { Library } from '../../src-main/library/library.js';
 import { phototag } from '../cli.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+import { describeDownload, downloadPayload, OFFLINE_URL } from '../model-downloads.js';
 
 const PHOTOS = ['dog.jpg', 'owl.jpg'];
-// A real model made by the project (ResNet-20), offered for download under other ids: one served here, one from a
-// host that never resolves (.invalid, RFC 2606), as offline.
-const payload = readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'model.onnx'));
-
-/** A download-only model in the per-user models folder, described as the shipped ResNet-20 but without its demo mark. */
-function describeDownload(userDir: string, id: string, url: string): void {
-  const { demo: _demo, ...manifest } = JSON.parse(
-    readFileSync(join(MODELS_DIR, 'resnet20-cifar10', 'manifest.json'), 'utf8'),
-  ) as Record<string, unknown>;
-  mkdirSync(join(userDir, id), { recursive: true });
-  writeFileSync(
-    join(userDir, id, 'manifest.json'),
-    JSON.stringify({
-      ...manifest,
-      id,
-      name: `Test download ${id}`,
-      size: payload.length,
-      sha256: createHash('sha256').update(payload).digest('hex'),
-      download: { url },
-    }),
-  );
-}
 
 describe('the model picker through the API, with the real models', () => {
   const home = tempDir('phototag-api-models-');
   const userDir = join(home, 'models');
+  // One model served here, one from a host that never resolves, as offline.
   const server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-length': String(payload.length) }).end(payload);
+    response.writeHead(200, { 'content-length': String(downloadPayload.length) }).end(downloadPayload);
   });
   let library: Library;
   let service: ApiService;
@@ -48,7 +27,7 @@ describe('the model picker through the API, with the real models', () => {
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     describeDownload(userDir, 'served-test', `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.onnx`);
-    describeDownload(userDir, 'offline-test', 'http://phototag-test.invalid/model.onnx');
+    describeDownload(userDir, 'offline-test', OFFLINE_URL);
     mkdirSync(join(home, 'photos'));
     for (const name of PHOTOS) copyFileSync(photo(name), join(home, 'photos', name));
     library = Library.open({
@@ -178,8 +157,13 @@ describe('the model picker through the API, with the real models', () => {
 
   it('downloads a model only when asked, and offline says what failed as "models pull" does', async () => {
     await assert.rejects(service.call('useModel', { id: 'served-test' }), /not installed yet/);
+    const downloads: ApiEvent[] = [];
+    const stop = service.onEvent((event) => event.type === 'modelDownload' && downloads.push(event));
     const pulled = await service.call('pullModel', { id: 'served-test' });
+    stop();
     assert.equal(pulled.message, 'Downloaded Test download served-test.');
+    const size = downloadPayload.length;
+    assert.deepEqual(downloads.at(-1), { type: 'modelDownload', modelId: 'served-test', received: size, total: size });
     assert.equal(pulled.models.find((model) => model.id === 'served-test')?.status, 'installed');
 
     let apiMessage = '';
