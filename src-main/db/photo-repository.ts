@@ -1,5 +1,5 @@
 import { sep } from 'node:path';
-import { isShown, type FolderInfo, type StatusCounts, type TagRef } from '../api/contract.js';
+import { isShown, MIN_SHOWN_SCORE, type FolderInfo, type StatusCounts, type TagRef } from '../api/contract.js';
 import { TOP_LABELS, type Classification, type Score } from '../classifier/scoring.js';
 import { quantize } from '../features/feature-vector.js';
 import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
@@ -142,13 +142,17 @@ function* inBatches<T>(items: Iterable<T>): Generator<T[]> {
   if (batch.length > 0) yield batch;
 }
 
-/** Each photo's rows of a batch query, in the order the query gave them. */
-function byPhoto<T extends { photoId: number }>(rows: T[]): Map<number, Omit<T, 'photoId'>[]> {
-  const grouped = new Map<number, Omit<T, 'photoId'>[]>();
-  for (const { photoId, ...row } of rows) {
+/** A row of a batch's tags: whose, then the tag as EffectiveTag has it. */
+type TagRow = [photoId: number, id: string, name: string, score: number, source: EffectiveTag['source']];
+
+/** Each photo's tags of a batch, in the order the query gave them. */
+function byPhoto(rows: TagRow[]): Map<number, EffectiveTag[]> {
+  const grouped = new Map<number, EffectiveTag[]>();
+  for (const [photoId, id, name, score, source] of rows) {
+    const tag = { id, name, score, source };
     const list = grouped.get(photoId);
-    if (list) list.push(row);
-    else grouped.set(photoId, [row]);
+    if (list) list.push(tag);
+    else grouped.set(photoId, [tag]);
   }
   return grouped;
 }
@@ -292,15 +296,17 @@ export class PhotoRepository {
       photosIn: prepare(`SELECT path, size, mtime_ms AS mtimeMs FROM photos
         WHERE ${UNDER} AND instr(substr(path, length(@prefix) + 2), '${sep}') = 0 AND status != 'missing'`),
       photosCarrying: prepare(PHOTOS_CARRYING),
-      // A batch of search hits read at once: four queries for the batch instead of four for each photo. The tags
-      // come in the order labelsOf and categoriesOf give one photo's.
+      // A batch of search hits read at once: three queries for the batch instead of four for each photo.
       batch: {
         photos: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id IN (SELECT value FROM json_each(?))`),
-        labels: prepare(`SELECT photo_id AS photoId, id, name, score, source FROM effective_labels
-          WHERE photo_id IN (SELECT value FROM json_each(?))
-          ORDER BY photo_id, source != 'model' DESC, score DESC, rank, name`),
-        categories: prepare(`SELECT photo_id AS photoId, id, name, score, source FROM effective_categories
-          WHERE photo_id IN (SELECT value FROM json_each(?)) ORDER BY photo_id, source != 'model' DESC, score DESC, name`),
+        // The tags come in the order labelsOf and categoriesOf give one photo's, as arrays (TagRow), and none that
+        // isShown drops: making the rows is most of what reading them costs.
+        labels: prepare(`SELECT photo_id, id, name, score, source FROM effective_labels
+          WHERE photo_id IN (SELECT value FROM json_each(@ids)) AND (source != 'model' OR score >= @shown)
+          ORDER BY photo_id, source != 'model' DESC, score DESC, rank, name`).raw(),
+        categories: prepare(`SELECT photo_id, id, name, score, source FROM effective_categories
+          WHERE photo_id IN (SELECT value FROM json_each(@ids)) AND (source != 'model' OR score >= @shown)
+          ORDER BY photo_id, source != 'model' DESC, score DESC, name`).raw(),
         faces: prepare(`SELECT photo_id AS photoId, COUNT(*) AS n FROM faces
           WHERE photo_id IN (SELECT value FROM json_each(?)) GROUP BY photo_id`),
       },
@@ -749,8 +755,9 @@ export class PhotoRepository {
   private withTagsOf(photos: PhotoRow[]): TaggedPhoto[] {
     const ids = JSON.stringify(photos.map((photo) => photo.id));
     const { batch } = this.statements;
-    const labels = byPhoto(batch.labels.all(ids) as (EffectiveTag & { photoId: number })[]);
-    const categories = byPhoto(batch.categories.all(ids) as (EffectiveTag & { photoId: number })[]);
+    const params = { ids, shown: MIN_SHOWN_SCORE };
+    const labels = byPhoto(batch.labels.all(params) as TagRow[]);
+    const categories = byPhoto(batch.categories.all(params) as TagRow[]);
     const faces = new Map(
       (batch.faces.all(ids) as { photoId: number; n: number }[]).map((row) => [row.photoId, row.n]),
     );
