@@ -1,6 +1,6 @@
 import { statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { errorCode, fileErrorReason } from '../file-errors.js';
 import { isUnder } from './folder-rules.js';
@@ -43,12 +43,15 @@ const SYSTEM_FOLDERS: ReadonlySet<string> = new Set([
  */
 const STAT_BATCH = 64;
 /**
- * Stats are made synchronously, a batch at a time with the event loop free between batches, while a batch takes no
- * longer than this; then in the thread pool for the rest of the scan. A local disk answers from its cache in
- * microseconds, where a promise and the hop to the thread pool cost several times the stat itself (loaded 2 cores:
- * 6-7 us of CPU a file against 36-45); a network share that takes milliseconds a stat never holds the loop long.
+ * Stats are made synchronously, a batch at a time with the event loop free between batches, for at most this long
+ * a batch; what is left of a batch then goes to the thread pool, and so do the next SLOW_PAUSE_BATCHES batches
+ * before the scanner tries again. A local disk answers from its cache in microseconds, where a promise and the hop
+ * to the thread pool cost several times the stat itself (loaded 2 cores: 6-7 us of CPU a file against 36-45); a
+ * network share that takes milliseconds a stat never holds the loop long. Trying again matters on a busy machine: a
+ * scan paused once by the scheduler had sent every later stat to the thread pool, most of a rescan's time.
  */
 const SYNC_BATCH_BUDGET_MS = 25;
+const SLOW_PAUSE_BATCHES = 16;
 
 /** Whether the scanner and the watcher leave an entry alone: hidden names (".x") and system or junk folders. */
 export function isSkippedName(name: string): boolean {
@@ -83,6 +86,25 @@ function statNow(path: string): Stats | Error {
 
 const statLater = (path: string) => stat(path).then((stats): Stats | Error => stats, asError);
 
+/** A function that stats a batch of paths, synchronously while that is fast (see SYNC_BATCH_BUDGET_MS). */
+function batchStatter(): (paths: string[]) => Promise<(Stats | Error)[]> {
+  let pooledBatches = 0;
+  return async (paths) => {
+    const results: (Stats | Error)[] = [];
+    if (pooledBatches > 0) pooledBatches--;
+    else {
+      const started = performance.now();
+      while (results.length < paths.length && performance.now() - started <= SYNC_BATCH_BUDGET_MS) {
+        results.push(statNow(paths[results.length]!));
+      }
+      if (results.length < paths.length) pooledBatches = SLOW_PAUSE_BATCHES;
+      await setImmediate();
+    }
+    const rest = paths.slice(results.length);
+    return rest.length === 0 ? results : [...results, ...(await Promise.all(rest.map(statLater)))];
+  };
+}
+
 const outsideLink = (path: string, real: string, boundary: string): ScanEntry => ({
   type: 'problem',
   path,
@@ -105,7 +127,7 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
   const boundary = await realpath(start).catch(() => start);
   const visited = new Set<string>();
   const pending = [start];
-  let sync = true;
+  const statBatch = batchStatter();
   for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
     signal?.throwIfAborted();
     try {
@@ -128,16 +150,13 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
         else if (needsStat(entry) || (!foldersOnly && entry.isFile() && isPhotoPath(entry.name))) toStat.push(entry);
       }
       toStat.sort((a, b) => byName(a.name, b.name));
+      // What join would make of each entry, without its cost a file: the folder is normalized, a name has no separator.
+      const inFolder = folder.endsWith(sep) ? folder : folder + sep;
       for (let i = 0; i < toStat.length; i += STAT_BATCH) {
         signal?.throwIfAborted();
         const batch = toStat.slice(i, i + STAT_BATCH);
-        const paths = batch.map((entry) => join(folder, entry.name));
-        const started = performance.now();
-        const results = sync ? paths.map(statNow) : await Promise.all(paths.map(statLater));
-        if (sync) {
-          sync = performance.now() - started <= SYNC_BATCH_BUDGET_MS;
-          await setImmediate();
-        }
+        const paths = batch.map((entry) => inFolder + entry.name);
+        const results = await statBatch(paths);
         for (const [index, entry] of batch.entries()) {
           const result = results[index]!;
           const path = paths[index]!;
