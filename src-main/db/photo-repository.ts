@@ -173,30 +173,29 @@ export const PHOTOS_CARRYING = `SELECT photo_id AS photoId, MAX(score) AS score 
   ) GROUP BY photo_id ORDER BY score DESC, photo_id`;
 
 /**
- * The paths each running scan saw, kept in a temporary table (on disk, in SQLite's temporary file: a million paths
- * take no memory here), and what they are used for.
+ * A photo's version as a scan compares it, made alike from a file found (photoVersion) and from a row in SQL
+ * (VERSION_SQL): its size and modification time in whole milliseconds, as upsertScanned compares them; a missing
+ * photo's row has none, so that finding it again brings it back.
  */
-function prepareScanStatements(db: Db) {
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS scan_seen (scan INTEGER NOT NULL, path TEXT NOT NULL,
-    PRIMARY KEY (scan, path)) WITHOUT ROWID`);
-  return {
-    // A batch of paths (a JSON array) in one statement: a million photos are a thousand statements, not a million.
-    see: db.prepare('INSERT OR IGNORE INTO temp.scan_seen (scan, path) SELECT ?, value FROM json_each(?)'),
-    markUnseen: db.prepare(`UPDATE photos SET status = 'missing', missing_since = @now
-      WHERE folder_id = @folder AND status != 'missing'
-        AND NOT EXISTS (SELECT 1 FROM temp.scan_seen s WHERE s.scan = @scan AND s.path = photos.path)
-        AND NOT EXISTS (SELECT 1 FROM json_each(@unread) WHERE ${under('value', 'photos.path')})`),
-    forget: db.prepare('DELETE FROM temp.scan_seen WHERE scan = ?'),
-  };
-}
+export const photoVersion = (file: ScannedFile): string => `${file.size} ${Math.trunc(file.mtimeMs)}`;
+const VERSION_SQL = `CASE status WHEN 'missing' THEN '' ELSE size || ' ' || mtime_ms END`;
+
+/** The character that follows the separator: every path below a folder sorts before the folder's path and it. */
+const AFTER_SEP = String.fromCharCode(sep.charCodeAt(0) + 1);
+
+/** Photos marked missing by one statement. */
+const MISSING_BATCH = 1000;
+
+/**
+ * Rows photosInFolder reads at once: few after stepping over a subfolder (another may follow at once), then twice
+ * as many with each read that follows on, up to the most.
+ */
+const FOLDER_READ = { first: 16, most: 1024 };
 
 /** All SQL about folders, photos and their predictions lives here; statements are prepared once. */
 export class PhotoRepository {
   private readonly statements;
   readonly corrections: CorrectionRepository;
-  /** The statements about scan_seen, made with the table by the first scan (a read-only library never scans). */
-  private scanStatements: ReturnType<typeof prepareScanStatements> | undefined;
-  private lastScan = 0;
 
   constructor(private readonly db: Db) {
     this.corrections = new CorrectionRepository(db);
@@ -216,6 +215,14 @@ export class PhotoRepository {
       // What a scan compares, for a batch of paths (a JSON array) at once; CROSS JOIN: one index lookup per path.
       versionsOf: prepare(`SELECT p.id, p.path, p.size, p.mtime_ms AS mtimeMs, p.status
         FROM json_each(?) j CROSS JOIN photos p ON p.path = j.value`),
+      // photosInFolder's reads: a stretch of migration 14's index from @from (or from just past it) on, below @to, as
+      // [path, version] arrays. Named, as the planner took the path's own index and looked up every row in the table.
+      versionsFrom: prepare(`SELECT path, ${VERSION_SQL} FROM photos INDEXED BY photos_scan
+        WHERE path >= @from AND path < @to ORDER BY path LIMIT @limit`).raw(),
+      versionsAfter: prepare(`SELECT path, ${VERSION_SQL} FROM photos INDEXED BY photos_scan
+        WHERE path > @from AND path < @to ORDER BY path LIMIT @limit`).raw(),
+      markPathsMissing: prepare(`UPDATE photos SET status = 'missing', missing_since = @now
+        WHERE path IN (SELECT value FROM json_each(@paths)) AND status != 'missing'`),
       photoById: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`),
       insertPhoto: prepare('INSERT INTO photos (folder_id, path, size, mtime_ms) VALUES (?, ?, ?, ?)'),
       markChanged: prepare(`UPDATE photos SET size = ?, mtime_ms = ?, status = 'pending', error = NULL,
@@ -378,27 +385,45 @@ export class PhotoRepository {
   }
 
   /**
-   * Begins a full scan: the paths it sees (upsertScanned with its number) are noted in a temporary table, not in
-   * memory, so that markUnseenMissing finds what it did not see in one statement. endScan forgets them.
+   * The library's photos directly in `folder` in path order, each as its path and version (see photoVersion), missing
+   * ones too; `onSubfolder` hears of each subfolder that holds others. Read along migration 14's index a stretch at a
+   * time, so the caller may write between two photos; a subfolder's stretch is stepped over in one seek, so that a
+   * folder costs its own photos, not its whole subtree's.
    */
-  startScan(): number {
-    this.scanStatements ??= prepareScanStatements(this.db);
-    return ++this.lastScan;
+  *photosInFolder(folder: string, onSubfolder: (path: string) => void): Generator<[path: string, version: string]> {
+    const prefix = folder + sep;
+    const to = folder + AFTER_SEP;
+    let read = this.statements.versionsFrom;
+    let from = prefix;
+    let limit = FOLDER_READ.first;
+    for (;;) {
+      const rows = read.all({ from, to, limit }) as [string, string][];
+      let subfolder: string | undefined;
+      for (const row of rows) {
+        if (subfolder !== undefined && row[0].startsWith(subfolder + sep)) continue;
+        const end = row[0].indexOf(sep, prefix.length);
+        subfolder = end === -1 ? undefined : row[0].slice(0, end);
+        if (subfolder === undefined) yield row;
+        else onSubfolder(subfolder);
+      }
+      if (rows.length < limit) return;
+      if (subfolder === undefined) {
+        read = this.statements.versionsAfter;
+        from = rows.at(-1)![0];
+        limit = Math.min(limit * 2, FOLDER_READ.most);
+      } else {
+        read = this.statements.versionsFrom;
+        from = subfolder + AFTER_SEP;
+        limit = FOLDER_READ.first;
+      }
+    }
   }
 
-  endScan(scan: number): void {
-    this.scanStatements?.forget.run(scan);
-  }
-
-  /**
-   * Records what a scan or the watcher found, in one transaction; a photo whose size or mtime moved is re-tagged.
-   * `scan` (from startScan) notes each path as seen by that scan.
-   */
-  upsertScanned(folderId: number, files: ScannedFile[], scan?: number): UpsertOutcome[] {
+  /** Records what a scan or the watcher found, in one transaction; a photo whose size or mtime moved is re-tagged. */
+  upsertScanned(folderId: number, files: ScannedFile[]): UpsertOutcome[] {
     return this.db.transaction(() => {
-      // The batch is looked up and noted at once; only what is new, changed or back is written one by one.
+      // The batch is looked up at once; only what is new, changed or back is written one by one.
       const paths = JSON.stringify(files.map((file) => file.path));
-      if (scan !== undefined) this.scanStatements!.see.run(scan, paths);
       const versions = this.statements.versionsOf.all(paths) as (ClaimedPhoto & { status: PhotoRow['status'] })[];
       const known = new Map(versions.map((version) => [version.path, version]));
       return files.map((file): UpsertOutcome => {
@@ -421,16 +446,20 @@ export class PhotoRepository {
   }
 
   /**
-   * After a full scan of a folder: what the scan did not see is missing (kept, in case it moved or its disk comes
-   * back), except below `unread`, the subfolders the scan could not read.
+   * After a full scan of a folder: what it did not find becomes missing (kept, in case it moved or its disk comes
+   * back): the photos at these paths, and every photo below these subfolders. Returns how many.
    */
-  markUnseenMissing(folderId: number, scan: number, unread: string[] = []): number {
-    return this.scanStatements!.markUnseen.run({
-      folder: folderId,
-      scan,
-      unread: JSON.stringify(unread),
-      now: Date.now(),
-    }).changes;
+  markMissing(paths: readonly string[], subfolders: readonly string[]): number {
+    return this.db.transaction(() => {
+      let marked = 0;
+      const now = Date.now();
+      for (let i = 0; i < paths.length; i += MISSING_BATCH) {
+        const batch = JSON.stringify(paths.slice(i, i + MISSING_BATCH));
+        marked += this.statements.markPathsMissing.run({ paths: batch, now }).changes;
+      }
+      for (const subfolder of subfolders) marked += this.markMissingUnder(subfolder);
+      return marked;
+    })();
   }
 
   /** The folder's failed photos: how many (from the kept counts), and the first `limit` by path. */

@@ -15,7 +15,6 @@ import {
   type Folder,
   type FolderRemoval,
   type ModelRef,
-  type ScannedFile,
   type TaggedPhoto,
 } from '../db/photo-repository.js';
 import {
@@ -28,6 +27,7 @@ import {
 } from '../models/model-catalog.js';
 import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
+import { ScanComparison } from './scan-comparison.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { FolderWatcher, type FolderWatcherOptions } from './folder-watcher.js';
@@ -426,21 +426,12 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /**
-   * Walks one folder and records new, changed and vanished photos; incremental by size and mtime. Photos the walk
-   * does not find become missing (hidden, kept in case they moved or their disk comes back); those already missing
-   * before a healthy walk began leave the library. An unavailable folder changes nothing.
+   * Walks one folder and records new, changed and vanished photos; incremental by size and mtime, each folder
+   * compared with the library's photos in it (see ScanComparison). Photos the walk does not find become missing
+   * (hidden, kept in case they moved or their disk comes back); those already missing before a healthy walk began
+   * leave the library. An unavailable folder changes nothing.
    */
   async scan(folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
-    const scan = this.repo.startScan();
-    try {
-      return await this.scanAs(scan, folder, signal);
-    } finally {
-      this.repo.endScan(scan);
-    }
-  }
-
-  /** scan, the paths it sees noted under the number `scan` (see PhotoRepository.startScan). */
-  private async scanAs(scan: number, folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
     const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
     const held = this.repo.presentInFolder(folder.id);
     const device = folderDevice(folder.path);
@@ -453,37 +444,27 @@ export class Library extends EventEmitter<LibraryEvents> {
       return summary;
     };
     if (device === undefined) return unavailable('it cannot be read or is gone');
-    const unread: string[] = [];
-    let known = 0;
-    let chunk: ScannedFile[] = [];
-    const flush = () => {
-      for (const outcome of this.repo.upsertScanned(folder.id, chunk, scan)) {
-        if (outcome === 'new') summary.added++;
-        else known++;
-        if (outcome === 'changed') summary.changed++;
-      }
-      chunk = [];
-    };
-    for await (const entry of scanFolder(folder.path, { signal })) {
-      if (entry.type === 'problem') {
-        summary.problems.push({ path: entry.path, message: entry.message });
-        unread.push(entry.path);
-        this.emit('warning', entry.message);
+    const comparison = new ScanComparison(this.repo, folder.id);
+    for await (const entry of scanFolder(folder.path, { signal, onFolder: comparison.enter })) {
+      if (entry.type === 'photo') {
+        comparison.photo(entry);
         continue;
       }
-      summary.found++;
-      chunk.push(entry);
-      if (chunk.length >= 1000) flush();
+      summary.problems.push({ path: entry.path, message: entry.message });
+      comparison.problem(entry.path);
+      this.emit('warning', entry.message);
     }
-    flush();
+    comparison.finish();
+    const { found, added, changed, known } = comparison;
+    Object.assign(summary, { found, added, changed });
     if (signal?.aborted) return summary;
-    const why = unread.includes(folder.path)
+    const why = comparison.unread.has(folder.path)
       ? 'it cannot be read'
-      : unavailability(folder, device, { found: summary.found, known, held });
+      : unavailability(folder, device, { found, known, held });
     if (why) return unavailable(why);
     // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
     const purged = this.repo.purgeMissing(folder.id);
-    summary.missing = this.repo.markUnseenMissing(folder.id, scan, unread);
+    summary.missing = comparison.markMissing();
     this.repo.setFolderDevice(folder.id, device);
     if (purged > 0) await this.sweepThumbnails();
     this.emit('changed');

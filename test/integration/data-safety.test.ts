@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ApiService } from '../../src-main/api/api-service.js';
 import { userLabelId } from '../../src-main/db/correction-repository.js';
-import { Library } from '../../src-main/library/library.js';
+import { Library, type ScanSummary } from '../../src-main/library/library.js';
 import { thumbnailPath } from '../../src-main/pipeline/tagging-pipeline.js';
 import { phototag } from '../cli.js';
-import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
 
 const open = (dir: string) =>
   Library.open({
@@ -27,6 +37,43 @@ function copies(dir: string, prefix: string, sources: string[], count: number): 
     copyFileSync(photo(source), join(folder, `${prefix}-${String(i).padStart(2, '0')}-${source}`));
   }
   return folder;
+}
+
+function write(folder: string, relative: string): string {
+  const path = join(folder, relative);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, 'x');
+  return path;
+}
+
+/**
+ * Scans the first folder of the library in `dir` with these modes set on these paths, put back to 755 after. Root
+ * reads any folder whatever its mode, so as root the scan runs in a child as "nobody", who owns the library then.
+ */
+async function scanWithModes(dir: string, modes: Record<string, number>): Promise<ScanSummary> {
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync('chown', ['-R', '65534:65534', dir]);
+  for (const [path, mode] of Object.entries(modes)) chmodSync(path, mode);
+  try {
+    if (!root) {
+      const library = open(dir);
+      return await library.scan(library.repo.folders()[0]!).finally(() => library.close());
+    }
+    const script = `import { Library } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src-main/library/library.ts')).href)};
+      const library = Library.open(${JSON.stringify({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') } })});
+      console.log(JSON.stringify(await library.scan(library.repo.folders()[0])));
+      await library.close();`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout) as ScanSummary;
+  } finally {
+    for (const path of Object.keys(modes)) chmodSync(path, 0o755);
+  }
 }
 
 const topCategory = (library: Library, path: string) =>
@@ -170,23 +217,39 @@ describe('nothing lost', () => {
     }
   });
 
-  it('does not take a subfolder the scan could not read for photos deleted', async () => {
+  it('keeps the photos of a folder or file the scan could not read, and takes those it did not find for missing', async () => {
     const dir = tempDir();
-    const library = open(dir);
+    const album = join(dir, 'album');
+    const [kept, gone, locked, sealed, goneDeep, hidden] = [
+      'kept.jpg',
+      'gone.jpg',
+      'locked/a.jpg',
+      'sealed/b.jpg',
+      'old/2019/c.jpg',
+      '2024/d.jpg',
+    ].map((name) => write(album, name));
+    let library = open(dir);
+    const folder = library.addFolder(album);
+    assert.equal((await library.scan(folder)).found, 6);
+    await library.close();
+    rmSync(gone!);
+    rmSync(join(album, 'old'), { recursive: true });
+    renameSync(join(album, '2024'), join(album, '.2024'));
+    // Mode 000: not listed. Mode 444: listed, but none of its files can be looked at.
+    const summary = await scanWithModes(dir, { [join(album, 'locked')]: 0o000, [join(album, 'sealed')]: 0o444 });
+    assert.deepEqual(
+      summary.problems.map((problem) => problem.message),
+      [
+        `Cannot read the folder ${join(album, 'locked')}: permission denied.`,
+        `Cannot read the file ${sealed}: permission denied.`,
+      ],
+    );
+    assert.equal(summary.missing, 3);
+    library = open(dir);
     try {
-      const folder = library.repo.addFolder(join(dir, 'album'));
-      const [kept, locked, gone] = ['kept.jpg', join('locked', 'a.jpg'), 'gone.jpg'].map((name) =>
-        join(folder.path, name),
-      );
-      library.repo.upsertScanned(
-        folder.id,
-        [kept!, locked!, gone!].map((path) => ({ path, size: 1, mtimeMs: 1 })),
-      );
-      const scan = library.repo.startScan();
-      library.repo.upsertScanned(folder.id, [{ path: kept!, size: 1, mtimeMs: 1 }], scan);
-      assert.equal(library.repo.markUnseenMissing(folder.id, scan, [join(folder.path, 'locked')]), 1);
-      assert.equal(library.repo.photoByPath(locked!)!.status, 'pending');
-      assert.equal(library.repo.photoByPath(gone!)!.status, 'missing');
+      const status = (path: string) => library.repo.photoByPath(path)!.status;
+      assert.deepEqual([kept!, locked!, sealed!].map(status), ['pending', 'pending', 'pending']);
+      assert.deepEqual([gone!, goneDeep!, hidden!].map(status), ['missing', 'missing', 'missing']);
     } finally {
       await library.close();
     }

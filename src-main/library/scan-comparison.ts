@@ -1,0 +1,137 @@
+import { photoVersion, type PhotoRepository, type ScannedFile } from '../db/photo-repository.js';
+
+/** Photos recorded in one transaction. */
+const CHUNK = 1000;
+
+type Row = [path: string, version: string];
+
+const nextOf = (rows: Generator<Row>): Row | undefined => {
+  const next = rows.next();
+  return next.done ? undefined : next.value;
+};
+
+/** A folder being listed: the library's photos in it, read in step with the walk, and its subfolders seen so far. */
+interface Listing {
+  path: string;
+  photos: Generator<Row>;
+  /** The library's photo the walk compares with next, or undefined when the folder has no more. */
+  next: Row | undefined;
+  subfolders: string[];
+}
+
+/**
+ * A full scan's comparison of what the walk finds with what the library holds, a folder at a time. The walk lists
+ * a folder's photos in name order, and the library's photos in it are read alongside in path order (a stretch of an
+ * index, not a lookup per photo): an unchanged photo costs a string comparison. A photo found out of that step (a
+ * new one, a changed one, or one that the two orders place apart: they differ past U+D7FF) is looked up and recorded
+ * by upsertScanned. The library's photos the walk passed without finding are noted, to be marked missing once the
+ * walk proved healthy, and so are those below a subfolder the walk never listed (deleted, hidden now, a link that
+ * leads elsewhere), unless the walk could not read it: nothing at or below a path the walk reported a problem with
+ * is taken for gone. Memory holds a stretch of one folder's photos, the paths not found and the library's
+ * subfolders, never every path.
+ */
+export class ScanComparison {
+  found = 0;
+  added = 0;
+  changed = 0;
+  /** Photos found that the library held already. */
+  known = 0;
+  /** The paths the walk reported a problem with. */
+  readonly unread = new Set<string>();
+  readonly #repo: PhotoRepository;
+  readonly #folderId: number;
+  #current: Listing | undefined;
+  /** Photos found out of step, to be recorded by upsertScanned, and whether their place in the library's was met. */
+  #chunk: { file: ScannedFile; met: boolean }[] = [];
+  /** Photos of the folders listed that the walk passed without finding. */
+  readonly #passed: string[] = [];
+  /** Photos the library holds that were found out of step with its order (so passed maybe, yet found). */
+  readonly #foundApart = new Set<string>();
+  /** The library's subfolders of the folders listed, and the folders listed. */
+  readonly #subfolders: string[] = [];
+  readonly #listed = new Set<string>();
+
+  constructor(repo: PhotoRepository, folderId: number) {
+    this.#repo = repo;
+    this.#folderId = folderId;
+  }
+
+  /** The scanner's onFolder hook: `path` is listed next, and the photos found after this are in it. */
+  readonly enter = (path: string): boolean => {
+    this.#leave();
+    const subfolders: string[] = [];
+    const photos = this.#repo.photosInFolder(path, (subfolder) => subfolders.push(subfolder));
+    this.#current = { path, photos, next: nextOf(photos), subfolders };
+    return true;
+  };
+
+  photo(file: ScannedFile): void {
+    this.found++;
+    const listing = this.#current!;
+    while (listing.next !== undefined && listing.next[0] < file.path) this.#pass(listing);
+    const met = listing.next?.[0] === file.path;
+    if (met) {
+      const same = listing.next![1] === photoVersion(file);
+      listing.next = nextOf(listing.photos);
+      if (same) {
+        this.known++;
+        return;
+      }
+    }
+    this.#chunk.push({ file, met });
+    if (this.#chunk.length >= CHUNK) this.#record();
+  }
+
+  problem(path: string): void {
+    this.unread.add(path);
+    // The folder entered could not be listed after all: nothing in it is known to be gone.
+    if (path === this.#current?.path) this.#current = undefined;
+  }
+
+  /** After the walk. */
+  finish(): void {
+    this.#leave();
+  }
+
+  /** Marks missing what a finished walk did not find; returns how many photos. */
+  markMissing(): number {
+    const gone = (path: string) => !this.unread.has(path) && !this.#foundApart.has(path);
+    const unlisted = this.#subfolders.filter((path) => !this.#listed.has(path) && !this.unread.has(path));
+    return this.#repo.markMissing(this.#passed.filter(gone), unlisted);
+  }
+
+  /** The library's next photo in the folder was not found where the walk would have met it. */
+  #pass(listing: Listing): void {
+    const [path, version] = listing.next!;
+    // An empty version: missing already.
+    if (version !== '') this.#passed.push(path);
+    listing.next = nextOf(listing.photos);
+  }
+
+  #record(): void {
+    if (this.#chunk.length === 0) return;
+    const outcomes = this.#repo.upsertScanned(
+      this.#folderId,
+      this.#chunk.map(({ file }) => file),
+    );
+    outcomes.forEach((outcome, i) => {
+      if (outcome === 'new') this.added++;
+      else {
+        this.known++;
+        if (!this.#chunk[i]!.met) this.#foundApart.add(this.#chunk[i]!.file.path);
+      }
+      if (outcome === 'changed') this.changed++;
+    });
+    this.#chunk = [];
+  }
+
+  #leave(): void {
+    this.#record();
+    const listing = this.#current;
+    if (!listing) return;
+    while (listing.next !== undefined) this.#pass(listing);
+    this.#listed.add(listing.path);
+    for (const subfolder of listing.subfolders) this.#subfolders.push(subfolder);
+    this.#current = undefined;
+  }
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { photoVersion } from '../../src-main/db/photo-repository.js';
+import { Library } from '../../src-main/library/library.js';
+import { MODELS_DIR, tempDir } from '../helpers.js';
+
+const open = (dir: string) =>
+  Library.open({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') } });
+
+function write(folder: string, relative: string, content = 'x'): string {
+  const path = join(folder, relative);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+}
+
+/**
+ * Names that sort right beside a subfolder's photos in the path index (a space, "-" and "." sort before the
+ * separator, "0" just after it), names outside the basic plane, and enough photos, in the folder and in each
+ * subfolder, that the folder is read in several stretches and each subfolder is stepped over mid-stretch.
+ */
+const TREE = [
+  ...Array.from({ length: 1500 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.jpg`),
+  'b c.jpg',
+  'b-c/in dash.jpg',
+  'b.jpg',
+  ...Array.from({ length: 40 }, (_, i) => `b/${i}.jpg`),
+  'b0.jpg',
+  'b0/zero.jpg',
+  'é.jpg',
+  '😀.jpg',
+  '\uFFFD.jpg',
+  'zz/deep/er/still.jpg',
+];
+
+describe('comparing a scan with the library folder by folder', () => {
+  it('reads the photos directly in a folder and its subfolders, whatever sorts beside them', async () => {
+    const dir = tempDir();
+    const library = open(dir);
+    try {
+      const album = join(dir, 'album');
+      const folder = library.repo.addFolder(album);
+      // A neighbour whose name extends the folder's, on both sides of the separator: not the folder's.
+      const paths = [...TREE.map((name) => join(album, name)), join(`${album} 2`, 'x.jpg'), join(`${album}0`, 'y.jpg')];
+      library.repo.upsertScanned(
+        folder.id,
+        paths.map((path) => ({ path, size: 1, mtimeMs: 1 })),
+      );
+      library.repo.markMissingUnder(join(album, 'b.jpg'));
+      const read = (folder: string) => {
+        const subfolders: string[] = [];
+        const photos = [...library.repo.photosInFolder(folder, (subfolder) => subfolders.push(subfolder))];
+        return { photos, subfolders };
+      };
+      const { photos, subfolders } = read(album);
+      const direct = TREE.filter((name) => !name.includes('/')).map((name) => join(album, name));
+      // Each once, in the index's order, with its version as photoVersion makes it; none while missing.
+      assert.deepEqual(photos.map(([path]) => path).sort(), direct.sort());
+      const version = (path: string) =>
+        path === join(album, 'b.jpg') ? '' : photoVersion({ path, size: 1, mtimeMs: 1 });
+      assert.deepEqual(
+        photos.map(([, v]) => v),
+        photos.map(([path]) => version(path)),
+      );
+      assert.deepEqual(subfolders.sort(), ['b', 'b-c', 'b0', 'zz'].map((name) => join(album, name)).sort());
+      assert.deepEqual(read(join(album, 'zz')).subfolders, [join(album, 'zz', 'deep')]);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('finds nothing to do in an unchanged tree, and every photo added, changed or gone in it', async () => {
+    const dir = tempDir();
+    const album = join(dir, 'album');
+    for (const name of TREE) write(album, name);
+    const library = open(dir);
+    try {
+      const folder = library.addFolder(album);
+      const first = await library.scan(folder);
+      assert.deepEqual([first.found, first.added], [TREE.length, TREE.length]);
+      const again = await library.scan(folder);
+      assert.deepEqual([again.found, again.added, again.changed, again.missing], [TREE.length, 0, 0, 0]);
+
+      write(album, 'b/new.jpg');
+      write(album, 'b c.jpg', 'longer now');
+      utimesSync(join(album, '😀.jpg'), new Date(2001, 0, 1), new Date(2001, 0, 1));
+      rmSync(join(album, 'b0.jpg'));
+      rmSync(join(album, 'zz'), { recursive: true });
+      // The last photo in its folder: none found after it.
+      rmSync(join(album, 'b-c', 'in dash.jpg'));
+      const scan = await library.scan(folder);
+      assert.deepEqual([scan.added, scan.changed, scan.missing], [1, 2, 3]);
+      const status = (name: string) => library.repo.photoByPath(join(album, name))?.status;
+      assert.deepEqual(
+        ['b0.jpg', 'zz/deep/er/still.jpg', 'b-c/in dash.jpg', 'b0/zero.jpg', 'b/new.jpg', 'b c.jpg'].map(status),
+        ['missing', 'missing', 'missing', 'pending', 'pending', 'pending'],
+      );
+      // Back again: found, and no longer missing.
+      write(album, 'b0.jpg');
+      const back = await library.scan(folder);
+      assert.deepEqual([back.added, back.changed, back.missing], [0, 1, 0]);
+      assert.equal(status('b0.jpg'), 'pending');
+    } finally {
+      await library.close();
+    }
+  });
+});
