@@ -162,14 +162,25 @@ const SEARCH_BATCH = 256;
 
 /**
  * The photos carrying any of a search's tags (@labels and @categories: JSON arrays of ids) at @minScore, best first.
- * By tag id only, so each arm of the effective views reads its (tag id, score) index, whatever the library's size.
+ * By tag id only, so each arm reads its (tag id, score) index, whatever the library's size. The model's tags are read
+ * from their tables, less those a correction names (the effective views' rule), the index alone answering: through
+ * the views SQLite read each hit's tag name from the table too, a random read per hit. The user's and the files'
+ * tags come from the views (their arm of model rows is left out by its constant source).
  */
 export const PHOTOS_CARRYING = `SELECT photo_id AS photoId, MAX(score) AS score FROM (
+    SELECT p.photo_id, p.score FROM predictions p
+    WHERE p.label_id IN (SELECT value FROM json_each(@labels)) AND p.score >= @minScore AND NOT EXISTS
+      (SELECT 1 FROM corrections c WHERE c.photo_id = p.photo_id AND c.tag_kind = 'label' AND c.label_id = p.label_id)
+    UNION ALL
+    SELECT s.photo_id, s.score FROM category_scores s
+    WHERE s.category_id IN (SELECT value FROM json_each(@categories)) AND s.score >= @minScore AND NOT EXISTS
+      (SELECT 1 FROM corrections c WHERE c.photo_id = s.photo_id AND c.tag_kind = 'category' AND c.label_id = s.category_id)
+    UNION ALL
     SELECT photo_id, score FROM effective_labels
-    WHERE id IN (SELECT value FROM json_each(@labels)) AND score >= @minScore
+    WHERE id IN (SELECT value FROM json_each(@labels)) AND score >= @minScore AND source != 'model'
     UNION ALL
     SELECT photo_id, score FROM effective_categories
-    WHERE id IN (SELECT value FROM json_each(@categories)) AND score >= @minScore
+    WHERE id IN (SELECT value FROM json_each(@categories)) AND score >= @minScore AND source != 'model'
   ) GROUP BY photo_id ORDER BY score DESC, photo_id`;
 
 /**

@@ -40,6 +40,13 @@ describe('tag search on a large library', () => {
       }
       const scans = steps.filter((step) => /^SCAN (p|s|c|l|predictions|category_scores|corrections)\b/.test(step));
       assert.deepEqual(scans, [], steps.join('\n'));
+      // The model's tags, nearly every hit, from the index alone: no read of the table per hit.
+      for (const index of ['predictions_label', 'category_scores_category']) {
+        assert.ok(
+          steps.some((step) => step.includes(`USING COVERING INDEX ${index} `)),
+          `${index} covering in:\n${steps.join('\n')}`,
+        );
+      }
     } finally {
       db.close();
     }
