@@ -16,6 +16,7 @@ import {
   openTaggedFolder,
   startServedPage,
   stopServedPage,
+  TALL_VIEWPORT,
   type ServedPage,
   type ServeProcess,
 } from './serve-process.js';
@@ -104,7 +105,13 @@ describe('more like this, duplicates and the suggestions of an own label, in Chr
         .toFile(join(photosDir, name));
     }
     await sharp(photo('dog.jpg')).resize(130).jpeg({ quality: 60 }).toFile(join(photosDir, DOG_COPY));
-    served = await startServedPage({ dir, problems, allowedErrors: /404 \(Not Found\)/ });
+    served = await startServedPage({
+      dir,
+      problems,
+      allowedErrors: /404 \(Not Found\)/,
+      // Tall enough for the grid to draw every photo at once, months apart as their dates are: the test clicks them.
+      viewport: TALL_VIEWPORT,
+    });
     ({ server, page } = served);
     await openTaggedFolder(served, photosDir, TOTAL);
     for (const tile of (await api('queryPhotos', { limit: 100 })).photos) ids[tile.name] = tile.id;

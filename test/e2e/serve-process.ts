@@ -130,15 +130,22 @@ export interface ServedPage {
   page: Page;
 }
 
+/** The page's size unless a test asks for another. */
+const VIEWPORT = { width: 1280, height: 860 };
+/** For a test that needs every photo of a small library drawn at once, under its month headers. */
+export const TALL_VIEWPORT = { width: 1280, height: 2000 };
+
 /**
- * Starts `phototag serve` on a library in `dir`, and a light 1280×860 Chromium page (not yet opened on it).
- * Page errors, and console errors that `allowedErrors` does not match, are pushed to `problems`.
+ * Starts `phototag serve` on a library in `dir`, and a light Chromium page (not yet opened on it), 1280×860 unless
+ * `viewport` says otherwise. Page errors, and console errors that `allowedErrors` does not match, are pushed to
+ * `problems`.
  */
 export async function startServedPage(options: {
   dir: string;
   problems: string[];
   allowedErrors: RegExp;
   env?: NodeJS.ProcessEnv;
+  viewport?: { width: number; height: number };
 }): Promise<ServedPage> {
   const server = await startServe({
     dbPath: join(options.dir, 'library.sqlite'),
@@ -148,7 +155,7 @@ export async function startServedPage(options: {
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+    const page = await browser.newPage({ viewport: options.viewport ?? VIEWPORT, colorScheme: 'light' });
     page.on('pageerror', (error) => options.problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error' && !options.allowedErrors.test(message.text())) {

@@ -18,6 +18,7 @@ import {
   launchChromium,
   startServedPage,
   stopServedPage,
+  TALL_VIEWPORT,
   type ServedPage,
   type ServeProcess,
 } from './serve-process.js';
@@ -69,6 +70,8 @@ describe('web mode in Chromium, over the real engine', () => {
       problems,
       // A refused Content-Security-Policy shows up here: the UI must work under the strict one.
       allowedErrors: /404 \(Not Found\)/,
+      // Tall enough for the grid to draw every fixture, months apart as their dates are, at once.
+      viewport: TALL_VIEWPORT,
     });
     ({ server, page } = served);
   });
