@@ -10,18 +10,18 @@ import { startTaggedLibrary, stopServedPage, type ServedPage } from './serve-pro
 
 const SHOTS = join(ROOT, 'test-results');
 /**
- * Enough photos of one month to fill the grid's first row at every size (six columns at 1400 px), and one taken in
- * June 2007 (pets.jpg): two years on the timeline.
+ * Enough photos of one month to fill the grid's first row at every size (six columns at 1400 px): photos without a
+ * date taken, dated by their files, copied today; and one taken in June 2007 (face.jpg): two years on the timeline.
  */
 const PHOTOS = [
   'face.jpg',
   'grace_hopper.bmp',
-  'parrot.jpg',
+  'sunflower.bmp',
   'bird.bmp',
   'dragonfly.bmp',
   'dog.jpg',
   'cat_720p.jpg',
-  'pets.jpg',
+  'cat.bmp',
 ];
 const SIZES = [
   { width: 1400, height: 900 },
