@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../src-main/app-paths.js';
 
 export const ROOT = packageRoot();
@@ -16,4 +18,28 @@ export function tempDir(prefix = 'phototag-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.push(dir);
   return dir;
+}
+
+/** Writes `content` to `relative` under `folder`, making the folders on the way; returns the file's path. */
+export function writeFile(folder: string, relative: string, content = 'x'): string {
+  const path = join(folder, relative);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+}
+
+/**
+ * Runs an ES module `script` in a child as the user "nobody" (uid 65534), with tsx, from the repository: root reads
+ * any folder whatever its mode, so a test of what an unreadable folder does runs as nobody when it runs as root.
+ * Returns what the child printed; it must succeed.
+ */
+export function runAsNobody(script: string): string {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    uid: 65534,
+    gid: 65534,
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  return child.stdout;
 }

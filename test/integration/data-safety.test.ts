@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -19,7 +10,7 @@ import { userLabelId } from '../../src-main/db/correction-repository.js';
 import { Library, type ScanSummary } from '../../src-main/library/library.js';
 import { thumbnailPath } from '../../src-main/pipeline/tagging-pipeline.js';
 import { phototag } from '../cli.js';
-import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
+import { MODELS_DIR, photo, ROOT, runAsNobody, tempDir, writeFile } from '../helpers.js';
 
 const open = (dir: string) =>
   Library.open({
@@ -39,13 +30,6 @@ function copies(dir: string, prefix: string, sources: string[], count: number): 
   return folder;
 }
 
-function write(folder: string, relative: string): string {
-  const path = join(folder, relative);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, 'x');
-  return path;
-}
-
 /**
  * Scans the first folder of the library in `dir` with these modes set on these paths, put back to 755 after. Root
  * reads any folder whatever its mode, so as root the scan runs in a child as "nobody", who owns the library then.
@@ -63,14 +47,7 @@ async function scanWithModes(dir: string, modes: Record<string, number>): Promis
       const library = Library.open(${JSON.stringify({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') } })});
       console.log(JSON.stringify(await library.scan(library.repo.folders()[0])));
       await library.close();`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: ROOT,
-      uid: 65534,
-      gid: 65534,
-      encoding: 'utf8',
-    });
-    assert.equal(child.status, 0, child.stderr);
-    return JSON.parse(child.stdout) as ScanSummary;
+    return JSON.parse(runAsNobody(script)) as ScanSummary;
   } finally {
     for (const path of Object.keys(modes)) chmodSync(path, 0o755);
   }
@@ -227,7 +204,7 @@ describe('nothing lost', () => {
       'sealed/b.jpg',
       'old/2019/c.jpg',
       '2024/d.jpg',
-    ].map((name) => write(album, name));
+    ].map((name) => writeFile(album, name));
     let library = open(dir);
     const folder = library.addFolder(album);
     assert.equal((await library.scan(folder)).found, 6);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, realpathSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { scanFolder, type ScanEntry } from '../../src-main/library/folder-scanner.js';
 import { isPhotoPath } from '../../src-main/library/photo-formats.js';
-import { ROOT, tempDir } from '../helpers.js';
+import { ROOT, runAsNobody, tempDir, writeFile } from '../helpers.js';
 
 async function scan(root: string): Promise<ScanEntry[]> {
   const entries: ScanEntry[] = [];
@@ -18,21 +17,14 @@ const photoPaths = (entries: ScanEntry[]) =>
   entries.filter((entry) => entry.type === 'photo').map((entry) => entry.path);
 const problems = (entries: ScanEntry[]) => entries.filter((entry) => entry.type === 'problem');
 
-function write(root: string, relative: string, content = 'x'): string {
-  const path = join(root, relative);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-  return path;
-}
-
 describe('scanning a folder', () => {
   it('finds photos in nested folders with absolute paths, sizes and times, in the same order every time', async () => {
     const root = tempDir();
-    write(root, 'b.jpg', '12345');
-    write(root, '2024/summer/beach.png');
-    write(root, '2024/summer/deep/er/still/deeper.heic');
-    write(root, '2024/a.webp');
-    write(root, '2023/z.gif');
+    writeFile(root, 'b.jpg', '12345');
+    writeFile(root, '2024/summer/beach.png');
+    writeFile(root, '2024/summer/deep/er/still/deeper.heic');
+    writeFile(root, '2024/a.webp');
+    writeFile(root, '2023/z.gif');
     const entries = await scan(root);
     assert.deepEqual(problems(entries), []);
     // Each folder's photos in name order, then its subfolders in name order.
@@ -51,7 +43,7 @@ describe('scanning a folder', () => {
 
   it('skips hidden entries and system folders', async () => {
     const root = tempDir();
-    const kept = write(root, 'albums/kept.jpg');
+    const kept = writeFile(root, 'albums/kept.jpg');
     for (const junk of [
       '.hidden/a.jpg',
       '.dotfile.jpg',
@@ -65,7 +57,7 @@ describe('scanning a folder', () => {
       'node_modules/pkg/f.png',
       '#recycle/g.jpg',
     ]) {
-      write(root, junk);
+      writeFile(root, junk);
     }
     const entries = await scan(root);
     assert.deepEqual(problems(entries), []);
@@ -88,7 +80,7 @@ describe('scanning a folder', () => {
       'k.HEIC',
     ];
     const others = ['notes.txt', 'raw.CR2', 'clip.mp4', 'photo.jpg.part', 'jpg', 'no-extension'];
-    for (const name of [...photos, ...others]) write(root, name);
+    for (const name of [...photos, ...others]) writeFile(root, name);
     assert.deepEqual(photoPaths(await scan(root)).sort(), photos.map((name) => join(root, name)).sort());
     assert.equal(isPhotoPath('/x/IMG_0001.HEIF'), true);
     assert.equal(isPhotoPath('/x.jpg/readme'), false);
@@ -97,10 +89,10 @@ describe('scanning a folder', () => {
   it('follows links to files anywhere and to folders within the tree, each real folder once, ending loops', async () => {
     const root = tempDir();
     const outside = tempDir();
-    write(root, 'album/one.jpg');
+    writeFile(root, 'album/one.jpg');
     // Reachable only through the link (hidden folders are skipped), and inside the tree: followed.
-    write(root, '.store/2019/three.jpg');
-    write(outside, 'elsewhere/two.jpg');
+    writeFile(root, '.store/2019/three.jpg');
+    writeFile(outside, 'elsewhere/two.jpg');
     symlinkSync(root, join(root, 'album', 'back-to-root'));
     symlinkSync(join(root, 'album'), join(root, 'album', 'self'));
     symlinkSync(join(root, '.store', '2019'), join(root, '2019'));
@@ -120,8 +112,8 @@ describe('scanning a folder', () => {
   it('does not follow a link to a folder outside the tree, and names it', async () => {
     const root = tempDir();
     const outside = tempDir();
-    const kept = write(root, 'album/kept.jpg');
-    write(outside, 'elsewhere/two.jpg');
+    const kept = writeFile(root, 'album/kept.jpg');
+    writeFile(outside, 'elsewhere/two.jpg');
     symlinkSync(join(outside, 'elsewhere'), join(root, 'album', 'linked-folder'));
     const entries = await scan(root);
     assert.deepEqual(photoPaths(entries), [kept]);
@@ -138,7 +130,7 @@ describe('scanning a folder', () => {
 
   it('skips dangling links silently', async () => {
     const root = tempDir();
-    const kept = write(root, 'kept.jpg');
+    const kept = writeFile(root, 'kept.jpg');
     symlinkSync(join(root, 'gone.jpg'), join(root, 'dangling.jpg'));
     symlinkSync(join(root, 'gone-folder'), join(root, 'dangling-folder'));
     symlinkSync(join(root, 'loop-a.jpg'), join(root, 'loop-b.jpg'));
@@ -151,7 +143,7 @@ describe('scanning a folder', () => {
   it('skips a file deleted while the scan runs', async () => {
     const root = tempDir();
     const names = Array.from({ length: 300 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.jpg`);
-    for (const name of names) write(root, name);
+    for (const name of names) writeFile(root, name);
     const last = join(root, names.at(-1)!);
     const seen: ScanEntry[] = [];
     // Photos are stat'ed in small batches as the scan streams, so the last one is looked at after the first is out.
@@ -170,7 +162,7 @@ describe('scanning a folder', () => {
     assert.deepEqual(await scan(missing), [
       { type: 'problem', path: missing, message: `Cannot read the folder ${missing}: it does not exist.` },
     ]);
-    const file = write(root, 'photo.jpg');
+    const file = writeFile(root, 'photo.jpg');
     assert.deepEqual(await scan(file), [
       { type: 'problem', path: file, message: `Cannot scan ${file}: it is a file, not a folder.` },
     ]);
@@ -179,9 +171,9 @@ describe('scanning a folder', () => {
   it('reports an unreadable folder as a problem and goes on', async () => {
     const root = tempDir();
     chmodSync(root, 0o755);
-    const before = write(root, 'a/one.jpg');
-    write(root, 'locked/hidden-from-us.jpg');
-    const after = write(root, 'z/two.jpg');
+    const before = writeFile(root, 'a/one.jpg');
+    writeFile(root, 'locked/hidden-from-us.jpg');
+    const after = writeFile(root, 'z/two.jpg');
     const locked = join(root, 'locked');
     chmodSync(locked, 0o000);
     let entries: ScanEntry[];
@@ -190,14 +182,7 @@ describe('scanning a folder', () => {
       const script = `import { scanFolder } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src-main/library/folder-scanner.ts')).href)};
         const entries = []; for await (const entry of scanFolder(${JSON.stringify(root)})) entries.push(entry);
         console.log(JSON.stringify(entries));`;
-      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: ROOT,
-        uid: 65534,
-        gid: 65534,
-        encoding: 'utf8',
-      });
-      assert.equal(child.status, 0, child.stderr);
-      entries = JSON.parse(child.stdout) as ScanEntry[];
+      entries = JSON.parse(runAsNobody(script)) as ScanEntry[];
     } else {
       entries = await scan(root);
     }
@@ -210,7 +195,7 @@ describe('scanning a folder', () => {
 
   it('stops when its signal is aborted', async () => {
     const root = tempDir();
-    for (let i = 0; i < 10; i++) write(root, `folder-${i}/photo.jpg`);
+    for (let i = 0; i < 10; i++) writeFile(root, `folder-${i}/photo.jpg`);
     const controller = new AbortController();
     let count = 0;
     await assert.rejects(async () => {

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { photoVersion } from '../../src-main/db/photo-repository.js';
 import { Library } from '../../src-main/library/library.js';
-import { MODELS_DIR, tempDir } from '../helpers.js';
+import { MODELS_DIR, tempDir, writeFile } from '../helpers.js';
 
 const open = (dir: string) =>
   Library.open({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') } });
-
-function write(folder: string, relative: string, content = 'x'): string {
-  const path = join(folder, relative);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-  return path;
-}
 
 /**
  * Names that sort right beside a subfolder's photos in the path index (a space, "-" and "." sort before the
@@ -74,7 +67,7 @@ describe('comparing a scan with the library folder by folder', () => {
   it('finds nothing to do in an unchanged tree, and every photo added, changed or gone in it', async () => {
     const dir = tempDir();
     const album = join(dir, 'album');
-    for (const name of TREE) write(album, name);
+    for (const name of TREE) writeFile(album, name);
     const library = open(dir);
     try {
       const folder = library.addFolder(album);
@@ -83,8 +76,8 @@ describe('comparing a scan with the library folder by folder', () => {
       const again = await library.scan(folder);
       assert.deepEqual([again.found, again.added, again.changed, again.missing], [TREE.length, 0, 0, 0]);
 
-      write(album, 'b/new.jpg');
-      write(album, 'b c.jpg', 'longer now');
+      writeFile(album, 'b/new.jpg');
+      writeFile(album, 'b c.jpg', 'longer now');
       utimesSync(join(album, '😀.jpg'), new Date(2001, 0, 1), new Date(2001, 0, 1));
       rmSync(join(album, 'b0.jpg'));
       rmSync(join(album, 'zz'), { recursive: true });
@@ -98,7 +91,7 @@ describe('comparing a scan with the library folder by folder', () => {
         ['missing', 'missing', 'missing', 'pending', 'pending', 'pending'],
       );
       // Back again: found, and no longer missing.
-      write(album, 'b0.jpg');
+      writeFile(album, 'b0.jpg');
       const back = await library.scan(folder);
       assert.deepEqual([back.added, back.changed, back.missing], [0, 1, 0]);
       assert.equal(status('b0.jpg'), 'pending');
