@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PhotoFile, withPhotoFile } from '../../src-main/imaging/photo-file.js';
-import { fingerprint } from '../../src-main/pipeline/photo-facts.js';
+import { fingerprint, readExif, readKeywords } from '../../src-main/pipeline/photo-facts.js';
 import { PHOTOS_DIR, tempDir } from '../helpers.js';
 
 const SAMPLE = 256 * 1024;
@@ -45,5 +45,32 @@ describe('the content fingerprint', () => {
     } finally {
       await opened.close();
     }
+  });
+});
+
+/**
+ * `photo` with comment segments put in before its first scan, until the file is over `size` bytes: the same image,
+ * and the same metadata segments first, in a file big enough to be read by path, not whole.
+ */
+function paddedJpeg(photo: Buffer, size: number): Buffer {
+  let scan = 2;
+  while (photo[scan + 1] !== 0xda) scan += 2 + photo.readUInt16BE(scan + 2);
+  const comment = Buffer.alloc(0xfffd + 2, 0x20);
+  comment.writeUInt16BE(0xfffe, 0);
+  comment.writeUInt16BE(0xfffd, 2);
+  const comments = Array.from({ length: Math.ceil(size / comment.length) }, () => comment);
+  return Buffer.concat([photo.subarray(0, scan), ...comments, photo.subarray(scan)]);
+}
+
+describe('the date taken, camera and keywords read from a photo by its path', () => {
+  // owl.jpg's IPTC block (from Photoshop) comes before its EXIF, across the end of the first piece exifr reads.
+  const owl = readFileSync(join(PHOTOS_DIR, 'owl.jpg'));
+  const file = join(tempDir(), 'owl-big.jpg');
+  writeFileSync(file, paddedJpeg(owl, 2 * 1024 * 1024));
+
+  it('are those read from its bytes, when an IPTC block comes before the EXIF', async () => {
+    assert.deepEqual(await readExif(file), await readExif(owl));
+    assert.equal((await readExif(file)).takenAt, '2014-01-15T16:31:41');
+    assert.deepEqual(await readKeywords(file), ['Brasil', 'Brazil Trip', 'beach', 'praia']);
   });
 });
