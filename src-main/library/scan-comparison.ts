@@ -17,6 +17,14 @@ interface Listing {
   /** The library's photo the walk compares with next, or undefined when the folder has no more. */
   next: Row | undefined;
   subfolders: string[];
+  /** The library's photos in it that the walk passed without finding. */
+  passed: string[];
+  /**
+   * Its photos found out of step: added, or held already yet apart from where the library's order met them. Either
+   * may be passed as well (the two orders differ, and a photo added is written before the library's photos beyond it
+   * are read, and then read back), so passed, yet found.
+   */
+  foundApart: Set<string>;
 }
 
 /**
@@ -27,8 +35,8 @@ interface Listing {
  * by upsertScanned. The library's photos the walk passed without finding are noted, to be marked missing once the
  * walk proved healthy, and so are those below a subfolder the walk never listed (deleted, hidden now, a link that
  * leads elsewhere), unless the walk could not read it: nothing at or below a path the walk reported a problem with
- * is taken for gone. Memory holds a stretch of one folder's photos, the paths not found and the library's
- * subfolders, never every path.
+ * is taken for gone. Memory holds a stretch of one folder's photos and those found out of step in it, the paths not
+ * found and the library's subfolders, never every path.
  */
 export class ScanComparison {
   found = 0;
@@ -41,12 +49,10 @@ export class ScanComparison {
   readonly #repo: PhotoRepository;
   readonly #folderId: number;
   #current: Listing | undefined;
-  /** Photos found out of step, to be recorded by upsertScanned, and whether their place in the library's was met. */
-  #chunk: { file: ScannedFile; met: boolean }[] = [];
+  /** Photos found out of step, to be recorded by upsertScanned. */
+  #chunk: ScannedFile[] = [];
   /** Photos of the folders listed that the walk passed without finding. */
   readonly #passed: string[] = [];
-  /** Photos the library holds that were found out of step with its order (so passed maybe, yet found). */
-  readonly #foundApart = new Set<string>();
   /** The library's subfolders of the folders listed, and the folders listed. */
   readonly #subfolders: string[] = [];
   readonly #listed = new Set<string>();
@@ -61,7 +67,7 @@ export class ScanComparison {
     this.#leave();
     const subfolders: string[] = [];
     const photos = this.#repo.photosInFolder(path, (subfolder) => subfolders.push(subfolder));
-    this.#current = { path, photos, next: nextOf(photos), subfolders };
+    this.#current = { path, photos, next: nextOf(photos), subfolders, passed: [], foundApart: new Set() };
     return true;
   };
 
@@ -78,7 +84,8 @@ export class ScanComparison {
         return;
       }
     }
-    this.#chunk.push({ file, met });
+    if (!met) listing.foundApart.add(file.path);
+    this.#chunk.push(file);
     if (this.#chunk.length >= CHUNK) this.#record();
   }
 
@@ -95,7 +102,7 @@ export class ScanComparison {
 
   /** Marks missing what a finished walk did not find; returns how many photos. */
   markMissing(): number {
-    const gone = (path: string) => !this.unread.has(path) && !this.#foundApart.has(path);
+    const gone = (path: string) => !this.unread.has(path);
     const unlisted = this.#subfolders.filter((path) => !this.#listed.has(path) && !this.unread.has(path));
     return this.#repo.markMissing(this.#passed.filter(gone), unlisted);
   }
@@ -104,24 +111,18 @@ export class ScanComparison {
   #pass(listing: Listing): void {
     const [path, version] = listing.next!;
     // An empty version: missing already.
-    if (version !== '') this.#passed.push(path);
+    if (version !== '') listing.passed.push(path);
     listing.next = nextOf(listing.photos);
   }
 
   #record(): void {
     if (this.#chunk.length === 0) return;
-    const outcomes = this.#repo.upsertScanned(
-      this.#folderId,
-      this.#chunk.map(({ file }) => file),
-    );
-    outcomes.forEach((outcome, i) => {
+    const outcomes = this.#repo.upsertScanned(this.#folderId, this.#chunk);
+    for (const outcome of outcomes) {
       if (outcome === 'new') this.added++;
-      else {
-        this.known++;
-        if (!this.#chunk[i]!.met) this.#foundApart.add(this.#chunk[i]!.file.path);
-      }
+      else this.known++;
       if (outcome === 'changed') this.changed++;
-    });
+    }
     this.#chunk = [];
   }
 
@@ -130,6 +131,7 @@ export class ScanComparison {
     const listing = this.#current;
     if (!listing) return;
     while (listing.next !== undefined) this.#pass(listing);
+    for (const path of listing.passed) if (!listing.foundApart.has(path)) this.#passed.push(path);
     this.#listed.add(listing.path);
     for (const subfolder of listing.subfolders) this.#subfolders.push(subfolder);
     this.#current = undefined;

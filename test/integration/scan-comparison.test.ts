@@ -99,4 +99,26 @@ describe('comparing a scan with the library folder by folder', () => {
       await library.close();
     }
   });
+
+  it('never takes a photo it added for one gone, where the walk and the library order names differently', async () => {
+    // U+FF5E sorts before an emoji in JavaScript (UTF-16) and after it in SQLite (UTF-8): the new 🎉.jpg is written
+    // while the library's photos are read past where it sorts there, and then read back as if the walk missed it.
+    const dir = tempDir();
+    const album = join(dir, 'album');
+    const wide = Array.from({ length: 40 }, (_, i) => `\uFF5Eb${String(i).padStart(2, '0')}.jpg`);
+    const names = [...Array.from({ length: 15 }, (_, i) => `a${String(i).padStart(2, '0')}.jpg`), '\uFF5E1.jpg'];
+    for (const name of [...names, ...wide]) writeFile(album, name);
+    const library = open(dir);
+    try {
+      const folder = library.addFolder(album);
+      await library.scan(folder);
+      for (const name of wide) rmSync(join(album, name));
+      writeFile(album, '🎉.jpg');
+      const scan = await library.scan(folder);
+      assert.deepEqual([scan.added, scan.missing], [1, wide.length]);
+      assert.equal(library.repo.photoByPath(join(album, '🎉.jpg'))?.status, 'pending');
+    } finally {
+      await library.close();
+    }
+  });
 });
