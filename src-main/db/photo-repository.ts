@@ -402,8 +402,9 @@ export class PhotoRepository {
    * folder costs its own photos, not its whole subtree's.
    */
   *photosInFolder(folder: string, onSubfolder: (path: string) => void): Generator<[path: string, version: string]> {
-    const prefix = folder + sep;
-    const to = folder + AFTER_SEP;
+    // A drive's or a share's root keeps its separator (E:\, \\nas\photos\).
+    const prefix = folder.endsWith(sep) ? folder : folder + sep;
+    const to = prefix.slice(0, -1) + AFTER_SEP;
     let read = this.statements.versionsFrom;
     let from = prefix;
     let limit = FOLDER_READ.first;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { photoVersion } from '../../src-main/db/photo-repository.js';
 import { Library } from '../../src-main/library/library.js';
@@ -59,6 +59,30 @@ describe('comparing a scan with the library folder by folder', () => {
       );
       assert.deepEqual(subfolders.sort(), ['b', 'b-c', 'b0', 'zz'].map((name) => join(album, name)).sort());
       assert.deepEqual(read(join(album, 'zz')).subfolders, [join(album, 'zz', 'deep')]);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('reads a folder whose path ends in the separator, as a drive or share root does', async () => {
+    const dir = tempDir();
+    const library = open(dir);
+    try {
+      // E:\ on Windows, \\nas\photos\ for a share: the root's path keeps its separator. On Linux, "/".
+      const root = sep;
+      const folder = library.repo.addFolder(join(dir, 'album'));
+      const paths = ['a.jpg', 'DCIM/b.jpg', 'z/c.jpg'].map((name) => join(root, name));
+      library.repo.upsertScanned(
+        folder.id,
+        paths.map((path) => ({ path, size: 1, mtimeMs: 1 })),
+      );
+      const subfolders: string[] = [];
+      const photos = [...library.repo.photosInFolder(root, (subfolder) => subfolders.push(subfolder))];
+      assert.deepEqual(
+        photos.map(([path]) => path),
+        [join(root, 'a.jpg')],
+      );
+      assert.deepEqual(subfolders, [join(root, 'DCIM'), join(root, 'z')]);
     } finally {
       await library.close();
     }
