@@ -272,9 +272,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     const entry = this.useModel(id, options);
     // The old model's load is let finish: joined, it would be the one tagging after the switch.
     await this.loading?.catch(() => undefined);
-    const paused = this.pipeline?.isPaused ?? false;
+    const pausedBefore = this.pipeline?.isPaused ?? false;
     this.pipeline?.cancel();
     await this.pipeline?.whenIdle();
+    // A pause pressed while the old run wound down counts too.
+    const paused = pausedBefore || (this.pipeline?.isPaused ?? false);
     const { classifier } = this;
     this.pipeline = this.classifier = undefined;
     await classifier?.dispose();
