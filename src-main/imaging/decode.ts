@@ -30,8 +30,9 @@ export interface DecodedPhoto extends RawPixels {
 /**
  * Decodes a photo once, shrunk so its shorter side is at least `minShorterSide` (JPEG, WebP and BMP shrink on load,
  * so a 12-megapixel photo never exists at full size in memory). The result feeds both the model input and the
- * thumbnail. A file is never held whole in memory: libvips reads it from its path, and BMP and HEIC, which libvips
- * cannot read, are decoded in a worker thread.
+ * thumbnail. A file is held whole in memory only when it is small (the pipeline reads one of up to 1 MiB once and
+ * passes its bytes); otherwise libvips reads it from its path, and BMP and HEIC, which libvips cannot read, are
+ * decoded in a worker thread.
  */
 export async function decodePhoto(
   input: string | PhotoFile | Buffer,

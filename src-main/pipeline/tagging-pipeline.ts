@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Progress } from '../api/contract.js';
 import type { ModelRef, PhotoMetadata, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
 import { decodePhoto, makeThumbnail, PhotoError, shorterSideFor, type DecodedPhoto } from '../imaging/decode.js';
+import { describe } from '../imaging/photo-error.js';
 import { PhotoFile } from '../imaging/photo-file.js';
 import { photoPixels, type PhotoPixels } from '../taggers/photo-tagger.js';
 import {
@@ -63,7 +64,11 @@ const READ_WHOLE_BYTES = 1024 * 1024;
  * apart: a photo it finds moved is relinked instead of decoded.
  */
 export async function preparePhoto(file: PhotoFile, plan: TaggerPlan): Promise<PreparedPhoto> {
-  const bytes = file.size <= READ_WHOLE_BYTES ? await file.read(0, file.size) : undefined;
+  // A read error gets the words a decode's would (the disk's, the file's), not node's.
+  const bytes =
+    file.size <= READ_WHOLE_BYTES
+      ? await file.read(0, file.size).catch((error: unknown) => Promise.reject(describe(error, file.path)))
+      : undefined;
   const [decoded, exif, keywords] = await Promise.all([
     decodePhoto(bytes ?? file, decodeSideFor(plan), file.path),
     readExif(bytes ?? file.path),
