@@ -108,9 +108,12 @@ const PHOTO_COLUMNS = `id, folder_id AS folderId, path, size, mtime_ms AS mtimeM
  */
 const SAME_VERSION = `id = @id AND path = @path AND size = @size AND mtime_ms = @mtimeMs AND status != 'missing'`;
 
+/** The character that follows the separator: every path below a folder sorts before the folder's path and it. */
+const AFTER_SEP = String.fromCharCode(sep.charCodeAt(0) + 1);
+
 /** `prefix` itself and everything below it, as an index-friendly range (the separator sorts just before '0'). */
 const under = (prefix: string, path = 'path') =>
-  `(${path} = ${prefix} OR (${path} > ${prefix} || '${sep}' AND ${path} < ${prefix} || '${String.fromCharCode(sep.charCodeAt(0) + 1)}'))`;
+  `(${path} = ${prefix} OR (${path} > ${prefix} || '${sep}' AND ${path} < ${prefix} || '${AFTER_SEP}'))`;
 const UNDER = under('@prefix');
 
 /**
@@ -190,9 +193,6 @@ export const PHOTOS_CARRYING = `SELECT photo_id AS photoId, MAX(score) AS score 
  */
 export const photoVersion = (file: ScannedFile): string => `${file.size} ${Math.trunc(file.mtimeMs)}`;
 const VERSION_SQL = `CASE status WHEN 'missing' THEN '' ELSE size || ' ' || mtime_ms END`;
-
-/** The character that follows the separator: every path below a folder sorts before the folder's path and it. */
-const AFTER_SEP = String.fromCharCode(sep.charCodeAt(0) + 1);
 
 /** Photos marked missing by one statement. */
 const MISSING_BATCH = 1000;
