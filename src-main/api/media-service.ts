@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { sep } from 'node:path';
 import sharp from 'sharp';
 import type { PhotoRow } from '../db/photo-repository.js';
 import { concurrencyLimit } from '../imaging/concurrency-limit.js';
 import { decodePhoto } from '../imaging/decode.js';
 import { PhotoFile } from '../imaging/photo-file.js';
+import { folderPrefix } from '../library/folder-rules.js';
 import type { Library } from '../library/library.js';
 import { thumbnailPath } from '../pipeline/tagging-pipeline.js';
 import { parseMediaPath, thumbVersionOf } from './contract.js';
@@ -69,7 +69,7 @@ export class MediaService {
     const photo = this.library.repo.photoById(id);
     if (!photo || photo.status === 'missing' || photo.status === 'failed') throw new MediaError(404, 'No such photo.');
     const folder = this.library.repo.folders().find((candidate) => candidate.id === photo.folderId);
-    const root = folder && (folder.path.endsWith(sep) ? folder.path : folder.path + sep);
+    const root = folder && folderPrefix(folder.path);
     if (!root || !photo.path.startsWith(root)) throw new MediaError(404, 'No such photo.');
     return photo;
   }

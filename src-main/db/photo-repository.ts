@@ -4,6 +4,7 @@ import { TOP_LABELS, type Classification, type Score } from '../classifier/scori
 import { quantize } from '../features/feature-vector.js';
 import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
 import { taggerSignature, type TaggerRef } from '../taggers/tagger-plan.js';
+import { folderPrefix } from '../library/folder-rules.js';
 import { CorrectionRepository, type EffectiveTag, type Tag } from './correction-repository.js';
 import type { Db } from './database.js';
 import { taggedWithSql } from './kept-counts.js';
@@ -402,8 +403,7 @@ export class PhotoRepository {
    * folder costs its own photos, not its whole subtree's.
    */
   *photosInFolder(folder: string, onSubfolder: (path: string) => void): Generator<[path: string, version: string]> {
-    // A drive's or a share's root keeps its separator (E:\, \\nas\photos\).
-    const prefix = folder.endsWith(sep) ? folder : folder + sep;
+    const prefix = folderPrefix(folder);
     const to = prefix.slice(0, -1) + AFTER_SEP;
     let read = this.statements.versionsFrom;
     let from = prefix;

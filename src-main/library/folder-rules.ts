@@ -44,9 +44,15 @@ const SYSTEM_PATHS: readonly (readonly [string, string])[] =
 const comparable = (path: string) =>
   process.platform === 'win32' || process.platform === 'darwin' ? path.toLowerCase() : path;
 
+/**
+ * What every path inside `folder` (absolute, normalized) starts with: its path and one separator. A drive's or a
+ * share's root keeps its separator already (E:\, \\nas\photos\, /).
+ */
+export const folderPrefix = (folder: string): string => (folder.endsWith(sep) ? folder : folder + sep);
+
 /** Whether `path` is `folder` or lies inside it (both absolute and normalized). */
 export function isUnder(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+  return path === folder || path.startsWith(folderPrefix(folder));
 }
 
 function realPath(path: string): string {

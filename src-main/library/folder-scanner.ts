@@ -1,9 +1,9 @@
 import { statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { errorCode, fileErrorReason } from '../file-errors.js';
-import { isUnder } from './folder-rules.js';
+import { folderPrefix, isUnder } from './folder-rules.js';
 import { isPhotoPath } from './photo-formats.js';
 
 export type ScanEntry =
@@ -151,7 +151,7 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
       }
       toStat.sort((a, b) => byName(a.name, b.name));
       // What join would make of each entry, without its cost a file: the folder is normalized, a name has no separator.
-      const inFolder = folder.endsWith(sep) ? folder : folder + sep;
+      const inFolder = folderPrefix(folder);
       for (let i = 0; i < toStat.length; i += STAT_BATCH) {
         signal?.throwIfAborted();
         const batch = toStat.slice(i, i + STAT_BATCH);
