@@ -24,6 +24,12 @@ export interface Transport {
   readonly kind: 'desktop' | 'web';
   call(method: ApiMethod, args: unknown): Promise<ApiResponse>;
   onEvent(listener: (event: ApiEvent) => void): () => void;
+  /**
+   * Resolves once the engine's events are heard (at once in the desktop app; in a browser once the event stream
+   * first opened, or failed to, after which its opening says so with a `changed`): what is asked for from then on
+   * misses no change.
+   */
+  readonly listening: Promise<void>;
   mediaUrl(kind: MediaKind, photoId: number, version?: string | null): string;
   pathForFile?(file: File): string;
   chooseFolder?(): Promise<string | undefined>;
@@ -52,6 +58,10 @@ export class ApiClient {
     return this.transport.onEvent(listener);
   }
 
+  get listening(): Promise<void> {
+    return this.transport.listening;
+  }
+
   mediaUrl(kind: MediaKind, photoId: number, version?: string | null): string {
     return this.transport.mediaUrl(kind, photoId, version);
   }
@@ -62,6 +72,7 @@ export function bridgeTransport(bridge: PhototagBridge): Transport {
     kind: 'desktop',
     call: (method, args) => bridge.call(method, args as ApiArgs<typeof method>),
     onEvent: (listener) => bridge.onEvent(listener),
+    listening: Promise.resolve(),
     mediaUrl: electronMediaUrl,
     pathForFile: bridge.pathForFile?.bind(bridge),
     chooseFolder: bridge.chooseFolder?.bind(bridge),
@@ -75,16 +86,27 @@ export function bridgeTransport(bridge: PhototagBridge): Transport {
 export function httpTransport(base = new URL('.', document.baseURI)): Transport {
   const listeners = new Set<(event: ApiEvent) => void>();
   let source: EventSource | undefined;
+  let heard!: () => void;
+  const listening = new Promise<void>((resolve) => (heard = resolve));
+  let broken = false;
   const connect = () => {
     source = new EventSource(new URL('api/events', base));
     source.onmessage = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as ApiEvent;
       for (const listener of listeners) listener(event);
     };
+    source.onerror = () => {
+      broken = true;
+      // What waits for `listening` is asked now: it shows what was when asked until the stream opens (a `changed`).
+      heard();
+    };
     source.onopen = () => {
-      // Whatever happened before the stream opened (the first time, or again after it broke) was not heard, and an
-      // answer asked for meanwhile may tell of it as it was (a run that has ended since): views re-query.
-      for (const listener of listeners) listener({ type: 'changed', counts: null });
+      // Whatever happened while the stream was down was not heard, and an answer asked for meanwhile may tell of it
+      // as it was (a run that has ended since): views re-query. What was asked before its first opening waits for
+      // `listening`, or is asked again then (the header's summary).
+      if (broken) for (const listener of listeners) listener({ type: 'changed', counts: null });
+      broken = false;
+      heard();
     };
   };
   return {
@@ -120,6 +142,7 @@ export function httpTransport(base = new URL('.', document.baseURI)): Transport 
         }
       };
     },
+    listening,
     mediaUrl: (kind, photoId, version) => {
       const url = new URL(`.${WEB_MEDIA_ROOT}/${mediaPath(kind, photoId)}`, base);
       if (version) url.searchParams.set('v', version);

@@ -16,7 +16,7 @@ export class LibraryState {
   problem = $state<string | null>(null);
   readonly photos: PhotoList;
 
-  private readonly refreshing = coalesced(() => this.load());
+  private readonly reloadingSummary = coalesced(() => this.loadSummary());
   private readonly reloadingTags = coalesced(() => this.loadTags());
   /**
    * After a change the grid asks again for what it shows and its timeline (counted in the engine's reader thread,
@@ -55,8 +55,9 @@ export class LibraryState {
           this.warnings = [event.warning, ...this.warnings].slice(0, 20);
           break;
         case 'changed':
+          // The header's counts come along, or are asked for; the tag counts come with the views.
           if (event.counts) this.applyCounts(event.counts);
-          else void this.refresh();
+          else void this.reloadingSummary();
           this.refreshingViews();
           break;
         case 'exportProgress':
@@ -68,7 +69,10 @@ export class LibraryState {
           break;
       }
     });
-    void this.refresh();
+    // The header at once. A run may end before the engine's events are heard (while the event stream connects), so
+    // the summary is asked for again then; the tag counts wait for it, as the grid does (PhotoList).
+    void this.reloadingSummary();
+    void this.client.listening.then(() => this.refresh());
   }
 
   dispose(): void {
@@ -76,8 +80,8 @@ export class LibraryState {
   }
 
   /** Summary and tag counts again; calls during a refresh coalesce into one more. */
-  refresh(): Promise<void> {
-    return this.refreshing();
+  async refresh(): Promise<void> {
+    await Promise.all([this.reloadingSummary(), this.reloadingTags()]);
   }
 
   /**
@@ -104,9 +108,9 @@ export class LibraryState {
     }
   }
 
-  private async load(): Promise<void> {
+  private async loadSummary(): Promise<void> {
     try {
-      const [summary] = await Promise.all([this.client.call('summary', {}), this.loadTags()]);
+      const summary = await this.client.call('summary', {});
       this.summary = summary;
       this.progress = summary.progress;
       this.warnings = summary.warnings;

@@ -74,8 +74,14 @@ export class PhotoList {
     this.sections = [];
     this.total = 0;
     this.version++;
-    void this.loadTimeline();
-    void this.loadFirstPage();
+    // Asked once the engine's events are heard (the first filter waits for the event stream to open): a change
+    // before that would not refresh them.
+    const filters = this.filters;
+    void this.client.listening.then(() => {
+      if (filters !== this.filters) return;
+      void this.loadTimeline();
+      void this.loadFirstPage();
+    });
   }
 
   /** The library changed: count again and re-fetch what is on screen, showing the old copies meanwhile. */

@@ -89,7 +89,7 @@ export function launchChromium(): Promise<Browser> {
 
 /** Asks the server directly, as the truth the UI must show. */
 export async function callApi<M extends ApiMethod>(
-  server: ServeProcess,
+  server: Pick<ServeProcess, 'url' | 'token'>,
   method: M,
   args: ApiArgs<M>,
 ): Promise<ApiResult<M>> {
