@@ -236,7 +236,8 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
       err(`warning: ${problem.message}`);
     }
   }
-  const info = await library.classifierInfo();
+  // Loaded here, before Ctrl+C is taken over, and only when a photo waits to be tagged (see Library.tag).
+  const info = library.hasQueue() ? await library.classifierInfo() : undefined;
   const onProgress = (progress: Parameters<typeof progressText>[0]) =>
     status.show(progressText(progress, status.width));
   library.on('progress', onProgress);
@@ -248,10 +249,13 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
     status.clear();
   });
   const failed = listFailures(library, added);
+  const model = info
+    ? `model ${info.modelId}, execution provider ${info.provider.used}`
+    : `model ${library.activeModel().manifest.id} (not loaded: nothing to tag)`;
   out(
     `${summary.cancelled ? 'Interrupted' : 'Done'}: ${found} photos found, ${summary.tagged} tagged, ` +
       `${summary.failed} failed this run in ${duration(summary.seconds)} ` +
-      `(${summary.photosPerSecond.toFixed(1)} photos/s), model ${info.modelId}, execution provider ${info.provider.used}.`,
+      `(${summary.photosPerSecond.toFixed(1)} photos/s), ${model}.`,
   );
   if (summary.cancelled) return 1;
   return failed > 0 ? 1 : 0;

@@ -5,7 +5,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { ClassifierInfo } from '../classifier/classifier.js';
-import { classifierOnly, taggerPlan } from '../taggers/tagger-plan.js';
+import { classifierOnly, taggerPlan, type TaggerPlan } from '../taggers/tagger-plan.js';
 import { TaggerWorker } from '../taggers/tagger-worker-client.js';
 import { SimilarityIndex } from '../features/similarity-index.js';
 import { TimelineReader } from '../db/timeline-reader.js';
@@ -25,7 +25,13 @@ import {
   type ModelDirs,
   type ModelEntry,
 } from '../models/model-catalog.js';
-import { TaggingPipeline, thumbnailPath, type Progress, type RunSummary } from '../pipeline/tagging-pipeline.js';
+import {
+  taggedWith,
+  TaggingPipeline,
+  thumbnailPath,
+  type Progress,
+  type RunSummary,
+} from '../pipeline/tagging-pipeline.js';
 import { scanFolder } from './folder-scanner.js';
 import { ScanComparison } from './scan-comparison.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
@@ -331,7 +337,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const threads = this.options.threads ?? cores.threads;
     const decoders = this.options.decoders ?? cores.decoders;
     sharp.concurrency(1);
-    const plan = this.options.secondaryTaggers === false ? classifierOnly(entry) : taggerPlan(entry, this.modelDirs);
+    const plan = this.plan(entry);
     this.classifier = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
     const labelSet = loadLabelSet(this.modelDirs.embedded, entry.manifest.labelSet);
     this.pipeline = new TaggingPipeline(this.repo, this.classifier, {
@@ -344,6 +350,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));
     this.pipeline.on('photo', () => this.emit('changed'));
+  }
+
+  /** What the library tags with: its model, and unless the options leave them out, the secondary taggers. */
+  private plan(entry = this.activeModel()): TaggerPlan {
+    return this.options.secondaryTaggers === false ? classifierOnly(entry) : taggerPlan(entry, this.modelDirs);
   }
 
   /** Adds a folder to the library (see joinFolder) and returns the library folder that holds it. */
@@ -486,13 +497,32 @@ export class Library extends EventEmitter<LibraryEvents> {
     return total;
   }
 
-  /** Tags everything pending with the active model; thumbnails no photo shows any more are deleted after. */
+  /**
+   * Tags everything pending with the active model; thumbnails no photo shows any more are deleted after. The
+   * taggers' worker is loaded for the first photo to tag: its models cost 2 s of CPU and 180 MB, which a rescan
+   * that found nothing new does without.
+   */
   async tag(): Promise<RunSummary> {
     this.claimTagging();
+    if (!this.pipeline && !this.loading && !this.hasQueue()) {
+      await this.sweepThumbnails();
+      return { tagged: 0, failed: 0, seconds: 0, photosPerSecond: 0, cancelled: false };
+    }
     const { pipeline } = await this.tagger();
     const summary = await pipeline.run();
     await this.sweepThumbnails();
     return summary;
+  }
+
+  /**
+   * Whether a run would find photos to tag: pending ones, and those tagged with another model or other secondary
+   * taggers than the library's now, which this puts back in the queue, as a run does first.
+   */
+  hasQueue(): boolean {
+    const { model, signature } = taggedWith(this.plan());
+    this.repo.requeueStale(model, signature);
+    const { pending, processing } = this.repo.counts();
+    return pending + processing > 0;
   }
 
   /**

@@ -77,6 +77,13 @@ export async function preparePhoto(file: PhotoFile, plan: TaggerPlan): Promise<P
   return { decoded, exif, keywords, thumbnail: await makeThumbnail(decoded, THUMBNAIL_SIZE) };
 }
 
+/** What a photo tagged in full under `plan` records: the library's model, and the secondary taggers' signature. */
+export function taggedWith(plan: TaggerPlan): { model: ModelRef; taggers: TaggerRef[]; signature: string } {
+  const taggers = secondaryTaggers(plan);
+  const { id, version } = plan.primary.manifest;
+  return { model: { id, version }, taggers, signature: taggerSignature(taggers) };
+}
+
 /** The progress shape is the API's own: the engine reports exactly what the UI shows. */
 export type { Progress };
 
@@ -143,9 +150,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     private readonly options: PipelineOptions,
   ) {
     super();
-    this.model = { id: tagger.info.modelId, version: tagger.info.modelVersion };
-    this.taggers = secondaryTaggers(options.plan);
-    this.signature = taggerSignature(this.taggers);
+    ({ model: this.model, taggers: this.taggers, signature: this.signature } = taggedWith(options.plan));
   }
 
   pause(): void {

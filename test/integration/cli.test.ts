@@ -159,6 +159,27 @@ describe('phototag tag and show', () => {
       ],
     );
   });
+
+  it('loads no model for a rescan that finds nothing to tag, and loads it for a photo added or tagged by another', () => {
+    const { home, folder, db } = setup(['parrot.jpg']);
+    assert.equal(phototag(home, ['tag', folder, '--db', db]).status, 0);
+    const again = phototag(home, ['tag', folder, '--db', db]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /^Done: 1 photos found, 0 tagged, 0 failed this run .*, model mobilenet-v2-imagenet \(not loaded: nothing to tag\)\.$/m,
+    );
+    copyFileSync(photo('cat.bmp'), join(folder, 'cat.bmp'));
+    const added = phototag(home, ['tag', folder, '--db', db]);
+    assert.match(added.stdout, /2 photos found, 1 tagged, 0 failed .*, execution provider cpu\./);
+    // Tagged with another model, both photos are tagged again with the library's.
+    assert.equal(phototag(home, ['tag', folder, '--db', db, '--model', 'resnet20-cifar10']).status, 0);
+    const back = phototag(home, ['tag', folder, '--db', db]);
+    assert.match(
+      back.stdout,
+      /2 photos found, 2 tagged, 0 failed .*, model mobilenet-v2-imagenet, execution provider cpu\./,
+    );
+  });
 });
 
 describe('phototag search', () => {
