@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-STEPS = ["build_label_sets.py", "convert_mobilenet_v2.py", "convert_resnet_cifar.py"]
+STEPS = ["build_label_sets.py", "convert_mobilenet_v2.py", "convert_resnet_cifar.py", "build_yunet_face.py"]
 
 for step in STEPS:
     print(f"== {step}", flush=True)

@@ -1,6 +1,6 @@
 import * as ort from '../classifier/onnxruntime.js';
 import { faceCrop } from './people-rules.js';
-import { decodeYunet, letterbox, YUNET, type Face } from './yunet.js';
+import { decodeYunet, letterbox, YUNET, type Face, type Letterboxed } from './yunet.js';
 
 export interface RgbPixels {
   data: Buffer;
@@ -18,28 +18,32 @@ export interface DetectOptions {
 /** Below this YuNet's detections are mostly noise; the People rules then ask for more (see people-rules.ts). */
 export const MIN_FACE_SCORE = 0.5;
 
+/** The built model's feeds for one letterboxed photo (see YUNET.inputs). */
+function feedsOf(input: Letterboxed): Record<string, ort.Tensor> {
+  const pair = (height: number, width: number) =>
+    new ort.Tensor('int64', BigInt64Array.from([BigInt(height), BigInt(width)]), [2]);
+  return {
+    [YUNET.inputs.pixels]: new ort.Tensor('uint8', input.pixels, [input.pixelsHeight, input.pixelsWidth, 3]),
+    [YUNET.inputs.photoSize]: pair(input.photoHeight, input.photoWidth),
+    [YUNET.inputs.inputSize]: pair(input.height, input.width),
+  };
+}
+
 /**
  * YuNet over one session: the faces it finds in RGB pixels (3 channels, `width` x `height`), in fractions of the
  * photo. The session holds models/yunet-face/model.onnx; inference blocks its thread, so this belongs in the worker
- * that owns inference. It keeps the last photo's input tensor to lay the next one into (see letterbox).
+ * that owns inference.
  */
 export class FaceDetector {
-  private spare: Float32Array | undefined;
-
   constructor(
     private readonly session: ort.InferenceSession,
     private readonly options: DetectOptions = {},
   ) {}
 
-  async detect(pixels: Buffer, width: number, height: number): Promise<Face[]> {
+  async detect(pixels: Uint8Array, width: number, height: number): Promise<Face[]> {
     const { size = YUNET.inputSize, scoreThreshold = MIN_FACE_SCORE } = this.options;
-    // Taken while in use, so two photos detected at once never share a tensor.
-    const spare = this.spare;
-    this.spare = undefined;
-    const input = await letterbox(pixels, width, height, size, spare);
-    const feeds = { [YUNET.inputName]: new ort.Tensor('float32', input.tensor, [1, 3, input.height, input.width]) };
-    const results = await this.session.run(feeds);
-    this.spare = input.tensor;
+    const input = await letterbox(pixels, width, height, size);
+    const results = await this.session.run(feedsOf(input));
     const outputs = Object.fromEntries(
       Object.entries(results).map(([name, tensor]) => [name, tensor.data as Float32Array]),
     );

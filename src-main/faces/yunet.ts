@@ -7,13 +7,13 @@ import sharp from 'sharp';
 export const YUNET = {
   /** The model file, relative to the models folder. */
   modelFile: 'yunet-face/model.onnx',
-  inputName: 'input',
+  /**
+   * The built model's inputs (models/build/build_yunet_face.py): the decoded RGB pixels as uint8, height x width x 3,
+   * the size they are scaled to and that size padded; the graph scales, lays out and pads them into upstream's input.
+   */
+  inputs: { pixels: 'pixels', photoSize: 'photo_size', inputSize: 'input_size' },
   /** The longer side of the letterboxed input: the size the detector was evaluated at (WIDER Face, "640,640"). */
   inputSize: 640,
-  layout: 'NCHW',
-  colorOrder: 'BGR',
-  /** Plain 0..255 pixel values: the model normalises inside. */
-  scale: 1,
   /** The dynamic model takes any height and width that are multiples of this. */
   sizeMultiple: 32,
   /** One output set per stride: `cls_8`, `obj_8`, `bbox_8`, `kps_8`, and so on. */
@@ -39,12 +39,14 @@ export interface Face {
 }
 
 export interface Letterboxed {
-  /** float32 NCHW, BGR, 0..255: the photo in the top-left corner, black padding to the right and below. */
-  tensor: Float32Array;
-  /** The tensor's size, multiples of 32. */
+  /** RGB pixels, 3 channels: the photo as decoded, or shrunk to the photo's size in the input when it was larger. */
+  pixels: Uint8Array;
+  pixelsWidth: number;
+  pixelsHeight: number;
+  /** The input's size, multiples of 32. */
   width: number;
   height: number;
-  /** How many tensor pixels the photo covers from the top-left corner: divide by these to get fractions of it. */
+  /** How many input pixels the photo covers from the top-left corner: divide by these to get fractions of it. */
   photoWidth: number;
   photoHeight: number;
 }
@@ -60,19 +62,17 @@ function assertMultiple(size: number): void {
 const roundUp = (value: number) => Math.ceil(value / YUNET.sizeMultiple) * YUNET.sizeMultiple;
 
 /**
- * YuNet's input for RGB pixels (3 channels, `width` x `height`): scaled, keeping the aspect ratio, so the longer
- * side is `size`, then padded to multiples of 32 (as the reference's resize_img), never stretched. A photo decoded
- * smaller than the input is enlarged bilinearly (as the reference's cv2.resize) in the same pass that lays out the
- * tensor: sharp's enlargement and a separate layout pass took four times as long, as much as the detector itself.
- * `reuse`, an earlier call's tensor, is laid out again when it has the size this one needs: a new 3.7 MB tensor for
- * each photo cost about 2 ms to allocate and as much again in the collector (a fifth of the layout).
+ * Where YuNet sees RGB pixels (3 channels, `width` x `height`): scaled, keeping the aspect ratio, so the longer side
+ * is `size`, in the top-left corner of an input padded to multiples of 32 (as the reference's resize_img), never
+ * stretched. The model enlarges and lays out the pixels itself (bilinear, pixel centres aligned, as cv2.resize):
+ * doing that here cost about half as much CPU as the detector. Pixels larger than the photo's place are shrunk here
+ * first, with sharp's filtering (the model's bilinear sample of every other pixel would alias).
  */
 export async function letterbox(
-  pixels: Buffer,
+  pixels: Uint8Array,
   width: number,
   height: number,
   size: number = YUNET.inputSize,
-  reuse?: Float32Array,
 ): Promise<Letterboxed> {
   assertMultiple(size);
   if (pixels.length !== width * height * 3) {
@@ -83,99 +83,15 @@ export async function letterbox(
   const factor = size / Math.max(width, height);
   const photoWidth = Math.max(1, Math.round(width * factor));
   const photoHeight = Math.max(1, Math.round(height * factor));
-  const source =
-    photoWidth >= width && photoHeight >= height
-      ? { data: pixels, width, height }
-      : {
-          // Shrinking needs sharp's filtering (a bilinear sample of every other pixel would alias); it is cheap.
-          data: await sharp(pixels, { raw: { width, height, channels: 3 } })
-            .resize({ width: photoWidth, height: photoHeight, fit: 'fill', kernel: 'linear' })
-            .raw()
-            .toBuffer(),
-          width: photoWidth,
-          height: photoHeight,
-        };
-  const tensorWidth = roundUp(photoWidth);
-  const tensorHeight = roundUp(photoHeight);
-  const length = tensorWidth * tensorHeight * 3;
-  const tensor = reuse?.length === length ? reuse : new Float32Array(length);
-  enlargeIntoPlanes(source, photoWidth, photoHeight, tensor, tensorWidth, tensorHeight);
-  return { tensor, width: tensorWidth, height: tensorHeight, photoWidth, photoHeight };
-}
-
-/** Where each output pixel samples the source along one axis: pixel centres aligned, edges clamped. */
-function samples(from: number, to: number): { low: Int32Array; high: Int32Array; weight: Float32Array } {
-  const low = new Int32Array(to);
-  const high = new Int32Array(to);
-  const weight = new Float32Array(to);
-  for (let i = 0; i < to; i++) {
-    const at = Math.min(Math.max(((i + 0.5) * from) / to - 0.5, 0), from - 1);
-    low[i] = Math.floor(at);
-    high[i] = Math.min(low[i]! + 1, from - 1);
-    weight[i] = at - low[i]!;
+  const placed = { width: roundUp(photoWidth), height: roundUp(photoHeight), photoWidth, photoHeight };
+  if (photoWidth >= width && photoHeight >= height) {
+    return { pixels, pixelsWidth: width, pixelsHeight: height, ...placed };
   }
-  return { low, high, weight };
-}
-
-/**
- * RGB pixels enlarged bilinearly to `photoWidth` x `photoHeight` (or copied, at their own size) into the top-left
- * corner of BGR planes `tensorWidth` x `tensorHeight`, the rest set to 0 (black padding; the tensor may hold an
- * earlier photo). Separable: each source row is stretched once, and every output row blends two stretched rows,
- * all three channels in one walk along the row (a walk per channel cost a quarter more).
- */
-function enlargeIntoPlanes(
-  source: { data: Uint8Array; width: number; height: number },
-  photoWidth: number,
-  photoHeight: number,
-  tensor: Float32Array,
-  tensorWidth: number,
-  tensorHeight: number,
-): void {
-  const { data, width, height } = source;
-  const plane = tensorWidth * tensorHeight;
-  const xs = samples(width, photoWidth);
-  const ys = samples(height, photoHeight);
-  const stretched = [new Float32Array(photoWidth * 3), new Float32Array(photoWidth * 3)];
-  const rowOf = [-1, -1];
-  const stretch = (sourceRow: number): Float32Array => {
-    const slot = sourceRow & 1;
-    const row = stretched[slot]!;
-    if (rowOf[slot] === sourceRow) return row;
-    rowOf[slot] = sourceRow;
-    const start = sourceRow * width * 3;
-    for (let x = 0; x < photoWidth; x++) {
-      const left = start + xs.low[x]! * 3;
-      const right = start + xs.high[x]! * 3;
-      const across = xs.weight[x]!;
-      for (let channel = 0; channel < 3; channel++) {
-        const value = data[left + channel]!;
-        row[x * 3 + channel] = value + (data[right + channel]! - value) * across;
-      }
-    }
-    return row;
-  };
-  for (let y = 0; y < photoHeight; y++) {
-    const upper = stretch(ys.low[y]!);
-    const lower = stretch(ys.high[y]!);
-    const down = ys.weight[y]!;
-    const blue = y * tensorWidth;
-    const green = blue + plane;
-    const red = green + plane;
-    for (let x = 0, i = 0; x < photoWidth; x++, i += 3) {
-      const r = upper[i]!;
-      const g = upper[i + 1]!;
-      const b = upper[i + 2]!;
-      tensor[red + x] = r + (lower[i]! - r) * down;
-      tensor[green + x] = g + (lower[i + 1]! - g) * down;
-      tensor[blue + x] = b + (lower[i + 2]! - b) * down;
-    }
-    if (photoWidth < tensorWidth) {
-      for (const start of [blue, green, red]) tensor.fill(0, start + photoWidth, start + tensorWidth);
-    }
-  }
-  for (let channel = 0; channel < 3; channel++) {
-    tensor.fill(0, channel * plane + photoHeight * tensorWidth, (channel + 1) * plane);
-  }
+  const shrunk = await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .resize({ width: photoWidth, height: photoHeight, fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  return { pixels: shrunk, pixelsWidth: photoWidth, pixelsHeight: photoHeight, ...placed };
 }
 
 export interface DecodeOptions {

@@ -23,53 +23,17 @@ describe('letterbox', () => {
     assert.deepEqual([wide.width, wide.height, wide.photoWidth, wide.photoHeight], [640, 448, 640, 427]);
     const tall = await letterbox(pixels(100, 300, [0, 0, 0]), 100, 300, 320);
     assert.deepEqual([tall.width, tall.height, tall.photoWidth, tall.photoHeight], [128, 320, 107, 320]);
-    assert.equal(tall.tensor.length, 3 * 128 * 320);
   });
 
-  it('lays the pixels out as planes in BGR order with 0..255 values, black padding right and below', async () => {
-    const input = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 64);
-    assert.deepEqual([input.width, input.height, input.photoWidth, input.photoHeight], [64, 64, 64, 40]);
-    const plane = 64 * 64;
-    const at = (channel: number, x: number, y: number) => input.tensor[channel * plane + y * 64 + x];
-    assert.deepEqual([at(0, 5, 5), at(1, 5, 5), at(2, 5, 5)], [30, 20, 10]);
-    assert.deepEqual([at(0, 63, 39), at(1, 63, 39), at(2, 63, 39)], [30, 20, 10]);
-    assert.deepEqual([at(0, 5, 40), at(1, 63, 63), at(2, 0, 50)], [0, 0, 0], 'rows below the photo are padding');
-  });
-
-  it('keeps a photo at its place: a spot at a quarter of the photo lands at a quarter of the covered area', async () => {
-    // 64 x 32 with a white block at x 16..31, y 8..15, scaled 10 times.
-    const data = pixels(64, 32, [0, 0, 0], (x, y) => x >= 16 && x < 32 && y >= 8 && y < 16);
-    const input = await letterbox(data, 64, 32);
-    assert.deepEqual([input.width, input.height, input.photoWidth, input.photoHeight], [640, 320, 640, 320]);
-    const green = (x: number, y: number) => input.tensor[640 * 320 + y * 640 + x]!;
-    assert.ok(green(240, 120) > 250, 'the block centre is white');
-    assert.ok(green(100, 120) < 5 && green(240, 200) < 5, 'beside and below it is black');
-  });
-
-  it('copies pixels that already have the size as they are', async () => {
-    const data = pixels(64, 32, [1, 2, 3], (x, y) => x === 7 && y === 3);
-    const input = await letterbox(data, 64, 32, 64);
-    assert.equal(input.tensor[3 * 64 + 7], 255);
-    assert.equal(input.tensor[3 * 64 + 8], 3);
-  });
-
-  it("lays a photo into an earlier photo's tensor of the same size, black padding where that one had pixels", async () => {
-    const earlier = await letterbox(pixels(64, 60, [200, 200, 200]), 64, 60, 64);
-    const input = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 64, earlier.tensor);
-    assert.equal(input.tensor, earlier.tensor, 'the same memory');
-    const fresh = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 64);
-    assert.deepEqual(input.tensor, fresh.tensor);
-    const other = await letterbox(pixels(64, 40, [10, 20, 30]), 64, 40, 128, earlier.tensor);
-    assert.notEqual(other.tensor, earlier.tensor, 'a tensor of another size is not reused');
-  });
-
-  it('pads on the right of a tall photo in a reused tensor, row by row', async () => {
-    const earlier = await letterbox(pixels(64, 64, [200, 200, 200]), 64, 64, 64);
-    const input = await letterbox(pixels(40, 64, [10, 20, 30]), 40, 64, 64, earlier.tensor);
-    const plane = 64 * 64;
-    const at = (channel: number, x: number, y: number) => input.tensor[channel * plane + y * 64 + x];
-    assert.deepEqual([at(0, 39, 10), at(1, 39, 10), at(2, 39, 10)], [30, 20, 10]);
-    assert.deepEqual([at(0, 40, 10), at(1, 63, 0), at(2, 50, 63)], [0, 0, 0]);
+  it('leaves pixels to enlarge as they are (the model enlarges them) and shrinks larger ones to their place', async () => {
+    const small = pixels(64, 32, [1, 2, 3]);
+    const enlarged = await letterbox(small, 64, 32);
+    assert.equal(enlarged.pixels, small, 'the same memory');
+    assert.deepEqual([enlarged.pixelsWidth, enlarged.pixelsHeight], [64, 32]);
+    const shrunk = await letterbox(pixels(1280, 320, [10, 20, 30]), 1280, 320);
+    assert.deepEqual([shrunk.pixelsWidth, shrunk.pixelsHeight, shrunk.width, shrunk.height], [640, 160, 640, 160]);
+    assert.equal(shrunk.pixels.length, 640 * 160 * 3);
+    assert.deepEqual([...shrunk.pixels.subarray(0, 3)], [10, 20, 30]);
   });
 
   it('refuses sizes that are not multiples of 32 and pixels of the wrong length, saying what was expected', async () => {

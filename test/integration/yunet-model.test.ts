@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as ort from '../../src-main/classifier/onnxruntime.js';
+import { FaceDetector } from '../../src-main/faces/face-detector.js';
+import { decodeYunet, letterbox, YUNET, type Face } from '../../src-main/faces/yunet.js';
+import { decodePhoto } from '../../src-main/imaging/decode.js';
+import { listFaceDetectors } from '../../src-main/models/model-catalog.js';
+import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
+
+// Offline model tooling runs on Debian's Python (python3-onnx).
+const PYTHON = '/usr/bin/python3';
+const UPSTREAM = join(MODELS_DIR, 'build', 'upstream', 'libfacedetection-yunet', 'yunet_n_dynamic.onnx');
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/**
+ * The letterbox as upstream YuNet takes it, written out plainly: RGB pixels scaled bilinearly (pixel centres
+ * aligned, edges clamped: cv2.resize) to `photoWidth` x `photoHeight`, as float32 BGR planes 0..255 in the top-left
+ * corner of `width` x `height`, black elsewhere.
+ */
+function referenceInput(
+  data: Uint8Array,
+  from: { width: number; height: number },
+  to: { photoWidth: number; photoHeight: number; width: number; height: number },
+): Float32Array {
+  const tensor = new Float32Array(3 * to.width * to.height);
+  const sample = (i: number, size: number, target: number) => {
+    const at = Math.min(Math.max(((i + 0.5) * size) / target - 0.5, 0), size - 1);
+    const low = Math.floor(at);
+    return { low, high: Math.min(low + 1, size - 1), weight: at - low };
+  };
+  for (let y = 0; y < to.photoHeight; y++) {
+    const sy = sample(y, from.height, to.photoHeight);
+    for (let x = 0; x < to.photoWidth; x++) {
+      const sx = sample(x, from.width, to.photoWidth);
+      for (let channel = 0; channel < 3; channel++) {
+        const value = (row: number, column: number) => data[(row * from.width + column) * 3 + channel]!;
+        const top = value(sy.low, sx.low) + (value(sy.low, sx.high) - value(sy.low, sx.low)) * sx.weight;
+        const bottom = value(sy.high, sx.low) + (value(sy.high, sx.high) - value(sy.high, sx.low)) * sx.weight;
+        tensor[(2 - channel) * to.width * to.height + y * to.width + x] = top + (bottom - top) * sy.weight;
+      }
+    }
+  }
+  return tensor;
+}
+
+describe('the face detector model with its letterbox in the graph', () => {
+  const options = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+  /** Low enough that weak detections are compared too, not only the faces the rules keep. */
+  const scoreThreshold = 0.3;
+  let upstream: ort.InferenceSession;
+  let detector: FaceDetector;
+  before(async () => {
+    upstream = await ort.InferenceSession.create(UPSTREAM, options);
+    detector = new FaceDetector(await ort.InferenceSession.create(join(MODELS_DIR, YUNET.modelFile), options), {
+      scoreThreshold,
+    });
+  });
+  after(async () => {
+    await upstream.release();
+    await detector.release();
+  });
+
+  async function upstreamFaces(data: Uint8Array, width: number, height: number): Promise<Face[]> {
+    const input = await letterbox(data, width, height);
+    const tensor = referenceInput(input.pixels, { width: input.pixelsWidth, height: input.pixelsHeight }, input);
+    const results = await upstream.run({ input: new ort.Tensor('float32', tensor, [1, 3, input.height, input.width]) });
+    const outputs = Object.fromEntries(Object.entries(results).map(([name, t]) => [name, t.data as Float32Array]));
+    return decodeYunet(outputs, input.width, input.height, {
+      scoreThreshold,
+      photoWidth: input.photoWidth,
+      photoHeight: input.photoHeight,
+    });
+  }
+
+  it('finds the faces upstream YuNet finds on a letterbox made in JavaScript, at the same places and scores', async () => {
+    // Enlarged from the pipeline's 256 px decode, and shrunk from a decode larger than the input.
+    const cases: [string, number][] = [
+      ['face.jpg', 256],
+      ['grace_hopper.bmp', 256],
+      ['kite_and_cold.jpg', 256],
+      ['pets.jpg', 256],
+      ['cat.bmp', 256],
+      ['face.jpg', 1000],
+      ['grace_hopper.bmp', 1000],
+    ];
+    let compared = 0;
+    for (const [name, side] of cases) {
+      const decoded = await decodePhoto(photo(name), side);
+      const expected = await upstreamFaces(decoded.data, decoded.width, decoded.height);
+      const found = await detector.detect(decoded.data, decoded.width, decoded.height);
+      const what = `${name} at ${side}: ${JSON.stringify(found)} against ${JSON.stringify(expected)}`;
+      assert.equal(found.length, expected.length, what);
+      found.forEach((face, i) => {
+        const other = expected[i]!;
+        assert.ok(Math.abs(face.score - other.score) < 1e-3, what);
+        for (const key of ['x', 'y', 'w', 'h'] as const)
+          assert.ok(Math.abs(face.box[key] - other.box[key]) < 1e-3, what);
+        face.landmarks.forEach((point, k) => {
+          assert.ok(Math.abs(point.x - other.landmarks[k]!.x) + Math.abs(point.y - other.landmarks[k]!.y) < 2e-3, what);
+        });
+      });
+      compared += found.length;
+    }
+    assert.ok(compared >= 6, `${compared} faces compared`);
+  });
+
+  it('is rebuilt byte for byte by models/build/build_yunet_face.py, and the manifest pins its size and sha256', () => {
+    const out = tempDir();
+    execFileSync(PYTHON, ['models/build/build_yunet_face.py', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    const built = join(out, 'yunet-face', 'model.onnx');
+    const entry = listFaceDetectors({ embedded: MODELS_DIR, user: join(out, 'no-user-models') }).find(
+      ({ manifest }) => manifest.id === 'yunet-face',
+    );
+    assert.ok(entry, 'models/yunet-face is listed');
+    assert.equal(sha256(built), sha256(join(MODELS_DIR, YUNET.modelFile)));
+    assert.equal(sha256(built), entry.manifest.sha256);
+    assert.equal(readFileSync(built).length, entry.manifest.size);
+  });
+});
