@@ -58,6 +58,9 @@ export function isSkippedName(name: string): boolean {
   return name.startsWith('.') || SYSTEM_FOLDERS.has(name.toLowerCase());
 }
 
+/** An error of a file-system call (it names the call), not the caller's: an onFolder reading SQLite, say. */
+const isSystemCallError = (error: unknown) => errorCode(error) !== undefined && 'syscall' in (error as object);
+
 /** The entry went away or points nowhere (a file deleted mid-scan, a dangling or looping link): skipped silently. */
 const isGone = (error: unknown) => ['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errorCode(error) ?? '');
 
@@ -178,7 +181,7 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
       for (let i = subfolders.length - 1; i >= 0; i--) pending.push(join(folder, subfolders[i]!));
     } catch (error) {
       // Only file-system errors are about the folder; an abort or a failing onFolder belongs to the caller.
-      if (signal?.aborted || errorCode(error) === undefined) throw error;
+      if (signal?.aborted || !isSystemCallError(error)) throw error;
       // A subfolder gone since its parent was listed is no news; a missing root is.
       if (folder === start || !isGone(error)) yield problem(folder, 'the folder', error);
     }

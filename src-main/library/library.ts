@@ -36,6 +36,7 @@ import { scanFolder } from './folder-scanner.js';
 import { ScanComparison } from './scan-comparison.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
+import { errorCode } from '../file-errors.js';
 import { FolderWatcher, type FolderWatcherOptions } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
@@ -458,16 +459,23 @@ export class Library extends EventEmitter<LibraryEvents> {
     };
     if (device === undefined) return unavailable('it cannot be read or is gone');
     const comparison = new ScanComparison(this.repo, folder.id);
-    for await (const entry of scanFolder(folder.path, { signal, onFolder: comparison.enter })) {
-      if (entry.type === 'photo') {
-        comparison.photo(entry);
-        continue;
+    try {
+      for await (const entry of scanFolder(folder.path, { signal, onFolder: comparison.enter })) {
+        if (entry.type === 'photo') {
+          comparison.photo(entry);
+          continue;
+        }
+        summary.problems.push({ path: entry.path, message: entry.message });
+        comparison.problem(entry.path);
+        this.emit('warning', entry.message);
       }
-      summary.problems.push({ path: entry.path, message: entry.message });
-      comparison.problem(entry.path);
-      this.emit('warning', entry.message);
+      comparison.finish();
+    } catch (error) {
+      // The library's database failing, not the folder: nothing is taken for gone, and the words say which.
+      if (!errorCode(error)?.startsWith('SQLITE_')) throw error;
+      const reason = (error as Error).message;
+      throw new Error(`Cannot compare ${folder.path} with the library ${this.dbPath}: ${reason}.`, { cause: error });
     }
-    comparison.finish();
     const { found, added, changed, known } = comparison;
     Object.assign(summary, { found, added, changed });
     if (signal?.aborted) return summary;

@@ -29,6 +29,25 @@ const TREE = [
 ];
 
 describe('comparing a scan with the library folder by folder', () => {
+  it("stops with the library's own error when the library cannot be read, and takes no photo for gone", async () => {
+    const dir = tempDir();
+    const library = open(dir);
+    try {
+      const album = join(dir, 'album');
+      writeFile(album, 'a.jpg');
+      const folder = library.addFolder(album);
+      await library.scan(folder);
+      // The comparison reads along this index by name: without it, each read fails as a damaged library would.
+      library.db.exec('DROP INDEX photos_scan');
+      await assert.rejects(library.scan(folder), {
+        message: `Cannot compare ${album} with the library ${join(dir, 'library.sqlite')}: no such index: photos_scan.`,
+      });
+      assert.equal(library.repo.counts().missing, 0);
+    } finally {
+      await library.close();
+    }
+  });
+
   it('reads the photos directly in a folder and its subfolders, whatever sorts beside them', async () => {
     const dir = tempDir();
     const library = open(dir);
