@@ -26,6 +26,9 @@ export default defineConfig({
     target: 'es2022',
     // Source maps stay out of the shipped app; `npx vite` has them.
     sourcemap: false,
+    // Svelte's compile is this build's work, so Rolldown's notice that plugins took most of its time
+    // (PLUGIN_TIMINGS) has nothing to act on; it broke into `npm ci`'s output on a busy 2-core machine.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     proxy: Object.fromEntries(['/api', '/media'].map((path) => [path, serveProxy])),
