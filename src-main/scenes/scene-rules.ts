@@ -218,13 +218,24 @@ export interface PixelStats {
 /** Rec. 601 luma, 0..255, in integer arithmetic. */
 const luma = (r: number, g: number, b: number) => (77 * r + 150 * g + 29 * b) >> 8;
 
-/** The statistics every rule reads, gathered in one pass over the pixels. */
+/**
+ * The rows the rules read: every ROW_STEP-th. They read shares, means and a median over the frame, and steps between
+ * neighbours along a row, which every other row gives about as well as all of them do, at half the cost.
+ */
+const ROW_STEP = 2;
+
+/** How many of the rows from `start` up to `end` (not included) are read. */
+const rowsRead = (start: number, end: number) => Math.ceil(end / ROW_STEP) - Math.ceil(start / ROW_STEP);
+
+/** The statistics every rule reads, gathered in one pass over the pixels (every ROW_STEP-th row of them). */
 export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height'>): PixelStats {
   const { data, width, height } = photo;
-  const pixels = width * height;
-  if (pixels === 0 || data.length !== pixels * 3) {
-    throw new Error(`Scene rules need ${width}x${height} RGB pixels (${pixels * 3} bytes), not ${data.length} bytes.`);
+  if (width * height === 0 || data.length !== width * height * 3) {
+    throw new Error(
+      `Scene rules need ${width}x${height} RGB pixels (${width * height * 3} bytes), not ${data.length} bytes.`,
+    );
   }
+  const pixels = rowsRead(0, height) * width;
   const night = SCENE_THRESHOLDS.night;
   const sunset = SCENE_THRESHOLDS.sunset;
   const mono = SCENE_THRESHOLDS.blackAndWhite;
@@ -252,7 +263,8 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
   let groundLuma = 0;
   // Flat runs: a pixel equal to its left neighbour, counted by colour (few colours in a screenshot, few runs in a photo).
   const runs = new Map<number, number>();
-  for (let y = 0, i = 0; y < height; y++) {
+  for (let y = 0; y < height; y += ROW_STEP) {
+    let i = y * width * 3;
     let leftColour = -1;
     let leftLuma = 0;
     for (let x = 0; x < width; x++, i += 3) {
@@ -300,8 +312,9 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
       leftLuma = y8;
     }
   }
-  const skyPixels = skyEnd * width;
-  const groundPixels = (height - groundStart) * width;
+  const skyRows = rowsRead(0, skyEnd);
+  const skyPixels = skyRows * width;
+  const groundPixels = rowsRead(groundStart, height) * width;
   const flat = [...runs.values()]
     .sort((p, q) => q - p)
     .slice(0, screen.topColours)
@@ -318,7 +331,7 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
     warmSkyShare: skyPixels ? skyWarm / skyPixels : 0,
     warmGroundShare: groundPixels ? groundWarm / groundPixels : 0,
     skyOverGround: skyPixels && groundPixels ? skyLuma / skyPixels - groundLuma / groundPixels : 0,
-    skyTexture: skyEnd * (width - 1) ? skyStep / (skyEnd * (width - 1)) : 0,
+    skyTexture: skyRows * (width - 1) ? skyStep / (skyRows * (width - 1)) : 0,
     flatShare: flat / pixels,
     gentleShare: gentle / pixels,
   };
