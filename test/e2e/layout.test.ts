@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { ROOT, tempDir } from '../helpers.js';
-import { startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
+import { callApi, startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 /**
@@ -148,4 +148,38 @@ describe('the window layout at every size, in Chromium', () => {
       await close.click();
     });
   }
+
+  it('keeps the paused progress and Resume clear of the buttons beside them at every size', async () => {
+    await callApi(served!.server, 'pause', {});
+    try {
+      await page.getByRole('button', { name: 'Resume' }).waitFor();
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        const overlaps = await page.evaluate(() => {
+          const boxes = [...document.querySelectorAll('.tools > :not(.progress), .progress > *')]
+            .map((element) => ({
+              name: element.textContent!.trim() || element.className,
+              box: element.getBoundingClientRect(),
+            }))
+            .filter(({ box }) => box.width > 0 && box.height > 0);
+          return boxes.flatMap((a, i) =>
+            boxes
+              .slice(i + 1)
+              .filter(
+                ({ box: b }) =>
+                  a.box.left < b.right - 0.5 &&
+                  b.left < a.box.right - 0.5 &&
+                  a.box.top < b.bottom - 0.5 &&
+                  b.top < a.box.bottom - 0.5,
+              )
+              .map((b) => `${a.name} over ${b.name}`),
+          );
+        });
+        await page.screenshot({ path: join(SHOTS, `layout-paused-${size.width}.png`) });
+        assert.deepEqual(overlaps, [], `nothing overlaps in the ${size.width} px header`);
+      }
+    } finally {
+      await callApi(served!.server, 'resume', {});
+    }
+  });
 });
