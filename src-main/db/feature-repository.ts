@@ -10,7 +10,7 @@ export interface FeatureBlock {
   dimensions: number;
   /** `dimensions` int8 codes a photo, one photo after another (cosine similarity needs no per-vector scale). */
   codes: Int8Array;
-  /** Each photo's 64-bit difference hash, as its high and low 32 bits. */
+  /** Each photo's 64-bit perceptual hash, as its high and low 32 bits. */
   hashHigh: Uint32Array;
   hashLow: Uint32Array;
 }
@@ -35,7 +35,9 @@ export class FeatureRepository {
 
   constructor(private readonly db: Db) {
     const prepare = (sql: string) => db.prepare(sql);
-    const shown = `p.id = f.photo_id AND p.status = 'done' AND f.model_id = @id AND f.model_version = @version`;
+    // A photo whose hash is still to be made again (migration 15) is left out until it is.
+    const shown = `p.id = f.photo_id AND p.status = 'done' AND f.model_id = @id AND f.model_version = @version
+      AND f.image_hash != ''`;
     this.statements = {
       // Changes whenever a vector is stored or removed, or a photo goes missing or comes back.
       signature: prepare(`SELECT COUNT(*) AS n, COALESCE(MAX(f.stored_at), 0) AS latest,

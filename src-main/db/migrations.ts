@@ -508,6 +508,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX photos_scan ON photos(path, size, mtime_ms, status);
   `,
+  // 15: near-duplicates by a perceptual hash instead of a difference hash (perceptualHash says why). The hashes
+  // stored are of the old kind: they are emptied, and the photos that have them are read again once. Their model's
+  // results are kept (the same file, the same model: only the secondary taggers it lacks run), so this costs a
+  // decode a photo, not a tagging; a photo without its new hash stays out of the near-duplicates.
+  `
+  UPDATE features SET image_hash = '';
+  UPDATE photos SET status = 'pending' WHERE status = 'done' AND id IN (SELECT photo_id FROM features);
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that

@@ -282,6 +282,8 @@ export class PhotoRepository {
           scale = excluded.scale, codes = excluded.codes, image_hash = excluded.image_hash,
           stored_at = excluded.stored_at`),
       deleteFeatures: prepare('DELETE FROM features WHERE photo_id = ?'),
+      rehash: prepare(`UPDATE features SET image_hash = @imageHash
+        WHERE photo_id = @id AND model_id = @model AND model_version = @version`),
       faceCount: prepare('SELECT COUNT(*) AS n FROM faces WHERE photo_id = ?'),
       // A secondary tagger's category may be one the library's model has too ("people"): the higher score stays.
       upsertCategory: prepare(`INSERT INTO category_scores (photo_id, model_id, model_version, category_id,
@@ -555,7 +557,7 @@ export class PhotoRepository {
                 { results: tags.results, taggers },
                 tags.imageHash,
               )
-            : this.saveFilledIn(photo, metadata, model, { results: tags.results, taggers }),
+            : this.saveFilledIn(photo, metadata, model, { results: tags.results, taggers }, tags.imageHash),
         )
         .map((entry) => entry.photo),
     )();
@@ -611,12 +613,20 @@ export class PhotoRepository {
   }
 
   /**
-   * Stores what the secondary taggers that ran found, beside the library model's results the photo keeps, and
-   * drops what taggers no longer in use left; false when the photo is no longer that file.
+   * Stores what the secondary taggers that ran found, beside the library model's results the photo keeps (its
+   * features, with `imageHash` made again when given), and drops what taggers no longer in use left; false when the
+   * photo is no longer that file.
    */
-  saveFilledIn(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, secondary: SecondaryResults): boolean {
+  saveFilledIn(
+    photo: ClaimedPhoto,
+    metadata: PhotoMetadata,
+    model: ModelRef,
+    secondary: SecondaryResults,
+    imageHash?: string,
+  ): boolean {
     return this.db.transaction(() => {
       if (!this.markDone(photo, metadata, model, secondary.taggers)) return false;
+      if (imageHash) this.statements.rehash.run({ id: photo.id, model: model.id, version: model.version, imageHash });
       const scope = {
         id: photo.id,
         model: model.id,

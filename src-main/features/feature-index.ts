@@ -8,16 +8,19 @@ export interface Scored {
 
 /**
  * Where "the same picture" ends. Two photos are near-duplicates when their features agree (cosine similarity at
- * least DUPLICATE_MIN_COSINE) and so does the layout of light and dark (difference hashes at most
- * DUPLICATE_MAX_HASH_BITS of 64 apart). On the fixture photos a copy resized to half and recompressed at quality 60
- * kept its hash within 4 bits and its features at 0.84-0.99 (a halved small photo loses detail the model sees), a
- * brightened one within 3 bits (15 for a beach whose bright sky clipped), a crop of 6% a side within 4-15 bits;
- * no two different photos came closer than 28 bits, nor above 0.73 in features (an eagle and an owl). Photos of one
- * scene taken seconds apart share much of their features (they are "similar", see nearest), but a subject that
- * moved, or a camera that turned, moves the edges the hash reads: they stay apart unless the scene stood still.
+ * least DUPLICATE_MIN_COSINE) and so does the layout of light and dark (perceptual hashes at most
+ * DUPLICATE_MAX_HASH_BITS of 64 apart). On 8 of the fixture photos and 15 edited copies of each, a copy halved and
+ * recompressed at quality 60 kept its hash within 2 bits and its features at 0.86-0.97 (a halved small photo loses
+ * detail the model sees); brightened by 15-30% or lifted by 30 levels, within 10 bits (a difference hash had put a
+ * brightened beach 20 apart); cropped by 2-3% a side within 10, by 5% a side or 6% off one side within 14. Two crops
+ * of one picture shifted 10-30% against each other, as a camera that turned between two shots makes them, were
+ * 22-36 bits apart (features 0.86-0.98), and no two different photos came closer than 22 bits, nor above 0.73 in
+ * features (an eagle and an owl). Photos of one scene taken seconds apart share much of their features (they are
+ * "similar", see nearest), but a subject that moved, or a camera that turned, moves the light and dark the hash
+ * reads: they stay apart unless the scene stood still.
  */
 export const DUPLICATE_MIN_COSINE = 0.8;
-export const DUPLICATE_MAX_HASH_BITS = 12;
+export const DUPLICATE_MAX_HASH_BITS = 14;
 
 /** A hash band's value shared by more photos than this (a library of night skies) is left to the other bands. */
 const MAX_BUCKET = 4000;
@@ -224,8 +227,8 @@ export class FeatureIndex {
 
   /**
    * Groups of photos that are the same picture (see DUPLICATE_MIN_COSINE), each group in photo id order, by
-   * multi-index hashing: the 64-bit hash is cut into four 16-bit bands, and two photos at most 12 bits apart differ
-   * in at most 3 bits of one of them (pigeonhole). So in each band, the photos of each value are compared only with
+   * multi-index hashing: the 64-bit hash is cut into four 16-bit bands, and two photos at most 14 bits apart
+   * differ in at most 3 bits of one of them (pigeonhole, up to 15). So in each band, the photos of each value are compared only with
    * those of the 697 values within 3 bits of it: exact (but for a value more than MAX_BUCKET photos share), and at
    * 100,000 photos of random hashes about 200 million hash comparisons instead of 5 billion.
    */

@@ -34,31 +34,50 @@ export function unitVector(vector: Float32Array): Float32Array {
   return norm > 0 ? vector.map((value) => value / norm) : vector;
 }
 
+/** The picture is squashed to this many pixels a side before its frequencies are read. */
+const HASH_SIDE = 32;
+/** The lowest frequencies kept, this many in each direction: 64 bits. */
+const HASH_FREQUENCIES = 8;
+/** The DCT's basis, cos(pi / N * (n + 0.5) * k), for k below HASH_FREQUENCIES (rows) and n below HASH_SIDE. */
+const DCT_BASIS = Float64Array.from({ length: HASH_FREQUENCIES * HASH_SIDE }, (_, i) =>
+  Math.cos((Math.PI / HASH_SIDE) * ((i % HASH_SIDE) + 0.5) * Math.floor(i / HASH_SIDE)),
+);
+
 /**
- * A 64-bit difference hash of the picture (16 hex digits): the grey picture squashed to 9 x 8, one bit per pair
- * of neighbours in a row (is the left one brighter?). Resizing, recompressing and brightening keep nearly every
- * bit; another moment of the same scene (a head turned, a step aside) moves the edges and flips many.
+ * A 64-bit perceptual hash of the picture (16 hex digits): the grey picture squashed to 32 x 32, its 8 x 8 lowest
+ * frequencies (a discrete cosine transform), one bit per frequency (is it above their median?). It reads where the
+ * picture is light and dark at large, not the small steps between neighbours that a difference hash reads: those
+ * flip wherever the picture is nearly flat (a sky, sand, snow), so a beach brightened by 25% was 20 of 64 bits from
+ * itself, and is 8 here. A crop moves the frequencies a little, another moment of the scene (a subject that moved,
+ * a camera that turned) a lot: see DUPLICATE_MAX_HASH_BITS.
  */
-export async function differenceHash(photo: RawPixels): Promise<string> {
+export async function perceptualHash(photo: RawPixels): Promise<string> {
   const grey = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
     .greyscale()
-    .resize(9, 8, { fit: 'fill' })
+    .resize(HASH_SIDE, HASH_SIDE, { fit: 'fill' })
     .raw()
     .toBuffer();
+  const f = HASH_FREQUENCIES;
+  // Each row's lowest frequencies, then each of those along the columns.
+  const rows = new Float64Array(HASH_SIDE * f);
+  for (let y = 0; y < HASH_SIDE; y++) {
+    for (let u = 0; u < f; u++) {
+      let sum = 0;
+      for (let x = 0; x < HASH_SIDE; x++) sum += grey[y * HASH_SIDE + x]! * DCT_BASIS[u * HASH_SIDE + x]!;
+      rows[y * f + u] = sum;
+    }
+  }
+  const frequencies = new Float64Array(f * f);
+  for (let v = 0; v < f; v++) {
+    for (let u = 0; u < f; u++) {
+      let sum = 0;
+      for (let y = 0; y < HASH_SIDE; y++) sum += rows[y * f + u]! * DCT_BASIS[v * HASH_SIDE + y]!;
+      frequencies[v * f + u] = sum;
+    }
+  }
+  // The median of all but the first, the mean brightness: only how the light is laid out counts.
+  const median = frequencies.slice(1).sort()[(f * f - 1) >> 1]!;
   let bits = 0n;
-  for (let y = 0; y < 8; y++) {
-    for (let x = 0; x < 8; x++) bits = (bits << 1n) | (grey[y * 9 + x]! > grey[y * 9 + x + 1]! ? 1n : 0n);
-  }
+  for (const value of frequencies) bits = (bits << 1n) | (value > median ? 1n : 0n);
   return bits.toString(16).padStart(16, '0');
-}
-
-/** How many of the 64 bits two difference hashes differ in. */
-export function hashDistance(a: string, b: string): number {
-  let diff = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
-  let count = 0;
-  while (diff) {
-    count += Number(diff & 1n);
-    diff >>= 1n;
-  }
-  return count;
 }

@@ -4,7 +4,7 @@ import { Classifier, type ClassifierInfo, type ClassifierOptions } from '../clas
 import { createSession } from '../classifier/execution-providers.js';
 import type { Classification } from '../classifier/scoring.js';
 import { FaceDetector, facePixels } from '../faces/face-detector.js';
-import { differenceHash } from '../features/feature-vector.js';
+import { perceptualHash } from '../features/feature-vector.js';
 import { peopleFaces, peopleTags, undecidedFaces } from '../faces/people-rules.js';
 import type { Face } from '../faces/yunet.js';
 import { toModelInput, type DecodedPhoto, type RawPixels } from '../imaging/decode.js';
@@ -54,8 +54,11 @@ export interface TaggerResult {
 export interface PhotoTags {
   /** The library model's result; absent when only secondary taggers ran. */
   classification?: Classification;
-  /** The picture's difference hash (see differenceHash), beside the library model's result. */
-  imageHash?: string;
+  /**
+   * The picture's perceptual hash (see perceptualHash), whichever taggers ran: a photo whose model's results are
+   * kept has its hash made again too (how a library that held difference hashes gets them, migration 15).
+   */
+  imageHash: string;
   results: TaggerResult[];
 }
 
@@ -138,7 +141,7 @@ export class PhotoTagger {
       const wanted = (tagger: TaggerRef) => photo.run.primary || photo.run.taggers.includes(tagger.id);
       results.push({
         classification,
-        imageHash: classification && (await differenceHash(photo)),
+        imageHash: await perceptualHash(photo),
         results: await this.secondary(photo, categories, wanted, index >= 0 ? inputs[index] : undefined),
       });
     }

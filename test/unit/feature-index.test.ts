@@ -51,14 +51,14 @@ function library(count: number, copies: number[][]): FeatureIndex {
   });
 }
 
-describe('near-duplicates by their difference hashes', () => {
-  it('finds a copy 12 bits apart however its bits are spread, and none 13 apart', () => {
+describe('near-duplicates by their perceptual hashes', () => {
+  it('finds a copy 14 bits apart however its bits are spread, and none 15 apart', () => {
     // One flipped bit in every byte and in every 8th bit, so that no byte of the two hashes, nor any set of every
-    // 8th bit, is the same; the 12th and 13th land where they must.
-    const spread = [0, 9, 18, 27, 36, 45, 54, 63, 1, 10, 19, 28];
+    // 8th bit, is the same; the 13th to 15th land where they must.
+    const spread = [0, 9, 18, 27, 36, 45, 54, 63, 1, 10, 19, 28, 37, 55];
     assert.equal(spread.length, DUPLICATE_MAX_HASH_BITS);
     assert.deepEqual(library(2000, [spread]).duplicateGroups(), [[1, 2001]]);
-    assert.deepEqual(library(2000, [[...spread, 40]]).duplicateGroups(), []);
+    assert.deepEqual(library(2000, [[...spread, 46]]).duplicateGroups(), []);
   });
 
   it('groups every copy with its photo, each group once, and leaves different photos apart', () => {
