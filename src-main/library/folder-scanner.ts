@@ -124,6 +124,14 @@ const outsideLink = (path: string, real: string, boundary: string): ScanEntry =>
  * Each folder's entries are visited in name order, so repeated scans of an unchanged tree give the same sequence.
  */
 export async function* scanFolder(root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry> {
+  for await (const entries of scanFolderBatches(root, options)) yield* entries;
+}
+
+/**
+ * scanFolder's entries a batch at a time, each batch from one folder (at most STAT_BATCH entries): a full scan
+ * takes them so, as a promise and a turn of the event loop for each photo cost more than comparing it.
+ */
+export async function* scanFolderBatches(root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry[]> {
   const { signal, onFolder, foldersOnly = false } = options;
   const start = resolve(root);
   // Where links may lead: the root's own real path, in case the root is reached through a link itself.
@@ -137,7 +145,7 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
       // bigint: 64-bit inode numbers (NTFS file ids, some network shares) do not fit a double without collisions.
       const folderStats = await stat(folder, { bigint: true });
       if (!folderStats.isDirectory()) {
-        yield { type: 'problem', path: folder, message: `Cannot scan ${folder}: it is a file, not a folder.` };
+        yield [{ type: 'problem', path: folder, message: `Cannot scan ${folder}: it is a file, not a folder.` }];
         continue;
       }
       const id = `${folderStats.dev}:${folderStats.ino}`;
@@ -160,22 +168,24 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
         const batch = toStat.slice(i, i + STAT_BATCH);
         const paths = batch.map((entry) => inFolder + entry.name);
         const results = await statBatch(paths);
+        const found: ScanEntry[] = [];
         for (const [index, entry] of batch.entries()) {
           const result = results[index]!;
           const path = paths[index]!;
           if (result instanceof Error) {
-            if (!isGone(result)) yield problem(path, 'the file', result);
+            if (!isGone(result)) found.push(problem(path, 'the file', result));
           } else if (result.isDirectory()) {
             // Not typed by the listing: a link, mostly, so where it really leads decides.
             const real = await realpath(path).catch(asError);
             if (real instanceof Error) {
-              if (!isGone(real)) yield problem(path, 'the folder', real);
+              if (!isGone(real)) found.push(problem(path, 'the folder', real));
             } else if (isUnder(real, boundary)) subfolders.push(entry.name);
-            else yield outsideLink(path, real, boundary);
+            else found.push(outsideLink(path, real, boundary));
           } else if (!foldersOnly && result.isFile() && isPhotoPath(entry.name)) {
-            yield { type: 'photo', path, size: result.size, mtimeMs: result.mtimeMs };
+            found.push({ type: 'photo', path, size: result.size, mtimeMs: result.mtimeMs });
           }
         }
+        if (found.length > 0) yield found;
       }
       subfolders.sort(byName);
       for (let i = subfolders.length - 1; i >= 0; i--) pending.push(join(folder, subfolders[i]!));
@@ -183,7 +193,7 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
       // Only file-system errors are about the folder; an abort or a failing onFolder belongs to the caller.
       if (signal?.aborted || !isSystemCallError(error)) throw error;
       // A subfolder gone since its parent was listed is no news; a missing root is.
-      if (folder === start || !isGone(error)) yield problem(folder, 'the folder', error);
+      if (folder === start || !isGone(error)) yield [problem(folder, 'the folder', error)];
     }
   }
 }

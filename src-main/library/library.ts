@@ -32,7 +32,7 @@ import {
   type Progress,
   type RunSummary,
 } from '../pipeline/tagging-pipeline.js';
-import { scanFolder } from './folder-scanner.js';
+import { scanFolderBatches } from './folder-scanner.js';
 import { ScanComparison } from './scan-comparison.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
@@ -460,14 +460,16 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (device === undefined) return unavailable('it cannot be read or is gone');
     const comparison = new ScanComparison(this.repo, folder.id);
     try {
-      for await (const entry of scanFolder(folder.path, { signal, onFolder: comparison.enter })) {
-        if (entry.type === 'photo') {
-          comparison.photo(entry);
-          continue;
+      for await (const entries of scanFolderBatches(folder.path, { signal, onFolder: comparison.enter })) {
+        for (const entry of entries) {
+          if (entry.type === 'photo') {
+            comparison.photo(entry);
+            continue;
+          }
+          summary.problems.push({ path: entry.path, message: entry.message });
+          comparison.problem(entry.path);
+          this.emit('warning', entry.message);
         }
-        summary.problems.push({ path: entry.path, message: entry.message });
-        comparison.problem(entry.path);
-        this.emit('warning', entry.message);
       }
       comparison.finish();
     } catch (error) {
