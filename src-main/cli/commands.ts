@@ -241,11 +241,18 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
   const onProgress = (progress: Parameters<typeof progressText>[0]) =>
     status.show(progressText(progress, status.width));
   library.on('progress', onProgress);
+  // A photo tagged all the same, with a word on it: a sidecar whose keywords could not be read.
+  const onWarning = (message: string) => {
+    status.clear();
+    err(`warning: ${message}`);
+  };
+  library.on('warning', onWarning);
   const interrupt = () => library.tagging?.cancel();
   process.once('SIGINT', interrupt);
   const summary = await library.tag().finally(() => {
     process.off('SIGINT', interrupt);
     library.off('progress', onProgress);
+    library.off('warning', onWarning);
     status.clear();
   });
   const failed = listFailures(library, added);
@@ -722,7 +729,7 @@ async function xmpCommand(library: Library, context: CommandContext): Promise<nu
       if (context.json) writeJson(status);
       else {
         out(status.settings.enabled ? `On: ${xmpSettingsText(status.settings)}.` : 'Off.');
-        out(`${status.pending} photo${status.pending === 1 ? '' : 's'} waiting for their XMP to be written.`);
+        out(`${photos(status.pending)} waiting for their XMP to be written.`);
       }
       return 0;
     }
@@ -738,9 +745,20 @@ function xmpSettingsText(settings: XmpSettings): string {
   return `your tags and the model's from ${percent(settings.threshold)}, in a sidecar beside each photo${into}`;
 }
 
+const photos = (count: number) => `${count} photo${count === 1 ? '' : 's'}`;
+
 /** Prints what a write did; a file that could not be written makes the exit code 1. */
 function xmpSummaryLines(summary: XmpWriteSummary): number {
   for (const failure of summary.failed) err(`failed: ${failure.message}`);
-  out(`XMP written for ${summary.written} photos, ${summary.unchanged} unchanged, ${summary.failed.length} failed.`);
-  return summary.failed.length > 0 ? 1 : 0;
+  const { written, unchanged, failed, sidecarOnly } = summary;
+  out(`XMP written for ${photos(written)}, ${unchanged} unchanged, ${failed.length} failed.`);
+  if (sidecarOnly.length > 0) {
+    const formats = [...new Set(sidecarOnly)].sort().join(', ');
+    const one = sidecarOnly.length === 1;
+    out(
+      `${photos(sidecarOnly.length)} (${formats}) ${one ? 'has its' : 'have their'} tags in ` +
+        `${one ? 'its sidecar' : 'their sidecars'} only: Phototag writes into JPEG, TIFF, HEIC and DNG files.`,
+    );
+  }
+  return failed.length > 0 ? 1 : 0;
 }

@@ -351,6 +351,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));
     this.pipeline.on('photo', () => this.emit('changed'));
+    this.pipeline.on('warning', (message) => this.emit('warning', message));
   }
 
   /** What the library tags with: its model, and unless the options leave them out, the secondary taggers. */

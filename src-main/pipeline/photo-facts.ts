@@ -81,24 +81,46 @@ export async function readEmbeddedXmp(path: string): Promise<string | undefined>
   return (await readEmbedded(path)).xmp;
 }
 
-/** Keywords of the photo's own XMP packet and IPTC record; a photo without them, or with broken ones, has none. */
-async function embeddedKeywords(photo: string | Buffer): Promise<string[]> {
+/**
+ * Keywords of the photo's own XMP packet and IPTC record. A photo that exifr cannot read has none (its decode says
+ * what is wrong with the file); an XMP packet that cannot be parsed is a problem, and its IPTC keywords still count.
+ */
+async function embeddedKeywords(photo: string | Buffer, path: string, problems: string[]): Promise<string[]> {
+  let embedded: Awaited<ReturnType<typeof readEmbedded>>;
   try {
-    const { xmp, iptc } = await readEmbedded(photo);
-    return [...(xmp === undefined ? [] : foreignKeywords(xmp)), ...iptc];
+    embedded = await readEmbedded(photo);
   } catch {
+    return [];
+  }
+  try {
+    return [...(embedded.xmp === undefined ? [] : foreignKeywords(embedded.xmp)), ...embedded.iptc];
+  } catch (error) {
+    problems.push(`Cannot read the XMP in ${path}: ${(error as Error).message}.`);
+    return embedded.iptc;
+  }
+}
+
+/** Keywords of the photo's XMP sidecar; one that cannot be read or parsed gives none, and is a problem. */
+async function sidecarKeywords(path: string, problems: string[]): Promise<string[]> {
+  let sidecar: Awaited<ReturnType<typeof readSidecar>>;
+  try {
+    sidecar = await readSidecar(path);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return [];
+  }
+  try {
+    return sidecar ? foreignKeywords(sidecar.xml) : [];
+  } catch (error) {
+    problems.push(`Cannot read ${sidecar!.path}: ${(error as Error).message}.`);
     return [];
   }
 }
 
-/** Keywords of the photo's XMP sidecar; one that cannot be read or parsed gives none. */
-async function sidecarKeywords(path: string): Promise<string[]> {
-  try {
-    const sidecar = await readSidecar(path);
-    return sidecar ? foreignKeywords(sidecar.xml) : [];
-  } catch {
-    return [];
-  }
+export interface FileKeywords {
+  keywords: string[];
+  /** Why some were not read: a sentence naming the sidecar or photo, for a warning; the photo is tagged anyway. */
+  problems: string[];
 }
 
 /**
@@ -107,13 +129,18 @@ async function sidecarKeywords(path: string): Promise<string[]> {
  * as the user's truth. Each keyword once, ignoring case, in the order found. `bytes`, the photo's own when already
  * read, spare reading it again.
  */
-export async function readKeywords(path: string, bytes?: Buffer): Promise<string[]> {
-  const [embedded, sidecar] = await Promise.all([embeddedKeywords(bytes ?? path), sidecarKeywords(path)]);
+export async function readKeywords(path: string, bytes?: Buffer): Promise<FileKeywords> {
+  const problems: string[] = [];
+  const [embedded, sidecar] = await Promise.all([
+    embeddedKeywords(bytes ?? path, path, problems),
+    sidecarKeywords(path, problems),
+  ]);
   const seen = new Set<string>();
-  return [...embedded, ...sidecar].filter((keyword) => {
+  const keywords = [...embedded, ...sidecar].filter((keyword) => {
     const key = keyword.toLowerCase();
     if (!keyword || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  return { keywords, problems };
 }

@@ -45,6 +45,8 @@ export interface PreparedPhoto {
   exif: ExifFacts;
   /** Keywords already in the file or its XMP sidecar. */
   keywords: string[];
+  /** Why some of them could not be read, a sentence each. */
+  keywordProblems: string[];
   /** The thumbnail (JPEG), made from the decoded pixels. */
   thumbnail: Buffer;
 }
@@ -69,12 +71,13 @@ export async function preparePhoto(file: PhotoFile, plan: TaggerPlan): Promise<P
     file.size <= READ_WHOLE_BYTES
       ? await file.read(0, file.size).catch((error: unknown) => Promise.reject(describe(error, file.path)))
       : undefined;
-  const [decoded, exif, keywords] = await Promise.all([
+  const [decoded, exif, { keywords, problems }] = await Promise.all([
     decodePhoto(bytes ?? file, decodeSideFor(plan), file.path),
     readExif(bytes ?? file.path),
     readKeywords(file.path, bytes),
   ]);
-  return { decoded, exif, keywords, thumbnail: await makeThumbnail(decoded, THUMBNAIL_SIZE) };
+  const thumbnail = await makeThumbnail(decoded, THUMBNAIL_SIZE);
+  return { decoded, exif, keywords, keywordProblems: problems, thumbnail };
 }
 
 /** What a photo tagged in full under `plan` records: the library's model, and the secondary taggers' signature. */
@@ -117,6 +120,8 @@ interface PipelineEvents {
   progress: [Progress];
   /** One photo finished, tagged or failed. */
   photo: [PhotoRow];
+  /** A sentence about a photo tagged all the same: a sidecar or XMP packet whose keywords could not be read. */
+  warning: [string];
 }
 
 /**
@@ -327,7 +332,8 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       } finally {
         await file.close();
       }
-      const { decoded, exif, keywords, thumbnail } = prepared;
+      const { decoded, exif, keywords, keywordProblems, thumbnail } = prepared;
+      for (const problem of keywordProblems) this.emit('warning', problem);
       await this.writeThumbnail(print, thumbnail);
       const metadata = {
         fingerprint: print,

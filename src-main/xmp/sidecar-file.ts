@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { mergeXmp, type XmpTag } from './xmp-document.js';
+import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
 /**
  * Where a photo's sidecar may be, in the order Phototag looks: `photo.jpg.xmp` (digiKam's and darktable's name,
@@ -15,14 +16,46 @@ export function sidecarPaths(photoPath: string): [string, string] {
   return [`${photoPath}.xmp`, join(dirname(photoPath), `${stem}.xmp`)];
 }
 
+/** XMP is UTF-8 text (sidecars, as every app writes them); another encoding or binary bytes are refused. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A sidecar's text, or undefined when there is none; a reason when it is no regular file (a named pipe is opened
+ * without waiting for a writer), is over MAX_XMP_BYTES, or is not UTF-8.
+ */
+async function readSidecarText(path: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error('it is not a regular file');
+    if (stats.size > MAX_XMP_BYTES) throw new Error(`it is over ${MAX_XMP_BYTES / 1024 / 1024} MiB`);
+    try {
+      return UTF8.decode(await handle.readFile());
+    } catch (error) {
+      if (error instanceof TypeError) throw new Error('it is not UTF-8 text, as XMP is', { cause: error });
+      throw error;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The photo's existing sidecar (under either name) and its text, or undefined when it has none. */
 export async function readSidecar(photoPath: string): Promise<{ path: string; xml: string } | undefined> {
   for (const path of sidecarPaths(photoPath)) {
+    let xml: string | undefined;
     try {
-      return { path, xml: await readFile(path, 'utf8') };
+      xml = await readSidecarText(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new Error(`Cannot read ${path}: ${(error as Error).message}.`, { cause: error });
     }
+    if (xml !== undefined) return { path, xml };
   }
   return undefined;
 }
@@ -42,7 +75,7 @@ export async function writeSidecar(photoPath: string, tags: XmpTag[]): Promise<W
   try {
     xml = mergeXmp(existing?.xml, tags);
   } catch (error) {
-    throw new Error(`Cannot merge into ${path}: ${(error as Error).message}.`, { cause: error });
+    throw new Error(`Cannot read ${path}: ${(error as Error).message}.`, { cause: error });
   }
   if (xml === existing?.xml) return 'unchanged';
   const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);

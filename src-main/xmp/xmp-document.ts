@@ -1,4 +1,4 @@
-import { DOMParser, onErrorStopParsing, XMLSerializer, type Document, type Element, type Node } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer, type Document, type Element, type Node } from '@xmldom/xmldom';
 
 /** The namespaces Phototag writes: the three keyword fields other apps read, and its own record. */
 export const NS = {
@@ -62,8 +62,34 @@ const EMPTY_PACKET = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
 </x:xmpmeta>
 <?xpacket end="w"?>`;
 
-const parse = (xml: string): Document =>
-  new DOMParser({ onError: onErrorStopParsing }).parseFromString(xml, 'application/xml');
+/**
+ * The most XMP Phototag reads, a sidecar or a photo's own packet: keyword sidecars are a few KB, and large ones
+ * with an editor's history well under this, while xmldom takes seconds a MiB of hostile markup.
+ */
+export const MAX_XMP_BYTES = 1024 * 1024;
+
+/** A packet may be padded past its end: eagle.jpg's and kite_and_cold.jpg's end in a NUL byte. */
+const TRAILING_PADDING = /[\0\s]+$/;
+
+/**
+ * Parses a packet, with xmldom's complaints as a reason: it expands no entity (an external one, as in XXE, or
+ * nested ones, as in a billion laughs, is an error) and reads no file or URL.
+ */
+function parse(xml: string): Document {
+  if (xml.length > MAX_XMP_BYTES) throw new Error(`it is over ${MAX_XMP_BYTES / 1024 / 1024} MiB`);
+  let complaint: string | undefined;
+  try {
+    return new DOMParser({
+      onError: (level, message) => {
+        if (level === 'warning') return;
+        complaint = message;
+        throw new Error(message);
+      },
+    }).parseFromString(xml.replace(TRAILING_PADDING, ''), 'application/xml');
+  } catch (error) {
+    throw new Error(`it is not well-formed XML (${complaint ?? (error as Error).message})`, { cause: error });
+  }
+}
 
 const elements = (parent: Document | Element, ns: string, localName: string): Element[] =>
   Array.from(parent.getElementsByTagNameNS(ns, localName));

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { extname } from 'node:path';
 import type { XmpSettings, XmpStatus } from '../api/contract.js';
 import type { Db } from '../db/database.js';
 import type { PhotoRow } from '../db/photo-repository.js';
@@ -6,6 +7,7 @@ import { XmpRepository } from '../db/xmp-repository.js';
 import type { LabelSet } from '../models/label-sets.js';
 import { canWriteInto, PhotoFileXmp } from './photo-file-xmp.js';
 import { writeSidecar, type WriteOutcome } from './sidecar-file.js';
+import type { XmpTag } from './xmp-document.js';
 import { xmpTagsOf } from './xmp-tags.js';
 
 /** How long changes gather before their sidecars are written: a burst of corrections or tagged photos is one pass. */
@@ -17,9 +19,11 @@ export interface XmpWriteSummary {
   written: number;
   unchanged: number;
   failed: { path: string; message: string }[];
+  /** Writing into the files, the formats ("PNG") of the photos that have their tags in their sidecars only. */
+  sidecarOnly: string[];
 }
 
-const emptySummary = (): XmpWriteSummary => ({ written: 0, unchanged: 0, failed: [] });
+const emptySummary = (): XmpWriteSummary => ({ written: 0, unchanged: 0, failed: [], sidecarOnly: [] });
 
 interface XmpSyncOptions {
   db: Db;
@@ -104,6 +108,7 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
       total.written += summary.written;
       total.unchanged += summary.unchanged;
       total.failed.push(...summary.failed);
+      total.sidecarOnly.push(...summary.sidecarOnly);
     }
     if (total.written + total.unchanged + total.failed.length > 0) this.emit('written');
     return total;
@@ -121,10 +126,7 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
       if (photo.status === 'missing') continue;
       const tags = xmpTagsOf(this.repo.tagsOf(photo.id), labelSet, settings.threshold);
       try {
-        const outcomes: WriteOutcome[] = [await writeSidecar(photo.path, tags)];
-        if (settings.intoFiles && canWriteInto(photo.path)) {
-          outcomes.push(await this.files.write(photo.path, tags, settings.keepOriginal));
-        }
+        const outcomes = await this.writePhoto(photo, tags, settings, summary.sidecarOnly);
         if (outcomes.includes('written')) summary.written++;
         else summary.unchanged++;
       } catch (error) {
@@ -132,6 +134,31 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
       }
     }
     return summary;
+  }
+
+  /**
+   * Writes a photo's sidecar and, when the setting asks and its format allows, its file (else its format joins
+   * `sidecarOnly`); what each write did.
+   */
+  private async writePhoto(
+    photo: PhotoRow,
+    tags: XmpTag[],
+    settings: XmpSettings,
+    sidecarOnly: string[],
+  ): Promise<WriteOutcome[]> {
+    const sidecar = await writeSidecar(photo.path, tags);
+    if (!settings.intoFiles) return [sidecar];
+    if (!canWriteInto(photo.path)) {
+      sidecarOnly.push(extname(photo.path).slice(1).toUpperCase());
+      return [sidecar];
+    }
+    // A file that did not decode may not be the photo it claims to be: it is not rewritten on a guess.
+    if (photo.status === 'failed') {
+      throw new Error(
+        `Cannot write into ${photo.path}: Phototag could not read it as a photo, so it is left as it was.`,
+      );
+    }
+    return [sidecar, await this.files.write(photo.path, tags, settings.keepOriginal)];
   }
 
   /** Writes what is queued (a writing library), then stops ExifTool. */

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
 import { cliLibrary } from '../cli.js';
+import { photo, tempDir } from '../helpers.js';
 
 interface ShownTag {
   id: string;
@@ -237,5 +239,110 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
       [...dog.labels, ...dog.categories].filter((tag) => tag.source === 'file').map((tag) => tag.name),
       ['Holiday'],
     );
+  });
+
+  it('reads and writes into photos whose XMP packet ends in a NUL byte, as kite_and_cold.jpg and eagle.jpg do', () => {
+    const lib = library(['kite_and_cold.jpg', 'eagle.jpg']);
+    lib.run(['tag', lib.folder]);
+    const kite = lib.show('kite_and_cold.jpg');
+    assert.deepEqual(
+      kite.labels.filter((tag) => tag.source === 'file').map((tag) => tag.name),
+      ['beach', 'mi', 'south haven', 'vacation'],
+    );
+    const written = lib.run(['xmp', 'enable', '--threshold', '0.3', '--into-files']).stdout;
+    assert.match(written, /XMP written for 2 photos, 0 unchanged, 0 failed\./);
+    assert.ok(exiftoolTags(lib.path('eagle.jpg'), 'XMP-dc:Subject')['XMP-dc:Subject']!.includes('Bird'));
+    const kiteSubjects = exiftoolTags(lib.path('kite_and_cold.jpg'), 'XMP-dc:Subject')['XMP-dc:Subject']!;
+    assert.deepEqual(kiteSubjects.slice(0, 4), ['beach', 'mi', 'south haven', 'vacation']);
+  });
+
+  it('a malformed sidecar is named in a warning, left as it was, and the run goes on with its photo', () => {
+    const lib = library(['dog.jpg', 'parrot.jpg', 'hot_dog.jpg', 'cat_720p.jpg', 'face.jpg', 'pets.jpg', 'eagle.jpg']);
+    const secret = join(tempDir(), 'secret.txt');
+    writeFileSync(secret, 'Topsecret');
+    const packet = (doctype: string, keyword: string) =>
+      `<?xml version="1.0"?>${doctype}<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF ` +
+      'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" ' +
+      `xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject><rdf:Bag><rdf:li>${keyword}</rdf:li></rdf:Bag>` +
+      '</dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>';
+    const laughs = Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`).join('');
+    const hostile: Record<string, [string | Buffer, RegExp]> = {
+      'dog.jpg.xmp': ['this is not XML at all', /it is not well-formed XML/],
+      'parrot.jpg.xmp': [Buffer.from([0xff, 0xd8, 0x00, 0xc3, 0x28, 0xa0, 0xa1, 0x00]), /it is not UTF-8 text/],
+      'hot_dog.jpg.xmp': [
+        packet(`<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://${secret}">]>`, '&xxe;'),
+        /it is not well-formed XML \(.*xxe/,
+      ],
+      'cat_720p.jpg.xmp': [packet(`<!DOCTYPE x [<!ENTITY l0 "lol">${laughs}]>`, '&l9;'), /not well-formed XML/],
+      'face.jpg.xmp': [packet('', 'Big').replace('<x:', `<!--${' '.repeat(2 * 1024 * 1024)}--><x:`), /over 1 MiB/],
+      'pets.jpg.xmp': [
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(packet('', 'Café'), 'utf16le')]),
+        /it is not UTF-8 text/,
+      ],
+    };
+    for (const [name, [content]] of Object.entries(hostile)) writeFileSync(lib.path(name), content);
+    spawnSync('mkfifo', [lib.path('eagle.jpg.xmp')]);
+    hostile['eagle.jpg.xmp'] = ['', /it is not a regular file/];
+
+    const tagged = lib.run(['tag', lib.folder]);
+    assert.match(tagged.stdout, /7 photos found, 7 tagged, 0 failed/);
+    for (const [name, [, reason]] of Object.entries(hostile)) {
+      const warning = tagged.stderr.split('\n').find((line) => line.includes(lib.path(name)));
+      assert.ok(warning, `no warning names ${name}:\n${tagged.stderr}`);
+      assert.match(warning, /^warning: Cannot read /);
+      assert.match(warning, reason);
+    }
+    for (const name of Object.keys(hostile)) {
+      const shown = lib.show(name.replace(/\.xmp$/, ''));
+      assert.ok(
+        shown.labels.some((tag) => tag.source === 'model'),
+        `${name}: its photo is tagged`,
+      );
+      assert.deepEqual(
+        shown.labels.filter((tag) => tag.source === 'file'),
+        [],
+        `${name}: nothing of it is a keyword`,
+      );
+    }
+
+    const before = Object.keys(hostile)
+      .filter((name) => name !== 'eagle.jpg.xmp')
+      .map((name) => [name, readFileSync(lib.path(name))] as const);
+    const enabled = lib.run(['xmp', 'enable', '--threshold', '0.3'], 1);
+    assert.match(enabled.stdout, /XMP written for 0 photos, 0 unchanged, 7 failed\./);
+    for (const [name, [, reason]] of Object.entries(hostile)) {
+      assert.match(enabled.stderr, new RegExp(`failed: Cannot read ${lib.path(name)}: .*`), name);
+      assert.match(
+        enabled.stderr.split('\n').find((line) => line.includes(lib.path(name)))!,
+        reason,
+      );
+    }
+    for (const [name, bytes] of before) assert.ok(readFileSync(lib.path(name)).equals(bytes), `${name} is unchanged`);
+  });
+
+  it('into the files: a JPEG Phototag could not read is reported and left as it was, a PNG or BMP keeps its tags in its sidecar', async () => {
+    const lib = library(['dog.jpg', 'cat.bmp']);
+    writeFileSync(lib.path('truncated.jpg'), readFileSync(photo('kite_and_cold.jpg')).subarray(0, 60_000));
+    await sharp(photo('hot_dog.jpg')).png().toFile(lib.path('hot_dog.png'));
+    lib.run(['tag', lib.folder], 1);
+    lib.run(['label', lib.path('truncated.jpg'), '--add', 'Kite']);
+    const truncated = readFileSync(lib.path('truncated.jpg'));
+
+    const result = lib.run(['xmp', 'enable', '--threshold', '0.3', '--into-files'], 1);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `failed: Cannot write into ${lib.path('truncated.jpg')}: Phototag could not read it as a photo, so it is left as it was`,
+      ),
+    );
+    assert.ok(readFileSync(lib.path('truncated.jpg')).equals(truncated), 'the truncated JPEG is unchanged');
+    assert.ok(!existsSync(lib.path('truncated.jpg_original')));
+    assert.match(result.stdout, /XMP written for 3 photos, 0 unchanged, 1 failed\./);
+    assert.match(
+      result.stdout,
+      /2 photos \(BMP, PNG\) have their tags in their sidecars only: Phototag writes into JPEG, TIFF/,
+    );
+    assert.ok(existsSync(lib.path('cat.bmp.xmp')) && existsSync(lib.path('hot_dog.png.xmp')));
+    assert.ok(!existsSync(lib.path('hot_dog.png_original')));
   });
 });
