@@ -46,6 +46,24 @@ async function whenFolder(folder: string, holds: () => boolean, what: string): P
   }
 }
 
+/**
+ * Whether a label's words flow as one sentence: its code (a file name) follows the words before it on their line,
+ * or starts the next line where they do, rather than standing apart in a column of its own.
+ */
+async function readsAsOneSentence(label: Locator): Promise<boolean> {
+  return label.evaluate((element) => {
+    const code = element.querySelector('code')!.getBoundingClientRect();
+    const words = document.createRange();
+    words.setStartBefore(element.querySelector('input')!.nextSibling!);
+    words.setEndBefore(element.querySelector('code')!);
+    const lines = Array.from(words.getClientRects()).filter((rect) => rect.width > 0);
+    const first = lines[0]!;
+    const last = lines.at(-1)!;
+    const followsOnItsLine = Math.abs(code.top - last.top) < 4 && code.left - last.right < 8;
+    return followsOnItsLine || (code.top >= last.bottom - 1 && Math.abs(code.left - first.left) < 1);
+  });
+}
+
 describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool reads them, in Chromium', () => {
   let server: ServeProcess;
   let served: ServedPage | undefined;
@@ -155,6 +173,7 @@ describe('XMP sidecars turned on, set and off from the sidebar, as ExifTool read
     await toggle(/^Also into the photo files/).check();
     await toggle(/^Keep each original/).waitFor();
     assert.equal(await toggle(/^Keep each original/).isChecked(), true, "ExifTool's copy is kept unless unticked");
+    assert.ok(await readsAsOneSentence(section().locator('label', { hasText: 'Keep each original' })));
     assert.ok(!existsSync(path('dog.jpg_original')), 'nothing is written while sidecars are off');
     await toggle('Write tags to XMP').check();
     await whenFolder(
