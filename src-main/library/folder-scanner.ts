@@ -70,8 +70,6 @@ const problem = (path: string, what: string, error: unknown): ScanEntry => ({
   message: `Cannot read ${what} ${path}: ${fileErrorReason(error)}.`,
 });
 
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Neither a folder nor a file by its listing: a symbolic link, or a file system that does not report types. */
 const needsStat = (entry: Dirent) =>
   entry.isSymbolicLink() ||
@@ -115,6 +113,22 @@ const outsideLink = (path: string, real: string, boundary: string): ScanEntry =>
 });
 
 /**
+ * A folder's listing as names: its subfolders, and the entries to stat (photos, and those the listing gives no type:
+ * links, mostly) in UTF-16 order. Names alone sort without a comparator called from JavaScript (its calls took 0.7 s
+ * in a profile of a million photos), and the listing's Dirents are let go at once.
+ */
+function sortedListing(entries: Dirent[], foldersOnly: boolean): { subfolders: string[]; toStat: string[] } {
+  const subfolders: string[] = [];
+  const toStat: string[] = [];
+  for (const entry of entries) {
+    if (isSkippedName(entry.name)) continue;
+    if (entry.isDirectory()) subfolders.push(entry.name);
+    else if (needsStat(entry) || (!foldersOnly && entry.isFile() && isPhotoPath(entry.name))) toStat.push(entry.name);
+  }
+  return { subfolders, toStat: toStat.sort() };
+}
+
+/**
  * Streams the photos under `root` (absolute paths, with size and modification time) and the problems met on the way.
  * Hidden and system folders are skipped. Symbolic links to files are followed; links to folders only where the
  * folder really lies inside `root` (a link to / or /proc would walk the whole file system), each one named in a
@@ -152,24 +166,16 @@ export async function* scanFolderBatches(root: string, options: ScanOptions = {}
       if (visited.has(id)) continue;
       visited.add(id);
       if (onFolder && !onFolder(folder, id)) continue;
-      const entries = await readdir(folder, { withFileTypes: true });
-      const subfolders: string[] = [];
-      const toStat: Dirent[] = [];
-      for (const entry of entries) {
-        if (isSkippedName(entry.name)) continue;
-        if (entry.isDirectory()) subfolders.push(entry.name);
-        else if (needsStat(entry) || (!foldersOnly && entry.isFile() && isPhotoPath(entry.name))) toStat.push(entry);
-      }
-      toStat.sort((a, b) => byName(a.name, b.name));
+      const { subfolders, toStat } = sortedListing(await readdir(folder, { withFileTypes: true }), foldersOnly);
       // What join would make of each entry, without its cost a file: the folder is normalized, a name has no separator.
       const inFolder = folderPrefix(folder);
       for (let i = 0; i < toStat.length; i += STAT_BATCH) {
         signal?.throwIfAborted();
         const batch = toStat.slice(i, i + STAT_BATCH);
-        const paths = batch.map((entry) => inFolder + entry.name);
+        const paths = batch.map((name) => inFolder + name);
         const results = await statBatch(paths);
         const found: ScanEntry[] = [];
-        for (const [index, entry] of batch.entries()) {
+        for (const [index, name] of batch.entries()) {
           const result = results[index]!;
           const path = paths[index]!;
           if (result instanceof Error) {
@@ -179,15 +185,15 @@ export async function* scanFolderBatches(root: string, options: ScanOptions = {}
             const real = await realpath(path).catch(asError);
             if (real instanceof Error) {
               if (!isGone(real)) found.push(problem(path, 'the folder', real));
-            } else if (isUnder(real, boundary)) subfolders.push(entry.name);
+            } else if (isUnder(real, boundary)) subfolders.push(name);
             else found.push(outsideLink(path, real, boundary));
-          } else if (!foldersOnly && result.isFile() && isPhotoPath(entry.name)) {
+          } else if (!foldersOnly && result.isFile() && isPhotoPath(name)) {
             found.push({ type: 'photo', path, size: result.size, mtimeMs: result.mtimeMs });
           }
         }
         if (found.length > 0) yield found;
       }
-      subfolders.sort(byName);
+      subfolders.sort();
       for (let i = subfolders.length - 1; i >= 0; i--) pending.push(join(folder, subfolders[i]!));
     } catch (error) {
       // Only file-system errors are about the folder; an abort or a failing onFolder belongs to the caller.
