@@ -44,6 +44,22 @@ const DCT_BASIS = Float64Array.from({ length: HASH_FREQUENCIES * HASH_SIDE }, (_
 );
 
 /**
+ * The HASH_FREQUENCIES lowest frequencies of each of `lines` lines of HASH_SIDE values (one line after another in
+ * `values`), frequency k of line l at k * lines + l: each frequency's values, one a line, follow one another.
+ */
+function lowFrequencies(values: ArrayLike<number>, lines: number): Float64Array {
+  const out = new Float64Array(HASH_FREQUENCIES * lines);
+  for (let l = 0; l < lines; l++) {
+    for (let k = 0; k < HASH_FREQUENCIES; k++) {
+      let sum = 0;
+      for (let n = 0; n < HASH_SIDE; n++) sum += values[l * HASH_SIDE + n]! * DCT_BASIS[k * HASH_SIDE + n]!;
+      out[k * lines + l] = sum;
+    }
+  }
+  return out;
+}
+
+/**
  * A 64-bit perceptual hash of the picture (16 hex digits): the grey picture squashed to 32 x 32, its 8 x 8 lowest
  * frequencies (a discrete cosine transform), one bit per frequency (is it above their median?). It reads where the
  * picture is light and dark at large, not the small steps between neighbours that a difference hash reads: those
@@ -57,26 +73,10 @@ export async function perceptualHash(photo: RawPixels): Promise<string> {
     .resize(HASH_SIDE, HASH_SIDE, { fit: 'fill' })
     .raw()
     .toBuffer();
-  const f = HASH_FREQUENCIES;
-  // Each row's lowest frequencies, then each of those along the columns.
-  const rows = new Float64Array(HASH_SIDE * f);
-  for (let y = 0; y < HASH_SIDE; y++) {
-    for (let u = 0; u < f; u++) {
-      let sum = 0;
-      for (let x = 0; x < HASH_SIDE; x++) sum += grey[y * HASH_SIDE + x]! * DCT_BASIS[u * HASH_SIDE + x]!;
-      rows[y * f + u] = sum;
-    }
-  }
-  const frequencies = new Float64Array(f * f);
-  for (let v = 0; v < f; v++) {
-    for (let u = 0; u < f; u++) {
-      let sum = 0;
-      for (let y = 0; y < HASH_SIDE; y++) sum += rows[y * f + u]! * DCT_BASIS[v * HASH_SIDE + y]!;
-      frequencies[v * f + u] = sum;
-    }
-  }
+  // Each row's lowest frequencies, laid out by frequency, are columns of the picture's: the same step again.
+  const frequencies = lowFrequencies(lowFrequencies(grey, HASH_SIDE), HASH_FREQUENCIES);
   // The median of all but the first, the mean brightness: only how the light is laid out counts.
-  const median = frequencies.slice(1).sort()[(f * f - 1) >> 1]!;
+  const median = frequencies.slice(1).sort()[(frequencies.length - 1) >> 1]!;
   let bits = 0n;
   for (const value of frequencies) bits = (bits << 1n) | (value > median ? 1n : 0n);
   return bits.toString(16).padStart(16, '0');
