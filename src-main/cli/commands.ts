@@ -14,7 +14,7 @@ import * as ort from '../classifier/onnxruntime.js';
 import { providerStates } from '../classifier/execution-providers.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
-import type { Folder, PhotoRow, TaggedPhoto } from '../db/photo-repository.js';
+import type { Folder, ListedPhoto, PhotoRow } from '../db/photo-repository.js';
 import { folderJoinNote, Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
@@ -170,8 +170,12 @@ function openLibrary(file: string, modelId: string | undefined, readonly: boolea
   }
 }
 
-/** The JSON contract of `show --json` and `search --json`, one element per photo. */
-export function photoJson(photo: TaggedPhoto, suggested?: SuggestedTag[]) {
+/**
+ * The JSON contract of `show --json` and `search --json`, one element per photo; a search hit's `score`, and its
+ * `source` when it is only suggested, come last. A key left undefined is no key in JSON.stringify's text: every
+ * element has one shape, which V8 makes and writes faster than objects built of spreads, with the same bytes.
+ */
+export function photoJson(photo: ListedPhoto, suggested?: SuggestedTag[], hit?: { score: number }) {
   return {
     path: photo.path,
     model: photo.modelId,
@@ -180,15 +184,17 @@ export function photoJson(photo: TaggedPhoto, suggested?: SuggestedTag[]) {
     categories: photo.categories,
     faces: photo.faces,
     // Learned labels, apart from the tags: a suggestion is not a tag until the user says yes.
-    ...(suggested ? { suggested } : {}),
-    ...(photo.error ? { error: photo.error } : {}),
+    suggested,
+    error: photo.error || undefined,
+    score: hit?.score,
+    source: hit && suggested ? ('suggested' as const) : undefined,
   };
 }
 
 /** A tag's weight in text: the model's confidence, or "(yours)" for the user's own word, which is no score. */
 const weight = (source: string, score: number) => (source === 'user' ? '(yours)' : percent(score));
 
-function photoLines(photo: TaggedPhoto): [string, string] {
+function photoLines(photo: ListedPhoto): [string, string] {
   if (photo.status === 'failed') return [photo.path, `  failed: ${photo.error}`];
   if (photo.status !== 'done') return [photo.path, `  not tagged yet (${photo.status})`];
   const categories = photo.categories.slice(0, 3).map((c) => {
@@ -348,10 +354,10 @@ export const commands: Record<CommandName, Command> = {
       let found = 0;
       // A row at a time, its tags read as it is written: a million hits are never held at once. The photos a label
       // is suggested on (a few thousand at most) come after those carrying it.
-      const hits = function* () {
+      const hits = function* (): Generator<{ photo: ListedPhoto; score: number; suggested?: SuggestedTag[] }> {
         for (const hit of context.suggested === 'only' ? [] : photos) {
           found++;
-          yield { ...hit, suggested: undefined };
+          yield hit;
         }
         for (const hit of suggested) {
           found++;
@@ -359,11 +365,7 @@ export const commands: Record<CommandName, Command> = {
         }
       };
       if (context.json) {
-        await writeJsonArray(hits(), (hit) => ({
-          ...photoJson(hit.photo, hit.suggested),
-          score: hit.score,
-          ...(hit.suggested ? { source: 'suggested' } : {}),
-        }));
+        await writeJsonArray(hits(), (hit) => photoJson(hit.photo, hit.suggested, hit));
       } else {
         await writeLinesOf(hits(), (hit) => [
           `${percent(hit.score).padStart(4)}  ${hit.photo.path}` +

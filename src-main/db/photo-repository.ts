@@ -74,12 +74,18 @@ export interface ModelRef {
   version: string;
 }
 
-export interface TaggedPhoto extends PhotoRow {
+/** A photo's row as a listing of photos (search, show) reads it: where it is and how its tagging went. */
+type ListedRow = Pick<PhotoRow, 'id' | 'path' | 'status' | 'error' | 'modelId'>;
+
+/** What a listing of photos says of each: its row and its tags. */
+export interface ListedPhoto extends ListedRow {
   labels: EffectiveTag[];
   categories: EffectiveTag[];
   /** How many people's faces the face detector found. */
   faces: number;
 }
+
+export interface TaggedPhoto extends PhotoRow, ListedPhoto {}
 
 export type { StatusCounts };
 
@@ -122,7 +128,12 @@ const UNDER = under('@prefix');
  * user's own (a confirmed label takes its place), none under MIN_SHOWN_SCORE. Keywords a file carries take no
  * place of the model's: a photo with four keywords still shows what the model saw.
  */
-function tagged(photo: PhotoRow, labels: EffectiveTag[], categories: EffectiveTag[], faces: number): TaggedPhoto {
+function tagged<P extends ListedRow>(
+  photo: P,
+  labels: EffectiveTag[],
+  categories: EffectiveTag[],
+  faces: number,
+): P & ListedPhoto {
   const shown = labels.filter(isShown);
   const users = shown.filter((label) => label.source !== 'model');
   const own = users.filter((label) => label.source === 'user').length;
@@ -146,6 +157,17 @@ function* inBatches<T>(items: Iterable<T>): Generator<T[]> {
   if (batch.length > 0) yield batch;
 }
 
+/** A row of the batch's photos as read, in the order of its columns. */
+type ListedRowValues = [id: number, path: string, status: PhotoStatus, error: string | null, modelId: string | null];
+
+const listedRow = ([id, path, status, error, modelId]: ListedRowValues): ListedRow => ({
+  id,
+  path,
+  status,
+  error,
+  modelId,
+});
+
 /** A row of a batch's tags: whose, then the tag as EffectiveTag has it. */
 type TagRow = [photoId: number, id: string, name: string, score: number, source: EffectiveTag['source']];
 
@@ -162,7 +184,7 @@ function byPhoto(rows: TagRow[]): Map<number, EffectiveTag[]> {
 }
 
 /** How many photos (search hits, photos shown) have their tags read together. */
-const SEARCH_BATCH = 256;
+export const SEARCH_BATCH = 256;
 
 /**
  * The photos carrying any of a search's tags (@labels and @categories: JSON arrays of ids) at @minScore, best first.
@@ -319,10 +341,13 @@ export class PhotoRepository {
       anyPhotoUnder: prepare(`SELECT 1 FROM photos WHERE ${UNDER} AND status != 'missing' LIMIT 1`),
       photosIn: prepare(`SELECT path, size, mtime_ms AS mtimeMs FROM photos
         WHERE ${UNDER} AND instr(substr(path, length(@prefix) + 2), '${sep}') = 0 AND status != 'missing'`),
-      photosCarrying: prepare(PHOTOS_CARRYING),
+      photosCarrying: prepare(PHOTOS_CARRYING).raw(),
       // A batch of search hits read at once: three queries for the batch instead of four for each photo.
       batch: {
-        photos: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id IN (SELECT value FROM json_each(?))`),
+        // Only what a listing shows, as arrays (listedRow): a row made as an object of every column cost more than
+        // reading it.
+        photos: prepare(`SELECT id, path, status, error, model_id FROM photos
+          WHERE id IN (SELECT value FROM json_each(?))`).raw(),
         // The tags come in the order labelsOf and categoriesOf give one photo's, as arrays (TagRow), and none that
         // isShown drops: making the rows is most of what reading them costs.
         labels: prepare(`SELECT photo_id, id, name, score, source FROM effective_labels
@@ -782,18 +807,18 @@ export class PhotoRepository {
    * Photos carrying any of these tags with at least `minScore` (a photo's best of them), best first, with their
    * tags as withTags gives them. Read in batches as they are iterated: a million hits are never held at once.
    */
-  *photosCarrying(tags: readonly TagRef[], minScore: number): Generator<{ photo: TaggedPhoto; score: number }> {
+  *photosCarrying(tags: readonly TagRef[], minScore: number): Generator<{ photo: ListedPhoto; score: number }> {
     const ids = (kind: TagRef['kind']) => JSON.stringify(tags.filter((tag) => tag.kind === kind).map((tag) => tag.id));
     const hits = this.statements.photosCarrying.iterate({
       labels: ids('label'),
       categories: ids('category'),
       minScore,
-    }) as IterableIterator<{ photoId: number; score: number }>;
+    }) as IterableIterator<[photoId: number, score: number]>;
     for (const batch of inBatches(hits)) {
-      const found = this.statements.batch.photos.all(JSON.stringify(batch.map((hit) => hit.photoId))) as PhotoRow[];
-      const photos = new Map(found.map((photo) => [photo.id, photo]));
-      const withTags = this.withTagsOf(batch.map((hit) => photos.get(hit.photoId)!));
-      yield* batch.map(({ score }, i) => ({ photo: withTags[i]!, score }));
+      const found = this.statements.batch.photos.all(JSON.stringify(batch.map((hit) => hit[0]))) as ListedRowValues[];
+      const photos = new Map(found.map((row) => [row[0], listedRow(row)]));
+      const withTags = this.withTagsOf(batch.map((hit) => photos.get(hit[0])!));
+      yield* batch.map((hit, i) => ({ photo: withTags[i]!, score: hit[1] }));
     }
   }
 
@@ -806,7 +831,7 @@ export class PhotoRepository {
   }
 
   /** withTags of many photos: three queries for them all instead of three for each. */
-  private withTagsOf(photos: PhotoRow[]): TaggedPhoto[] {
+  private withTagsOf<P extends ListedRow>(photos: P[]): (P & ListedPhoto)[] {
     const ids = JSON.stringify(photos.map((photo) => photo.id));
     const { batch } = this.statements;
     const params = { ids, shown: MIN_SHOWN_SCORE };

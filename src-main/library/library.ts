@@ -15,7 +15,7 @@ import {
   type Folder,
   type FolderRemoval,
   type ModelRef,
-  type TaggedPhoto,
+  type ListedPhoto,
 } from '../db/photo-repository.js';
 import {
   checkDemoAgreed,
@@ -248,7 +248,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   searchTags(
     query: string,
     minScore: number,
-  ): { tags: Tag[]; photos: Iterable<{ photo: TaggedPhoto; score: number }> } {
+  ): { tags: Tag[]; photos: Iterable<{ photo: ListedPhoto; score: number }> } {
     const tags = searchedTags(query, this.knownTags());
     return { tags, photos: tags.length > 0 ? this.repo.photosCarrying(tags, minScore) : [] };
   }
