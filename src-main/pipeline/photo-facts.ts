@@ -76,11 +76,6 @@ async function readEmbedded(photo: string | Buffer): Promise<{ xmp: string | und
   return { xmp: typeof tags?.xmp === 'string' ? tags.xmp : undefined, iptc: iptc.map((keyword) => keyword.trim()) };
 }
 
-/** The photo's own XMP packet, undefined when it has none; throws when the file cannot be read. */
-export async function readEmbeddedXmp(path: string): Promise<string | undefined> {
-  return (await readEmbedded(path)).xmp;
-}
-
 /**
  * Keywords of the photo's own XMP packet and IPTC record. A photo that exifr cannot read has none (its decode says
  * what is wrong with the file); an XMP packet that cannot be parsed is a problem, and its IPTC keywords still count.

@@ -2,12 +2,13 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { ExifTool } from 'exiftool-vendored';
-import { readEmbeddedXmp } from '../pipeline/photo-facts.js';
 import type { WriteOutcome } from './sidecar-file.js';
 import { mergeXmp, xmpFacts, type XmpTag } from './xmp-document.js';
 
 /** The formats whose files Phototag writes XMP into (ExifTool writes them in place, keeping everything else). */
 const WRITABLE = new Set(['.jpg', '.jpeg', '.tif', '.tiff', '.heic', '.heif', '.dng']);
+
+const BASE64 = 'base64:';
 
 export const canWriteInto = (path: string) => WRITABLE.has(extname(path).toLowerCase());
 
@@ -32,7 +33,7 @@ export class PhotoFileXmp {
     let existing: string | undefined;
     let merged: string;
     try {
-      existing = await readEmbeddedXmp(path);
+      existing = await this.embeddedXmp(path);
       if (existing === undefined && tags.length === 0) return 'unchanged';
       merged = mergeXmp(existing, tags);
     } catch (error) {
@@ -52,6 +53,18 @@ export class PhotoFileXmp {
       await rm(folder, { recursive: true, force: true });
     }
     return 'written';
+  }
+
+  /**
+   * The photo's own XMP packet as ExifTool, which writes it, finds it: exifr finds none in a HEIC, and merging into
+   * nothing would replace what other programs wrote there.
+   */
+  private async embeddedXmp(path: string): Promise<string | undefined> {
+    const read: Record<string, unknown> = await (await this.tool()).readRaw(path, { readArgs: ['-b', '-XMP'] });
+    const packet = read.XMP;
+    if (typeof packet !== 'string') return undefined;
+    // ExifTool's JSON gives a packet that is not plain UTF-8 text (one padded with a NUL byte) in base64.
+    return packet.startsWith(BASE64) ? Buffer.from(packet.slice(BASE64.length), 'base64').toString('utf8') : packet;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -344,5 +344,26 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     );
     assert.ok(existsSync(lib.path('cat.bmp.xmp')) && existsSync(lib.path('hot_dog.png.xmp')));
     assert.ok(!existsSync(lib.path('hot_dog.png_original')));
+  });
+
+  it('into a HEIC: what other programs wrote in its XMP stays, and a second write changes nothing', () => {
+    const lib = library([]);
+    execFileSync('heif-enc', ['-q', '80', '-o', lib.path('cat.heic'), photo('cat_720p.jpg')]);
+    exiftool('-q', '-overwrite_original', '-XMP-xmp:Rating=5', '-XMP-dc:Subject=Holiday', lib.path('cat.heic'));
+    lib.run(['tag', lib.folder]);
+
+    assert.match(
+      lib.run(['xmp', 'enable', '--threshold', '0.3', '--into-files', '--overwrite-original']).stdout,
+      /XMP written for 1 photo, 0 unchanged, 0 failed\./,
+    );
+    const inFile = exiftoolTags(lib.path('cat.heic'), 'XMP-xmp:Rating', 'XMP-dc:Subject');
+    assert.deepEqual(inFile['XMP-xmp:Rating'], ['5']);
+    assert.equal(inFile['XMP-dc:Subject']![0], 'Holiday');
+    assert.ok(inFile['XMP-dc:Subject']!.includes('Cat'), inFile['XMP-dc:Subject']!.join(', '));
+    assert.ok(!existsSync(lib.path('cat.heic_original')), 'no original kept when asked not to');
+
+    const mtime = statSync(lib.path('cat.heic')).mtimeMs;
+    assert.match(lib.run(['xmp', 'write', lib.folder]).stdout, /XMP written for 0 photos, 1 unchanged, 0 failed\./);
+    assert.equal(statSync(lib.path('cat.heic')).mtimeMs, mtime, 'the HEIC is not written again');
   });
 });
