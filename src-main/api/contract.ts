@@ -418,6 +418,15 @@ export interface TagDetail {
 /** Categories whose caption carries the number of faces. */
 const FACE_COUNTED = new Set(['people', 'group']);
 
+/**
+ * A species' scientific name: a specialist's labels are its category's id, then the scientific name
+ * ("bird:Haliaeetus leucocephalus", named "Bald Eagle" beside the ImageNet class "Bald eagle"); null for any other
+ * label (a model's class, the user's own "user:rex").
+ */
+export function scientificName(labelId: string): string | null {
+  return /^(?!user:)[^:]+:(.+)$/.exec(labelId)?.[1] ?? null;
+}
+
 export function categoryDetail(categoryId: string, labels: readonly Score[], faces: number): TagDetail | null {
   if (FACE_COUNTED.has(categoryId)) return faces > 0 ? { name: String(faces), score: null } : null;
   const species = labels.find((label) => label.id.startsWith(`${categoryId}:`));

@@ -1,3 +1,4 @@
+import { scientificName } from '../api/contract.js';
 import type { Tag } from '../db/correction-repository.js';
 import type { LabelSet } from '../models/label-sets.js';
 
@@ -94,7 +95,7 @@ function namesOf(tag: Tag): readonly Name[] {
   const key = `${tag.id}\n${tag.name}`;
   let names = namesByTag.get(key);
   if (!names) {
-    const scientific = /^(?!user:)[^:]+:(.+)$/.exec(tag.id)?.[1];
+    const scientific = scientificName(tag.id);
     names = [tag.name, ...(scientific ? [scientific] : [])].map((text) => {
       const words = wordsOf(text);
       return { words, whole: words.join('') };

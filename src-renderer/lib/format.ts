@@ -1,3 +1,5 @@
+import { scientificName } from '../../src-main/api/contract.js';
+
 /** Display helpers: numbers and dates as people read them. */
 
 export const percent = (score: number) => `${Math.round(score * 100)}%`;
@@ -68,3 +70,9 @@ export function monthTitle(month: string | null): string {
   const [year = 1970, number = 1] = month.split('-').map(Number);
   return monthFormat.format(Date.UTC(year, number - 1, 1));
 }
+
+/**
+ * The word that marks a species among the model's classes, where both may bear one name ("Bald Eagle" and the
+ * ImageNet class "Bald eagle"); undefined for any other label.
+ */
+export const speciesMark = (labelId: string): string | undefined => (scientificName(labelId) ? 'species' : undefined);
