@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import exifr from 'exifr';
-import type { ByteSource } from '../imaging/photo-file.js';
+import { bufferSource } from '../imaging/foreign-formats.js';
+import { withPhotoFile, type ByteSource } from '../imaging/photo-file.js';
 import { EXPOSURE_TAGS, exposureOf, type SceneExif } from '../scenes/scene-rules.js';
 import { readSidecar } from '../xmp/sidecar-file.js';
 import { foreignKeywords } from '../xmp/xmp-document.js';
+import { readHeifXmp } from './heif-xmp.js';
 
 const SAMPLE = 256 * 1024;
 
@@ -76,6 +78,11 @@ async function readEmbedded(photo: string | Buffer): Promise<{ xmp: string | und
   return { xmp: typeof tags?.xmp === 'string' ? tags.xmp : undefined, iptc: iptc.map((keyword) => keyword.trim()) };
 }
 
+/** A HEIF file's XMP packet (an item of its meta box, where exifr does not look); undefined for other formats. */
+function heifXmp(photo: string | Buffer): Promise<string | undefined> {
+  return typeof photo === 'string' ? withPhotoFile(photo, readHeifXmp) : readHeifXmp(bufferSource(photo));
+}
+
 /**
  * Keywords of the photo's own XMP packet and IPTC record. A photo that exifr cannot read has none (its decode says
  * what is wrong with the file); an XMP packet that cannot be parsed is a problem, and its IPTC keywords still count.
@@ -88,7 +95,8 @@ async function embeddedKeywords(photo: string | Buffer, path: string, problems: 
     return [];
   }
   try {
-    return [...(embedded.xmp === undefined ? [] : foreignKeywords(embedded.xmp)), ...embedded.iptc];
+    const xmp = embedded.xmp ?? (await heifXmp(photo));
+    return [...(xmp === undefined ? [] : foreignKeywords(xmp)), ...embedded.iptc];
   } catch (error) {
     problems.push(`Cannot read the XMP in ${path}: ${(error as Error).message}.`);
     return embedded.iptc;

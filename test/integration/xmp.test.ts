@@ -113,6 +113,23 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     assert.match(csv, /parrot\.jpg,dog,Dog,file,1/);
   });
 
+  it("shows keywords ExifTool wrote into a HEIC's own XMP as tags from the file", () => {
+    const lib = library([]);
+    execFileSync('heif-enc', ['-q', '80', '-o', lib.path('cat.heic'), photo('cat_720p.jpg')]);
+    exiftool('-q', '-overwrite_original', '-XMP-dc:Subject+=Grandma', '-XMP-dc:Subject+=Holiday', lib.path('cat.heic'));
+    const tagged = lib.run(['tag', lib.folder]);
+    assert.doesNotMatch(tagged.stderr, /cat\.heic/, 'no warning about the HEIC');
+
+    assert.deepEqual(
+      lib
+        .show('cat.heic')
+        .labels.filter((tag) => tag.source === 'file')
+        .map((tag) => tag.id)
+        .sort(),
+      ['user:grandma', 'user:holiday'],
+    );
+  });
+
   it('writes sidecars ExifTool reads, keeps what other programs wrote in theirs, and writes nothing the second time', () => {
     const lib = library(['dog.jpg', 'parrot.jpg', 'hot_dog.jpg']);
     // Another program's sidecars: digiKam's name for the parrot, Lightroom's for the hot dog.
