@@ -125,31 +125,14 @@ function openForReading(file: string, options: OpenOptions): Db {
     return configured(new Database(file, { nativeBinding, fileMustExist: true }), (db) => {
       db.pragma('query_only = ON');
       db.pragma('busy_timeout = 5000');
-      readMapped(db);
       check(db);
     });
   }
-  if (existsSync(`${file}-wal`)) {
-    return configured(new Database(file, { nativeBinding, readonly: true }), (db) => {
-      readMapped(db);
-      check(db);
-    });
-  }
+  if (existsSync(`${file}-wal`)) return configured(new Database(file, { nativeBinding, readonly: true }), check);
   const image = readFileSync(file);
   // An in-memory database cannot be in WAL mode: SQLite opens the copy only once its header says rollback journal.
   image[18] = image[19] = 1;
   return configured(new Database(image, { nativeBinding, readonly: true }), check);
-}
-
-/**
- * A connection that only reads reads the library's file through a memory map, as far as SQLite maps (2 GiB): a page
- * is then the file's own, not a copy made by a system call into SQLite's cache, which cost about a sixth of the CPU
- * of `search --json` at a million photos (its hits are random reads all over the file). The pages mapped are the
- * system's file cache, counted in the process's resident size but shared and given back under pressure. Nothing
- * truncates a library's file while it is open (Phototag never vacuums), which a mapped reader could not survive.
- */
-function readMapped(db: Db): void {
-  db.pragma(`mmap_size = ${2 ** 31}`);
 }
 
 /** Sets up a new connection, closing it when that fails. */
