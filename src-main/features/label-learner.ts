@@ -4,10 +4,10 @@ import { topScores, type FeatureIndex, type Scored } from './feature-index.js';
 /** A label is learned once the user has given it (or confirmed it) on this many photos with features. */
 export const MIN_LABEL_EXAMPLES = 3;
 /**
- * Photos whose learned model scores a label at least this are suggested it. The negatives weigh as much as the
- * positives, so 0.5 is a photo as like the label's photos as like the rest. Told three of the fixtures' four birds
- * (a macaw, an owl, an eagle), the fourth (a chickadee) read 0.52, the nearest photo without a bird (a beach under
- * a wide sky) 0.45, every other one 0.40 or less.
+ * Photos whose calibrated score reaches this are suggested the label. A learned model's raw logits are squeezed
+ * when it has few examples (taught photos read 0.58-0.89 themselves), so a fixed line on them decides nothing: each
+ * label's logits are shifted by its own threshold (see calibrationShift), and 0.5 is that threshold for every label,
+ * which also makes scores of different labels comparable in one review queue.
  */
 export const SUGGESTION_MIN_SCORE = 0.5;
 /** Photos the user has said nothing about join the negatives, this many at most, spread over the library. */
@@ -15,6 +15,14 @@ const UNLABELED_SAMPLE = 200;
 const ITERATIONS = 60;
 const LEARNING_RATE = 4;
 const MOMENTUM = 0.9;
+/** At most this many leave-out folds over the positives calibrate a label's threshold: each costs one more fit. */
+const CALIBRATION_FOLDS = 5;
+/**
+ * A photo whose held-out logit stands this many median absolute deviations above the typical unlabelled photo's
+ * stands out from the library: with few examples the taught photos' own held-out logits are noisy (a near-copy
+ * among them reads as sure as a taught photo), so the line never sits higher than this.
+ */
+const OUTLIER_SPREADS = 4;
 /** L2 penalty: a few examples are separable in 1280 dimensions, and the weights must not grow without bound. */
 const L2 = 0.01;
 
@@ -90,14 +98,45 @@ function train(index: FeatureIndex, samples: Sample[]): LabelModel {
   return { weights, bias: bias - shift };
 }
 
+const logit = (model: LabelModel, unit: Float32Array) => {
+  let z = model.bias;
+  for (let k = 0; k < unit.length; k++) z += model.weights[k]! * unit[k]!;
+  return z;
+};
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
 /**
- * Every photo's confidence that it carries the label, in index order, from logistic regressions on the features.
- * Negatives: the photos the user rejected the label on and those carrying the user's other labels (each as sure as
- * a positive), and an even sample of the photos nobody said anything about (half the negatives' weight between
- * them), each side weighing the same in all. Some of that sample may well carry the label, and a model fitted to
- * call them negative would say so of exactly them: so the sample is split in two, each half is scored by the model
- * trained on the other half, and every other photo by both models' mean logit. Deterministic: the same corrections over
- * the same features give the same scores.
+ * The logit a label's line sits at, from held-out scores only (a photo a model was fitted to says nothing of how
+ * it scores a new one): each positive as scored by a model fitted without it (leave-one-out, in at most
+ * CALIBRATION_FOLDS folds), each sampled photo by the model fitted on the other half. The line is midway between
+ * the medians of the two, or OUTLIER_SPREADS above the typical sampled photo where that is lower: medians, because
+ * the sample may hold a few photos that do carry the label and one odd positive should not move the line for all.
+ * Told three of the fixtures' birds (a macaw, an owl, an eagle), the fourth (a chickadee) reads 0.68, a dragonfly
+ * 0.49, every other photo 0.43 or less; with resized copies of the taught ones in the library the fourth reads 0.56
+ * and every photo without a bird 0.40 or less.
+ * Without a sample (every photo is an example) the line stays at 0.
+ */
+function calibrationShift(heldOutPositives: number[], heldOutSample: number[]): number {
+  if (!heldOutPositives.length || !heldOutSample.length) return 0;
+  const typical = median(heldOutSample);
+  const spread = median(heldOutSample.map((z) => Math.abs(z - typical)));
+  return Math.min((median(heldOutPositives) + typical) / 2, typical + OUTLIER_SPREADS * spread);
+}
+
+/**
+ * Every photo's calibrated confidence that it carries the label, in index order, from logistic regressions on the
+ * features. Negatives: the photos the user rejected the label on and those carrying the user's other labels (each
+ * as sure as a positive), and an even sample of the photos nobody said anything about (half the negatives' weight
+ * between them); positives and negatives weigh the same in all. Some of that sample may well carry the label, and a
+ * model fitted to call them negative would say so of exactly them: so the sample is split in two, each half is
+ * scored by the model trained on the other half, and every other photo by both models' mean logit. Each logit is
+ * then shifted by the label's calibrated line (calibrationShift), so SUGGESTION_MIN_SCORE is that line. Deterministic:
+ * the same corrections over the same features give the same scores.
  */
 export function scoreLabel(index: FeatureIndex, label: LabelExamples, otherTagged: Set<number>): Float32Array {
   const said = new Set([...label.positives, ...label.rejected]);
@@ -107,27 +146,30 @@ export function scoreLabel(index: FeatureIndex, label: LabelExamples, otherTagge
   const step = Math.max(1, rest.length / UNLABELED_SAMPLE);
   const sample = Array.from({ length: Math.min(rest.length, UNLABELED_SAMPLE) }, (_, i) => rest[Math.floor(i * step)]!);
   const halves = [sample.filter((_, i) => i % 2 === 0), sample.filter((_, i) => i % 2 === 1)];
-  const models = halves.map((half) =>
+  const fit = (positives: number[], half: number[]) =>
     train(index, [
-      ...label.positives.map((id) => ({ id, target: 1, weight: 1 / label.positives.length })),
+      ...positives.map((id) => ({ id, target: 1, weight: 1 / positives.length })),
       ...negatives.map((id) => ({ id, target: 0, weight: (half.length ? 0.5 : 1) / negatives.length })),
       ...half.map((id) => ({ id, target: 0, weight: (negatives.length ? 0.5 : 1) / half.length })),
-    ]),
-  );
-  // The mean of two logistic models' logits is one linear model: one pass over the library, not two.
+    ]);
+  const models = halves.map((half) => fit(label.positives, half));
+  const folds = Math.min(label.positives.length, CALIBRATION_FOLDS);
+  const heldOutPositives = Array.from({ length: folds }, (_, fold) => {
+    const left = label.positives.filter((_, i) => i % folds === fold);
+    const model = fit(
+      label.positives.filter((_, i) => i % folds !== fold),
+      halves[fold % 2]!,
+    );
+    return left.map((id) => logit(model, index.unit(id)));
+  }).flat();
   const [first, second] = models as [LabelModel, LabelModel];
+  const heldOutSample = halves.flatMap((half, h) => half.map((id) => logit(h === 0 ? second : first, index.unit(id))));
+  const shift = calibrationShift(heldOutPositives, heldOutSample);
+  // The mean of two logistic models' logits is one linear model: one pass over the library, not two.
   const mean = first.weights.map((weight, k) => (weight + second.weights[k]!) / 2);
-  const scores = index.dotAll(mean).map((z) => sigmoid(z + (first.bias + second.bias) / 2));
-  const logit = (model: LabelModel, id: number) => {
-    const unit = index.unit(id);
-    let z = model.bias;
-    for (let k = 0; k < unit.length; k++) z += model.weights[k]! * unit[k]!;
-    return z;
-  };
-  halves.forEach((half, h) => {
-    const other = h === 0 ? second : first;
-    for (const id of half) scores[index.position(id)] = sigmoid(logit(other, id));
-  });
+  const scores = index.dotAll(mean).map((z) => sigmoid(z + (first.bias + second.bias) / 2 - shift));
+  let s = 0;
+  for (const half of halves) for (const id of half) scores[index.position(id)] = sigmoid(heldOutSample[s++]! - shift);
   return scores;
 }
 

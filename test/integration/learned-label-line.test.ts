@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { userLabelId } from '../../src-main/db/correction-repository.js';
+import { suggestedPhotos } from '../../src-main/features/photo-similarity.js';
+import { Library } from '../../src-main/library/library.js';
+import { MODELS_DIR, PHOTOS_DIR, tempDir } from '../helpers.js';
+
+const FEATHERED = { kind: 'label' as const, id: userLabelId('Feathered'), name: 'Feathered' };
+const TAUGHT = ['parrot.jpg', 'owl.jpg', 'eagle.jpg'];
+
+describe("a learned label's line, calibrated on held-out scores", () => {
+  const dir = tempDir();
+  const photos = join(dir, 'photos');
+  const path = (name: string) => join(photos, name);
+  let library: Library;
+
+  before(async () => {
+    cpSync(PHOTOS_DIR, photos, { recursive: true });
+    // Near-copies of the taught photos: without a calibrated line they pushed the fourth bird below a fixed 0.5.
+    for (const name of TAUGHT) {
+      for (const width of [320, 160]) {
+        await sharp(path(name))
+          .resize(width)
+          .jpeg({ quality: 70 })
+          .toFile(path(`${width}-${name}`));
+      }
+    }
+    library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    });
+    library.addFolder(photos);
+    for (const folder of library.repo.folders()) await library.scan(folder);
+    await library.tag();
+  });
+  after(() => library.close());
+
+  it('suggests a label taught on three birds first on the fourth, beside copies of the taught ones, and not on the cat or dog', async () => {
+    const id = (name: string) => library.repo.photoByPath(path(name))!.id;
+    library.repo.corrections.apply(TAUGHT.map(id), { type: 'add', tag: FEATHERED });
+    const { suggestions } = await suggestedPhotos(library, FEATHERED.id, 100);
+    const named = suggestions.map((s) => basename(s.photo.path));
+    const copies = TAUGHT.flatMap((name) => [`320-${name}`, `160-${name}`]);
+    // The copies of the taught photos are bird photos too, and like them more than any other: they come first.
+    assert.deepEqual(
+      named.filter((name) => !copies.includes(name)),
+      ['bird.bmp'],
+      `the fourth bird, and no photo of something else (the cats, the dog): ${JSON.stringify(named)}`,
+    );
+    assert.deepEqual([...named].sort(), [...copies, 'bird.bmp'].sort());
+  });
+});
