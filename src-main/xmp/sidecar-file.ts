@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { isPhotoPath } from '../library/photo-formats.js';
 import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
 /**
  * Where a photo's sidecar may be, in the order Phototag looks: `photo.jpg.xmp` (digiKam's and darktable's name,
  * ExifTool's `%f.%e.xmp`), then `photo.xmp` (Lightroom's and Capture One's, and digiKam's "compatible with
- * commercial programs" setting). Phototag writes the first: it keeps the extension, so photo.jpg and photo.png
- * (or a RAW and its JPEG) never share a sidecar; Lightroom reads keywords of a JPEG, TIFF or HEIC from the file
- * itself, never from a sidecar, so its naming matters only for RAW files, which Phototag does not read.
+ * commercial programs" setting), which belongs to the photo only while no other photo in its folder has its stem.
+ * Phototag writes the first: it keeps the extension, so photo.jpg and photo.png (or a RAW and its JPEG) never
+ * share a sidecar; Lightroom reads keywords of a JPEG, TIFF or HEIC from the file itself, never from a sidecar, so
+ * its naming matters only for RAW files, which Phototag does not read.
  */
 export function sidecarPaths(photoPath: string): [string, string] {
   const stem = basename(photoPath, extname(photoPath));
@@ -46,18 +48,45 @@ async function readSidecarText(path: string): Promise<string | undefined> {
   }
 }
 
-/** The photo's existing sidecar (under either name) and its text, or undefined when it has none. */
-export async function readSidecar(photoPath: string): Promise<{ path: string; xml: string } | undefined> {
-  for (const path of sidecarPaths(photoPath)) {
-    let xml: string | undefined;
-    try {
-      xml = await readSidecarText(path);
-    } catch (error) {
-      throw new Error(`Cannot read ${path}: ${(error as Error).message}.`, { cause: error });
-    }
-    if (xml !== undefined) return { path, xml };
+/** A sidecar's text as readSidecarText gives it, its reason naming the sidecar. */
+async function sidecarText(path: string): Promise<string | undefined> {
+  try {
+    return await readSidecarText(path);
+  } catch (error) {
+    throw new Error(`Cannot read ${path}: ${(error as Error).message}.`, { cause: error });
   }
-  return undefined;
+}
+
+/**
+ * Whether `photo.xmp` is this photo's: it exists and no other photo of the folder has the stem (photo.jpg beside
+ * photo.png would otherwise merge into it in turn, each overwriting the other's values, as digiKam avoids by
+ * naming both `photo.<ext>.xmp`). The folder is listed only when there is such a sidecar.
+ */
+async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<boolean> {
+  try {
+    await access(stemSidecar);
+  } catch {
+    return false;
+  }
+  const name = basename(photoPath);
+  const stem = basename(name, extname(name));
+  let names: string[];
+  try {
+    names = await readdir(dirname(photoPath));
+  } catch (error) {
+    throw new Error(`Cannot list ${dirname(photoPath)}: ${(error as Error).message}.`, { cause: error });
+  }
+  return !names.some((other) => other !== name && isPhotoPath(other) && basename(other, extname(other)) === stem);
+}
+
+/** The photo's existing sidecar (under either name, by the rules of sidecarPaths) and its text, or undefined. */
+export async function readSidecar(photoPath: string): Promise<{ path: string; xml: string } | undefined> {
+  const [own, stemSidecar] = sidecarPaths(photoPath);
+  const ownXml = await sidecarText(own);
+  if (ownXml !== undefined) return { path: own, xml: ownXml };
+  if (!(await ownsStemSidecar(photoPath, stemSidecar))) return undefined;
+  const xml = await sidecarText(stemSidecar);
+  return xml === undefined ? undefined : { path: stemSidecar, xml };
 }
 
 export type WriteOutcome = 'written' | 'unchanged';

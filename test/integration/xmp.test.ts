@@ -204,6 +204,29 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     );
   });
 
+  it("photo.jpg and photo.png beside one photo.xmp each get their own sidecar, and neither reads the other's", async () => {
+    const lib = library(['dog.jpg']);
+    execFileSync('mv', [lib.path('dog.jpg'), lib.path('photo.jpg')]);
+    await sharp(photo('parrot.jpg')).png().toFile(lib.path('photo.png'));
+    exiftool('-q', '-XMP-dc:Subject=Lightroom keyword', lib.path('photo.xmp'));
+    const lightroom = readFileSync(lib.path('photo.xmp'));
+    lib.run(['tag', lib.folder]);
+    for (const file of ['photo.jpg', 'photo.png']) {
+      assert.deepEqual(
+        lib.show(file).labels.filter((tag) => tag.source === 'file'),
+        [],
+        `${file} does not take photo.xmp's keyword`,
+      );
+    }
+
+    assert.match(lib.run(['xmp', 'enable']).stdout, /XMP written for 2 photos, 0 unchanged, 0 failed\./);
+    assert.deepEqual(readFileSync(lib.path('photo.xmp')), lightroom, 'photo.xmp is left as it was');
+    const subjects = (file: string) => exiftoolTags(lib.path(file), 'XMP-dc:Subject')['XMP-dc:Subject'] ?? [];
+    assert.ok(subjects('photo.jpg.xmp').includes('Dog'), subjects('photo.jpg.xmp').join(', '));
+    assert.ok(subjects('photo.png.xmp').includes('Bird'), subjects('photo.png.xmp').join(', '));
+    assert.match(lib.run(['xmp', 'write', lib.folder]).stdout, /XMP written for 0 photos, 2 unchanged, 0 failed\./);
+  });
+
   it('sidecars follow corrections: a removed tag leaves, an added one joins, with nothing left waiting', () => {
     const lib = library(['dog.jpg']);
     lib.run(['tag', lib.folder]);
