@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { isPhotoPath } from '../library/photo-formats.js';
 import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
 /**
@@ -58,9 +57,11 @@ async function sidecarText(path: string): Promise<string | undefined> {
 }
 
 /**
- * Whether `photo.xmp` is this photo's: it exists and no other photo of the folder has the stem (photo.jpg beside
- * photo.png would otherwise merge into it in turn, each overwriting the other's values, as digiKam avoids by
- * naming both `photo.<ext>.xmp`). The folder is listed only when there is such a sidecar.
+ * Whether `photo.xmp` is this photo's: it exists and no other file of the folder has the stem, sidecars aside
+ * (photo.jpg beside photo.png would otherwise merge into it in turn, each overwriting the other's values, as digiKam
+ * avoids by naming both `photo.<ext>.xmp`; beside photo.CR2, a format Phototag does not read, it is Lightroom's
+ * sidecar of the RAW, never to be written with the JPEG's tags). The folder is listed only when there is such a
+ * sidecar.
  */
 async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<boolean> {
   try {
@@ -76,7 +77,9 @@ async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<
   } catch (error) {
     throw new Error(`Cannot list ${dirname(photoPath)}: ${(error as Error).message}.`, { cause: error });
   }
-  return !names.some((other) => other !== name && isPhotoPath(other) && basename(other, extname(other)) === stem);
+  return !names.some(
+    (other) => other !== name && extname(other).toLowerCase() !== '.xmp' && basename(other, extname(other)) === stem,
+  );
 }
 
 /** The photo's existing sidecar (under either name, by the rules of sidecarPaths) and its text, or undefined. */

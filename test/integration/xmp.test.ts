@@ -227,6 +227,23 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     assert.match(lib.run(['xmp', 'write', lib.folder]).stdout, /XMP written for 0 photos, 2 unchanged, 0 failed\./);
   });
 
+  it("a Lightroom photo.xmp beside photo.CR2 and photo.jpg stays the RAW's: the JPEG gets photo.jpg.xmp", async () => {
+    const lib = library(['dog.jpg']);
+    execFileSync('mv', [lib.path('dog.jpg'), lib.path('photo.jpg')]);
+    writeFileSync(lib.path('photo.CR2'), 'a RAW file Phototag does not read');
+    exiftool('-q', '-XMP-dc:Subject=Lightroom keyword', lib.path('photo.xmp'));
+    const lightroom = readFileSync(lib.path('photo.xmp'));
+    lib.run(['tag', lib.folder]);
+    assert.deepEqual(
+      lib.show('photo.jpg').labels.filter((tag) => tag.source === 'file'),
+      [],
+      "the JPEG does not take the RAW's keyword",
+    );
+    assert.match(lib.run(['xmp', 'enable']).stdout, /XMP written for 1 photo, 0 unchanged, 0 failed\./);
+    assert.deepEqual(readFileSync(lib.path('photo.xmp')), lightroom, "the RAW's sidecar is left as it was");
+    assert.ok(existsSync(lib.path('photo.jpg.xmp')));
+  });
+
   it('sidecars follow corrections: a removed tag leaves, an added one joins, with nothing left waiting', () => {
     const lib = library(['dog.jpg']);
     lib.run(['tag', lib.folder]);
