@@ -54,6 +54,8 @@ export class FeatureRepository {
           AND NOT EXISTS (SELECT 1 FROM current_corrections c WHERE c.photo_id = a.photo_id AND c.tag_kind = 'label'
             AND c.label_id = a.label_id)
         ORDER BY 1, 3`),
+      // A model label the photo shows (at the app's default lowest score), or the user's own: never suggested again.
+      carrying: prepare(`SELECT photo_id FROM effective_labels WHERE id = ? AND score >= ?`).pluck(),
       hasLearnable: prepare(`SELECT EXISTS (SELECT 1 FROM current_corrections
         WHERE tag_kind = 'label' AND kind IN ('confirm', 'add') GROUP BY label_id HAVING COUNT(*) >= ?) AS learnable`),
       answer: prepare(`INSERT INTO suggestion_answers (photo_id, label_id, accepted, score, answered_at)
@@ -114,6 +116,11 @@ export class FeatureRepository {
   /** The latest correction of each label on each photo. */
   labelExamples(): LabelExample[] {
     return this.statements.labelExamples.all() as LabelExample[];
+  }
+
+  /** The photos that carry the label as a tag scoring at least `minScore`, the user's own included. */
+  photosCarrying(labelId: string, minScore: number): number[] {
+    return this.statements.carrying.all(labelId, minScore) as number[];
   }
 
   /** Whether some label is on at least `examples` photos by the user's word (confirmed or added). */

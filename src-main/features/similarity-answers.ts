@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_SCORE } from '../api/contract.js';
 import type { FeatureRepository } from '../db/feature-repository.js';
 import type { ModelRef } from '../db/photo-repository.js';
 import type { FeatureIndex, Scored } from './feature-index.js';
@@ -37,7 +38,7 @@ export interface SimilarityResults {
 interface Learned {
   label: LabelExamples;
   scores: Float32Array;
-  /** Photos with a correction of the label: never suggested it. */
+  /** Photos with a correction of the label, or that show it as a model's tag: never suggested it. */
   judged: Set<number>;
   /** Every photo suggested it, best first. */
   suggested: Scored[];
@@ -61,7 +62,11 @@ function learnedLabels(index: FeatureIndex, indexKey: string, repo: FeatureRepos
     let entry = trained.get(key);
     if (!entry) {
       const scores = scoreLabel(index, label, otherTagged);
-      const judged = new Set([...label.positives, ...label.rejected]);
+      const judged = new Set([
+        ...label.positives,
+        ...label.rejected,
+        ...repo.photosCarrying(label.id, DEFAULT_MIN_SCORE),
+      ]);
       entry = { label, scores, judged, suggested: suggestions(index, scores, judged, index.size) };
       trained.set(key, entry);
     }

@@ -3,6 +3,7 @@ import { cpSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { DEFAULT_MIN_SCORE } from '../../src-main/api/contract.js';
 import { userLabelId } from '../../src-main/db/correction-repository.js';
 import { suggestedPhotos } from '../../src-main/features/photo-similarity.js';
 import { Library } from '../../src-main/library/library.js';
@@ -51,5 +52,47 @@ describe("a learned label's line, calibrated on held-out scores", () => {
       `the fourth bird, and no photo of something else (the cats, the dog): ${JSON.stringify(named)}`,
     );
     assert.deepEqual([...named].sort(), [...copies, 'bird.bmp'].sort());
+  });
+});
+
+describe('a confirmed model label, learned', () => {
+  const dir = tempDir();
+  const photos = join(dir, 'photos');
+  const path = (name: string) => join(photos, name);
+  const WIDTHS = [320, 240, 160, 120];
+  let library: Library;
+
+  before(async () => {
+    cpSync(PHOTOS_DIR, photos, { recursive: true });
+    for (const width of WIDTHS) {
+      await sharp(path('parrot.jpg'))
+        .resize(width)
+        .jpeg({ quality: 70 })
+        .toFile(path(`${width}-parrot.jpg`));
+    }
+    library = Library.open({
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    });
+    library.addFolder(photos);
+    for (const folder of library.repo.folders()) await library.scan(folder);
+    await library.tag();
+  });
+  after(() => library.close());
+
+  it('is not suggested on a photo the model already tags with it', async () => {
+    const id = (name: string) => library.repo.photoByPath(path(name))!.id;
+    const top = library.repo.corrections.labelsOf(id('parrot.jpg'))[0]!;
+    library.repo.corrections.apply(['parrot.jpg', '320-parrot.jpg', '160-parrot.jpg'].map(id), {
+      type: 'confirm',
+      tag: { kind: 'label', id: top.id, name: top.name },
+    });
+    const carrying = ['240-parrot.jpg', '120-parrot.jpg'].filter((name) =>
+      library.repo.corrections.labelsOf(id(name)).some((tag) => tag.id === top.id && tag.score >= DEFAULT_MIN_SCORE),
+    );
+    assert.ok(carrying.length > 0, `a copy the model tags ${top.name} is left unconfirmed`);
+    const { suggestions } = await suggestedPhotos(library, top.id, 100);
+    const named = suggestions.map((s) => basename(s.photo.path));
+    for (const name of carrying) assert.ok(!named.includes(name), `${name} shows ${top.name} already: ${named}`);
   });
 });
