@@ -566,7 +566,11 @@ export const commands: Record<CommandName, Command> = {
       const groups = (await duplicateGroups(library)).map((group) => group.map((photo) => photo.path));
       if (context.json) await writeJsonArray(groups, (group) => group);
       else {
-        await writeLinesOf(groups, ([best, ...copies]) => [`${best}  (keep: the most pixels)`, ...copies, '']);
+        await writeLinesOf(groups, ([best, ...copies]) => [
+          `${best}  (keep: the most pixels, then the largest file)`,
+          ...copies,
+          '',
+        ]);
         if (groups.length === 0) err('No two photos of the library are the same picture.');
       }
       return 0;
