@@ -329,6 +329,8 @@ export class PhotoRepository {
       saveFailed: prepare(`UPDATE photos SET status = 'failed', error = @reason,
         fingerprint = COALESCE(@fingerprint, fingerprint), model_id = NULL, model_version = NULL, tagged_at = @now
         WHERE ${SAME_VERSION}`),
+      keepTagged: prepare(`UPDATE photos SET status = 'done' WHERE ${SAME_VERSION} AND status = 'processing'
+        AND model_id IS NOT NULL`),
       requeueFailed: prepare("UPDATE photos SET status = 'pending' WHERE status = 'failed'"),
       purgeMissing: prepare("DELETE FROM photos WHERE folder_id = ? AND status = 'missing'"),
       trashThumbnail: prepare('INSERT OR IGNORE INTO thumbnail_trash VALUES (?)'),
@@ -732,6 +734,14 @@ export class PhotoRepository {
       this.statements.deleteFeatures.run(photo.id);
       return true;
     })();
+  }
+
+  /**
+   * A claimed photo goes back to done with the results it has (of whichever model), untouched: false when it changed
+   * or left meanwhile. A run that finds them stale queues it again.
+   */
+  keepTagged(photo: ClaimedPhoto): boolean {
+    return this.statements.keepTagged.run(claimOf(photo)).changes > 0;
   }
 
   /** The folder's missing photos leave the library (their corrections are kept, detached). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Progress } from '../api/contract.js';
 import type { ModelRef, PhotoMetadata, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
 import { decodePhoto, makeThumbnail, PhotoError, shorterSideFor, type DecodedPhoto } from '../imaging/decode.js';
+import { errorCode } from '../file-errors.js';
 import { describe } from '../imaging/photo-error.js';
 import { PhotoFile } from '../imaging/photo-file.js';
 import { photoPixels, type PhotoPixels } from '../taggers/photo-tagger.js';
@@ -314,7 +315,20 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     let photo = claimed;
     let print: string | undefined;
     try {
-      const file = await PhotoFile.open(photo.path);
+      let file: PhotoFile;
+      try {
+        file = await PhotoFile.open(photo.path);
+      } catch (error) {
+        // Its file is not there now (deleted, or on a drive unplugged or a share gone since the scan) while its
+        // results are: they stay, and the next scan decides (missing when its walk does not find the file). Failing it
+        // would delete them, and nothing reads a failed photo again when its drive is back.
+        if (photo.modelId === null || !errorCode((error as Error).cause)) throw error;
+        if (this.repo.keepTagged(photo)) {
+          this.emit('warning', `${(error as Error).message} Its tags are kept until the next scan finds it, or not.`);
+          this.finish([photo], 'kept');
+        }
+        return undefined;
+      }
       let prepared: PreparedPhoto;
       try {
         print = await fingerprint(file);
@@ -407,9 +421,10 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
    * Counts the photos finished together before telling anyone: they left the queue in one transaction, and counted
    * one by one, progress would show them gone from the queue but not yet done (a total of 1,993 for 2,000 photos).
    */
-  private finish(photos: PhotoRow[], outcome: 'tagged' | 'failed'): void {
+  /** `kept`: a photo whose earlier results stay as they were (see prepare), neither tagged nor failed. */
+  private finish(photos: PhotoRow[], outcome: 'tagged' | 'failed' | 'kept'): void {
     if (outcome === 'tagged') this.tagged += photos.length;
-    else this.failed += photos.length;
+    else if (outcome === 'failed') this.failed += photos.length;
     const now = Date.now();
     for (const photo of photos) {
       this.rate.record(now);

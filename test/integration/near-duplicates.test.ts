@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -88,5 +88,36 @@ describe('near-duplicates: the same picture edited, not another moment of the sc
     } finally {
       check.close();
     }
+  });
+
+  it("keeps every photo's tags when the upgrade's run finds their drive unplugged, and hashes them once it is back", async () => {
+    await library.close();
+    const db = openDatabase(dbPath);
+    const before = db.prepare('SELECT COUNT(*) FROM predictions').pluck().get() as number;
+    db.prepare("UPDATE features SET image_hash = '0f0f0f0f0f0f0f0f'").run();
+    db.pragma('user_version = 14');
+    db.close();
+    const predictions = () => {
+      const check = openDatabase(dbPath, { readonly: true });
+      try {
+        return check.prepare('SELECT COUNT(*) FROM predictions').pluck().get() as number;
+      } finally {
+        check.close();
+      }
+    };
+    renameSync(photos, `${photos}-unplugged`);
+    library = open();
+    try {
+      await tagAll();
+      assert.equal(predictions(), before, 'no photo lost its tags');
+      assert.equal(library.repo.counts().failed, 0, 'no photo failed for a drive that is away');
+    } finally {
+      await library.close();
+      renameSync(`${photos}-unplugged`, photos);
+    }
+    library = open();
+    await tagAll();
+    assert.equal(predictions(), before);
+    assert.equal(library.repo.counts().done, library.repo.counts().total);
   });
 });
