@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { extname } from 'node:path';
 import exifr from 'exifr';
 import { bufferSource } from '../imaging/foreign-formats.js';
 import { withPhotoFile, type ByteSource } from '../imaging/photo-file.js';
@@ -78,8 +79,15 @@ async function readEmbedded(photo: string | Buffer): Promise<{ xmp: string | und
   return { xmp: typeof tags?.xmp === 'string' ? tags.xmp : undefined, iptc: iptc.map((keyword) => keyword.trim()) };
 }
 
-/** A HEIF file's XMP packet (an item of its meta box, where exifr does not look); undefined for other formats. */
-function heifXmp(photo: string | Buffer): Promise<string | undefined> {
+/** The extensions of HEIF files (ISO-BMFF boxes), whose XMP heifXmp looks for. */
+const HEIF_EXTENSIONS: ReadonlySet<string> = new Set(['.heic', '.heif', '.avif']);
+
+/**
+ * A HEIF file's XMP packet (an item of its meta box, where exifr does not look); undefined for other formats,
+ * which are not opened again for it (a camera JPEG without XMP would cost a second open, on a share a round trip).
+ */
+function heifXmp(photo: string | Buffer, path: string): Promise<string | undefined> {
+  if (!HEIF_EXTENSIONS.has(extname(path).toLowerCase())) return Promise.resolve(undefined);
   return typeof photo === 'string' ? withPhotoFile(photo, readHeifXmp) : readHeifXmp(bufferSource(photo));
 }
 
@@ -95,7 +103,7 @@ async function embeddedKeywords(photo: string | Buffer, path: string, problems: 
     return [];
   }
   try {
-    const xmp = embedded.xmp ?? (await heifXmp(photo));
+    const xmp = embedded.xmp ?? (await heifXmp(photo, path));
     return [...(xmp === undefined ? [] : foreignKeywords(xmp)), ...embedded.iptc];
   } catch (error) {
     problems.push(`Cannot read the XMP in ${path}: ${(error as Error).message}.`);
