@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { isPhotoPath } from '../library/photo-formats.js';
 import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
 /**
@@ -56,12 +57,19 @@ async function sidecarText(path: string): Promise<string | undefined> {
   }
 }
 
+/** Camera RAW formats, whose `photo.xmp` is Lightroom's sidecar of the RAW (Phototag reads none of them). */
+const RAW_EXTENSIONS: ReadonlySet<string> = new Set(
+  ['3fr', 'arw', 'cr2', 'cr3', 'crw', 'dcr', 'dng', 'erf', 'iiq', 'kdc', 'mef', 'mos', 'nef', 'nrw', 'orf', 'pef']
+    .concat(['raf', 'raw', 'rw2', 'rwl', 'sr2', 'srf', 'srw', 'x3f'])
+    .map((extension) => `.${extension}`),
+);
+
 /**
- * Whether `photo.xmp` is this photo's: it exists and no other file of the folder has the stem, sidecars aside
+ * Whether `photo.xmp` is this photo's: it exists and no other photo or RAW file of the folder has the stem
  * (photo.jpg beside photo.png would otherwise merge into it in turn, each overwriting the other's values, as digiKam
- * avoids by naming both `photo.<ext>.xmp`; beside photo.CR2, a format Phototag does not read, it is Lightroom's
- * sidecar of the RAW, never to be written with the JPEG's tags). The folder is listed only when there is such a
- * sidecar.
+ * avoids by naming both `photo.<ext>.xmp`; beside photo.CR2 it is Lightroom's sidecar of the RAW, never to be
+ * written with the JPEG's tags). A Live Photo's movie, an edit's .AAE or ExifTool's photo.jpg_original leave it to
+ * the photo. The folder is listed only when there is such a sidecar.
  */
 async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<boolean> {
   try {
@@ -78,7 +86,10 @@ async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<
     throw new Error(`Cannot list ${dirname(photoPath)}: ${(error as Error).message}.`, { cause: error });
   }
   return !names.some(
-    (other) => other !== name && extname(other).toLowerCase() !== '.xmp' && basename(other, extname(other)) === stem,
+    (other) =>
+      other !== name &&
+      (isPhotoPath(other) || RAW_EXTENSIONS.has(extname(other).toLowerCase())) &&
+      basename(other, extname(other)) === stem,
   );
 }
 

@@ -244,6 +244,22 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     assert.ok(existsSync(lib.path('photo.jpg.xmp')));
   });
 
+  it("a photo.xmp beside photo.jpg, a Live Photo's photo.MOV and ExifTool's photo.jpg_original stays the JPEG's", () => {
+    const lib = library(['dog.jpg']);
+    execFileSync('mv', [lib.path('dog.jpg'), lib.path('photo.jpg')]);
+    writeFileSync(lib.path('photo.MOV'), 'a movie');
+    writeFileSync(lib.path('photo.jpg_original'), 'an original ExifTool kept');
+    exiftool('-q', '-XMP-dc:Subject=Grandma', lib.path('photo.xmp'));
+    lib.run(['tag', lib.folder]);
+    assert.deepEqual(
+      lib
+        .show('photo.jpg')
+        .labels.filter((tag) => tag.source === 'file')
+        .map((tag) => tag.name),
+      ['Grandma'],
+    );
+  });
+
   it('sidecars follow corrections: a removed tag leaves, an added one joins, with nothing left waiting', () => {
     const lib = library(['dog.jpg']);
     lib.run(['tag', lib.folder]);
