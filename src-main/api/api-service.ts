@@ -270,18 +270,7 @@ export class ApiService {
   }
 
   private progress(): Progress {
-    const progress = this.library.progress();
-    if (progress) return progress;
-    const counts = this.library.repo.counts();
-    return {
-      found: counts.total,
-      queued: counts.pending + counts.processing,
-      done: 0,
-      failed: 0,
-      photosPerSecond: 0,
-      etaSeconds: null,
-      state: 'idle',
-    };
+    return this.library.progress() ?? this.library.idleProgress();
   }
 
   private folderInfo(folder: Folder): FolderInfo {

@@ -517,6 +517,8 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.claimTagging();
     if (!this.pipeline && !this.loading && !this.hasQueue()) {
       await this.sweepThumbnails();
+      // A run of nothing ends as a pipeline's does, idle: who waits for the run's end hears it.
+      this.emit('progress', this.idleProgress());
       return { tagged: 0, failed: 0, seconds: 0, photosPerSecond: 0, cancelled: false };
     }
     const { pipeline } = await this.tagger();
@@ -564,6 +566,13 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   progress(): Progress | undefined {
     return this.pipeline?.progress();
+  }
+
+  /** What the progress reads while no tagging pipeline is loaded: the photos counted, nothing run. */
+  idleProgress(): Progress {
+    const counts = this.repo.counts();
+    const queued = counts.pending + counts.processing;
+    return { found: counts.total, queued, done: 0, failed: 0, photosPerSecond: 0, etaSeconds: null, state: 'idle' };
   }
 
   /** Watches every library folder (and folders added later through watchFolder) and tags what changes. */
