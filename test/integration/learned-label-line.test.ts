@@ -12,17 +12,19 @@ import { MODELS_DIR, PHOTOS_DIR, tempDir } from '../helpers.js';
 const FEATHERED = { kind: 'label' as const, id: userLabelId('Feathered'), name: 'Feathered' };
 const TAUGHT = ['parrot.jpg', 'owl.jpg', 'eagle.jpg'];
 
-describe("a learned label's line, calibrated on held-out scores", () => {
+/**
+ * A library of the fixture photos and resized copies (`copies`: a photo's name and its widths, each copy named
+ * `<width>-<name>`), tagged; `path` names a photo in it.
+ */
+function taggedLibrary(copies: Record<string, number[]>) {
   const dir = tempDir();
   const photos = join(dir, 'photos');
   const path = (name: string) => join(photos, name);
   let library: Library;
-
   before(async () => {
     cpSync(PHOTOS_DIR, photos, { recursive: true });
-    // Near-copies of the taught photos: without a calibrated line they pushed the fourth bird below a fixed 0.5.
-    for (const name of TAUGHT) {
-      for (const width of [320, 160]) {
+    for (const [name, widths] of Object.entries(copies)) {
+      for (const width of widths) {
         await sharp(path(name))
           .resize(width)
           .jpeg({ quality: 70 })
@@ -38,8 +40,22 @@ describe("a learned label's line, calibrated on held-out scores", () => {
     await library.tag();
   });
   after(() => library.close());
+  // The library once before() has run.
+  return {
+    path,
+    get library() {
+      return library;
+    },
+  };
+}
+
+describe("a learned label's line, calibrated on held-out scores", () => {
+  // Near-copies of the taught photos: without a calibrated line they pushed the fourth bird below a fixed 0.5.
+  const held = taggedLibrary(Object.fromEntries(TAUGHT.map((name) => [name, [320, 160]])));
+  const { path } = held;
 
   it('suggests a label taught on three birds first on the fourth, beside copies of the taught ones, and not on the cat or dog', async () => {
+    const { library } = held;
     const id = (name: string) => library.repo.photoByPath(path(name))!.id;
     library.repo.corrections.apply(TAUGHT.map(id), { type: 'add', tag: FEATHERED });
     const { suggestions } = await suggestedPhotos(library, FEATHERED.id, 100);
@@ -56,31 +72,11 @@ describe("a learned label's line, calibrated on held-out scores", () => {
 });
 
 describe('a confirmed model label, learned', () => {
-  const dir = tempDir();
-  const photos = join(dir, 'photos');
-  const path = (name: string) => join(photos, name);
-  const WIDTHS = [320, 240, 160, 120];
-  let library: Library;
-
-  before(async () => {
-    cpSync(PHOTOS_DIR, photos, { recursive: true });
-    for (const width of WIDTHS) {
-      await sharp(path('parrot.jpg'))
-        .resize(width)
-        .jpeg({ quality: 70 })
-        .toFile(path(`${width}-parrot.jpg`));
-    }
-    library = Library.open({
-      dbPath: join(dir, 'library.sqlite'),
-      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
-    });
-    library.addFolder(photos);
-    for (const folder of library.repo.folders()) await library.scan(folder);
-    await library.tag();
-  });
-  after(() => library.close());
+  const held = taggedLibrary({ 'parrot.jpg': [320, 240, 160, 120] });
+  const { path } = held;
 
   it('is not suggested on a photo the model already tags with it', async () => {
+    const { library } = held;
     const id = (name: string) => library.repo.photoByPath(path(name))!.id;
     const top = library.repo.corrections.labelsOf(id('parrot.jpg'))[0]!;
     library.repo.corrections.apply(['parrot.jpg', '320-parrot.jpg', '160-parrot.jpg'].map(id), {
