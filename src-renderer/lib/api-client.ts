@@ -26,10 +26,15 @@ export interface Transport {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /**
    * Resolves once the engine's events are heard (at once in the desktop app; in a browser once the event stream
-   * first opened, or failed to, after which its opening says so with a `changed`): what is asked for from then on
-   * misses no change.
+   * first opened, or failed to or stayed closed for STREAM_WAIT_MS, after which its opening says so with a
+   * `changed`): what is asked for from then on misses no change.
    */
   readonly listening: Promise<void>;
+  /**
+   * Tells `listener` false when the event stream has not opened within STREAM_WAIT_MS (a proxy holding it back) or
+   * was refused for good, true once it opens; absent where the engine's events always arrive (the desktop app).
+   */
+  onLive?(listener: (live: boolean) => void): () => void;
   mediaUrl(kind: MediaKind, photoId: number, version?: string | null): string;
   pathForFile?(file: File): string;
   chooseFolder?(): Promise<string | undefined>;
@@ -62,6 +67,10 @@ export class ApiClient {
     return this.transport.listening;
   }
 
+  onLive(listener: (live: boolean) => void): () => void {
+    return this.transport.onLive?.(listener) ?? (() => {});
+  }
+
   mediaUrl(kind: MediaKind, photoId: number, version?: string | null): string {
     return this.transport.mediaUrl(kind, photoId, version);
   }
@@ -80,6 +89,12 @@ export function bridgeTransport(bridge: PhototagBridge): Transport {
 }
 
 /**
+ * How long a page waits for its event stream to open before it asks for what it shows all the same: a proxy or
+ * antivirus that buffers text/event-stream may hold the stream back for good, and the grid must not wait for it.
+ */
+const STREAM_WAIT_MS = 2000;
+
+/**
  * Web mode: POST api/<method> with JSON, one EventSource for every listener. Paths are relative, so the app works
  * wherever it is served; the access token, when the server needs one, travels as its cookie.
  */
@@ -89,24 +104,49 @@ export function httpTransport(base = new URL('.', document.baseURI)): Transport 
   let heard!: () => void;
   const listening = new Promise<void>((resolve) => (heard = resolve));
   let broken = false;
+  const liveListeners = new Set<(live: boolean) => void>();
+  let live = true;
+  const setLive = (now: boolean) => {
+    if (now === live) return;
+    live = now;
+    for (const listener of liveListeners) listener(live);
+  };
+  let waiting: ReturnType<typeof setTimeout> | undefined;
+  const stopWaiting = () => {
+    clearTimeout(waiting);
+    waiting = undefined;
+  };
   const connect = () => {
-    source = new EventSource(new URL('api/events', base));
-    source.onmessage = (message: MessageEvent<string>) => {
+    const stream = new EventSource(new URL('api/events', base));
+    source = stream;
+    // A stream that does not open in time: what waits for `listening` is asked all the same (its opening, if it
+    // comes, says `changed`), and the page says that it does not follow the engine meanwhile.
+    waiting = setTimeout(() => {
+      waiting = undefined;
+      broken = true;
+      heard();
+      setLive(false);
+    }, STREAM_WAIT_MS);
+    stream.onmessage = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as ApiEvent;
       for (const listener of listeners) listener(event);
     };
-    source.onerror = () => {
+    stream.onerror = () => {
       broken = true;
       // What waits for `listening` is asked now: it shows what was when asked until the stream opens (a `changed`).
       heard();
+      // Refused (a proxy's error page instead of the stream): the browser will not try again.
+      if (stream.readyState === EventSource.CLOSED) setLive(false);
     };
-    source.onopen = () => {
+    stream.onopen = () => {
       // Whatever happened while the stream was down was not heard, and an answer asked for meanwhile may tell of it
       // as it was (a run that has ended since): views re-query. What was asked before its first opening waits for
       // `listening`, or is asked again then (the header's summary).
       if (broken) for (const listener of listeners) listener({ type: 'changed', counts: null });
       broken = false;
       heard();
+      stopWaiting();
+      setLive(true);
     };
   };
   return {
@@ -139,10 +179,17 @@ export function httpTransport(base = new URL('.', document.baseURI)): Transport 
         if (listeners.size === 0) {
           source?.close();
           source = undefined;
+          stopWaiting();
         }
       };
     },
     listening,
+    onLive(listener) {
+      liveListeners.add(listener);
+      return () => {
+        liveListeners.delete(listener);
+      };
+    },
     mediaUrl: (kind, photoId, version) => {
       const url = new URL(`.${WEB_MEDIA_ROOT}/${mediaPath(kind, photoId)}`, base);
       if (version) url.searchParams.set('v', version);

@@ -14,6 +14,8 @@ export class LibraryState {
   warnings = $state<Warning[]>([]);
   /** Why the engine cannot be reached or answered with an error, as a sentence. */
   problem = $state<string | null>(null);
+  /** False while the engine's events do not reach the window (a proxy holding a web page's event stream back). */
+  live = $state(true);
   readonly photos: PhotoList;
 
   private readonly reloadingSummary = coalesced(() => this.loadSummary());
@@ -30,6 +32,7 @@ export class LibraryState {
     await Promise.all([this.photos.refreshed(), this.reloadingTags()]);
   }, VIEWS_REFRESH_SHARE);
   private stop: (() => void) | undefined;
+  private stopLive: (() => void) | undefined;
 
   constructor(
     readonly client: ApiClient,
@@ -73,10 +76,12 @@ export class LibraryState {
     // the summary is asked for again then; the tag counts wait for it, as the grid does (PhotoList).
     void this.reloadingSummary();
     void this.client.listening.then(() => this.refresh());
+    this.stopLive = this.client.onLive((live) => (this.live = live));
   }
 
   dispose(): void {
     this.stop?.();
+    this.stopLive?.();
   }
 
   /** Summary and tag counts again; calls during a refresh coalesce into one more. */

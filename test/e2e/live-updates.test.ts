@@ -3,7 +3,14 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { photo, tempDir } from '../helpers.js';
-import { callApi, startServedPage, stopServedPage, type ServedPage } from './serve-process.js';
+import {
+  callApi,
+  holdRequests,
+  startServedPage,
+  startTaggedLibrary,
+  stopServedPage,
+  type ServedPage,
+} from './serve-process.js';
 
 const PHOTOS = ['dog.jpg', 'owl.jpg'];
 
@@ -52,5 +59,40 @@ describe('the header follows the engine in Chromium, whatever the order in which
     connect();
     await page.getByText(`All caught up: ${PHOTOS.length} photos tagged`, { exact: true }).waitFor();
     await page.getByRole('gridcell', { name: /^dog\.jpg, / }).waitFor();
+  });
+});
+
+describe('the grid in Chromium when something between the page and the engine holds the event stream back', () => {
+  let served: ServedPage | undefined;
+  const problems: string[] = [];
+  const dir = tempDir('phototag-e2e-held-stream-');
+
+  before(async () => {
+    served = await startTaggedLibrary({ dir, folder: 'Photos', photos: PHOTOS, problems });
+  });
+
+  after(async () => {
+    await stopServedPage(served);
+    assert.deepEqual(problems, [], 'no page errors');
+  });
+
+  it('shows the photos, says live updates are not reaching the page, and follows changes once they do', async () => {
+    const { server, page } = served!;
+    // As a proxy that buffers text/event-stream does: the stream's request gets no answer at all.
+    const release = await holdRequests(page, '**/api/events');
+    await page.reload();
+    for (const name of PHOTOS) await page.getByRole('gridcell', { name: new RegExp(`^${name}, `) }).waitFor();
+    const notice = page.getByRole('status').filter({ hasText: 'Live updates are not reaching this page' });
+    await notice.waitFor();
+
+    await release();
+    await notice.waitFor({ state: 'detached' });
+    const [dog] = (await callApi(server, 'queryPhotos', { filter: { tags: [{ kind: 'category', id: 'dog' }] } }))
+      .photos;
+    await callApi(server, 'correct', {
+      photos: { ids: [dog!.id] },
+      action: { type: 'confirm', tag: { kind: 'category', id: 'dog', name: 'Dog' } },
+    });
+    await page.getByRole('gridcell', { name: /^dog\.jpg, Dog confirmed/ }).waitFor();
   });
 });
