@@ -74,8 +74,8 @@ export class PhotoList {
     this.sections = [];
     this.total = 0;
     this.version++;
-    // Asked once the engine's events are heard (the first filter waits for the event stream to open): a change
-    // before that would not refresh them.
+    // Asked once the engine's events are heard (the first filter waits for the event stream to open, 2 s at most):
+    // a change before that would not refresh them.
     const filters = this.filters;
     void this.client.listening.then(() => {
       if (filters !== this.filters) return;
