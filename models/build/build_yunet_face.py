@@ -12,7 +12,9 @@ operators cost a fraction of it. The built model takes instead
   - `input_size`: int64 [height, width]: that size rounded up to multiples of 32, which YuNet's outputs are laid out by;
 and flips the channels to BGR, lays out planes, scales bilinearly with pixel centres aligned (half_pixel, as
 cv2.resize), and pads black to the right and below, into upstream's unchanged graph. Its outputs are upstream's.
-The script also writes the new file's size and sha256 into the manifest; running it again changes no byte.
+The script also writes the new file's size and sha256 into the manifest; running it again changes no byte (with the
+same python3-onnx: another may write the same model in other bytes, so the tests compare a rebuild with
+same_model.py).
 """
 from __future__ import annotations
 
