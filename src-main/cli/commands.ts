@@ -234,9 +234,11 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
   const status = new StatusLine();
   status.show('Scanning...');
   let found = 0;
+  let reread = 0;
   for (const folder of added) {
     const scan = await library.scan(folder);
     found += scan.found;
+    reread += scan.rereadKeywords;
     for (const problem of scan.problems) {
       status.clear();
       err(`warning: ${problem.message}`);
@@ -270,6 +272,9 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
       `${summary.failed} failed this run in ${duration(summary.seconds)} ` +
       `(${summary.photosPerSecond.toFixed(1)} photos/s), ${model}.`,
   );
+  if (reread > 0) {
+    out(`Keywords read again for ${reread} photo${reread === 1 ? '' : 's'} whose XMP sidecar changed, not re-tagged.`);
+  }
   if (summary.cancelled) return 1;
   return failed > 0 ? 1 : 0;
 }

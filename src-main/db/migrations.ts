@@ -516,6 +516,16 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE features SET image_hash = '';
   UPDATE photos SET status = 'pending' WHERE status = 'done' AND id IN (SELECT photo_id FROM features);
   `,
+  // 16: a sidecar another program edits is read again. photos.sidecar_stamp is what the photo's XMP sidecar looked
+  // like when its keywords were read (see sidecarStamp), NULL when it had none; a scan that finds another reads the
+  // keywords again, without tagging the photo. Upgraded rows hold NULL, so each photo that has a sidecar has its
+  // keywords read once more at the first scan; one without costs nothing. The scan's index (migration 14) holds the
+  // stamp too, so comparing still reads no row of the table.
+  `
+  ALTER TABLE photos ADD COLUMN sidecar_stamp TEXT;
+  DROP INDEX photos_scan;
+  CREATE INDEX photos_scan ON photos(path, size, mtime_ms, status, sidecar_stamp);
+  `,
 ];
 
 // The kept counts' SQL (migration 8), written once for each row it counts (NEW, OLD) and each sign. It is that

@@ -34,6 +34,8 @@ export interface ScannedFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** The stamp of the photo's XMP sidecar (see sidecarStamp); undefined or null: it has none. */
+  sidecar?: string | null;
 }
 
 export interface PhotoRow {
@@ -89,7 +91,8 @@ export interface TaggedPhoto extends PhotoRow, ListedPhoto {}
 
 export type { StatusCounts };
 
-export type UpsertOutcome = 'new' | 'changed' | 'unchanged';
+/** 'sidecar': the photo is the same, its sidecar not (see rereadKeywords). */
+export type UpsertOutcome = 'new' | 'changed' | 'sidecar' | 'unchanged';
 
 const claimOf = ({ id, path, size, mtimeMs }: ClaimedPhoto) => ({ id, path, size, mtimeMs });
 
@@ -211,11 +214,12 @@ export const PHOTOS_CARRYING = `SELECT photo_id AS photoId, MAX(score) AS score 
 
 /**
  * A photo's version as a scan compares it, made alike from a file found (photoVersion) and from a row in SQL
- * (VERSION_SQL): its size and modification time in whole milliseconds, as upsertScanned compares them; a missing
- * photo's row has none, so that finding it again brings it back.
+ * (VERSION_SQL): its size and modification time in whole milliseconds, as upsertScanned compares them, then its
+ * sidecar's stamp when it has one; a missing photo's row has none, so that finding it again brings it back.
  */
-export const photoVersion = (file: ScannedFile): string => `${file.size} ${Math.trunc(file.mtimeMs)}`;
-const VERSION_SQL = `CASE status WHEN 'missing' THEN '' ELSE size || ' ' || mtime_ms END`;
+export const photoVersion = (file: ScannedFile): string =>
+  `${file.size} ${Math.trunc(file.mtimeMs)}${file.sidecar ? ` ${file.sidecar}` : ''}`;
+const VERSION_SQL = `CASE status WHEN 'missing' THEN '' ELSE size || ' ' || mtime_ms || COALESCE(' ' || sidecar_stamp, '') END`;
 
 /** Photos marked missing by one statement. */
 const MISSING_BATCH = 1000;
@@ -247,7 +251,7 @@ export class PhotoRepository {
       moveFolderPhotos: prepare('UPDATE photos SET folder_id = ? WHERE folder_id = ?'),
       photoByPath: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE path = ?`),
       // What a scan compares, for a batch of paths (a JSON array) at once; CROSS JOIN: one index lookup per path.
-      versionsOf: prepare(`SELECT p.id, p.path, p.size, p.mtime_ms AS mtimeMs, p.status
+      versionsOf: prepare(`SELECT p.id, p.path, p.size, p.mtime_ms AS mtimeMs, p.status, p.sidecar_stamp AS sidecar
         FROM json_each(?) j CROSS JOIN photos p ON p.path = j.value`),
       // photosInFolder's reads: a stretch of migration 14's index from @from (or from just past it) on, below @to, as
       // [path, version] arrays. Named, as the planner took the path's own index and looked up every row in the table.
@@ -258,9 +262,18 @@ export class PhotoRepository {
       markPathsMissing: prepare(`UPDATE photos SET status = 'missing', missing_since = @now
         WHERE path IN (SELECT value FROM json_each(@paths)) AND status != 'missing'`),
       photoById: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`),
-      insertPhoto: prepare('INSERT INTO photos (folder_id, path, size, mtime_ms) VALUES (?, ?, ?, ?)'),
-      markChanged: prepare(`UPDATE photos SET size = ?, mtime_ms = ?, status = 'pending', error = NULL,
-        missing_since = NULL WHERE id = ?`),
+      insertPhoto: prepare(
+        'INSERT INTO photos (folder_id, path, size, mtime_ms, sidecar_stamp) VALUES (?, ?, ?, ?, ?)',
+      ),
+      markChanged: prepare(`UPDATE photos SET size = ?, mtime_ms = ?, sidecar_stamp = ?, status = 'pending',
+        error = NULL, missing_since = NULL WHERE id = ?`),
+      // After the photo's keywords were read from that sidecar, while the row holds the photo's version they were read of.
+      setSidecarStamp: prepare(`UPDATE photos SET sidecar_stamp = @sidecar
+        WHERE id = @id AND size = @size AND mtime_ms = @mtimeMs`),
+      // Photos named stem.<extension> in a folder: from @from ('<folder>/<stem>.') to just below @to.
+      photosFromStem: prepare(
+        `SELECT path FROM photos WHERE path >= @from AND path < @to AND status != 'missing'`,
+      ).pluck(),
       restore: prepare(`UPDATE photos SET status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END,
         missing_since = NULL WHERE id = ? AND status = 'missing'`),
       // From the kept counts (migration 8): counting the rows was 27 ms of CPU for a folder of 200,000 photos.
@@ -341,7 +354,7 @@ export class PhotoRepository {
       counts: prepare('SELECT status, SUM(n) AS n FROM photo_counts GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
       anyPhotoUnder: prepare(`SELECT 1 FROM photos WHERE ${UNDER} AND status != 'missing' LIMIT 1`),
-      photosIn: prepare(`SELECT path, size, mtime_ms AS mtimeMs FROM photos
+      photosIn: prepare(`SELECT path, size, mtime_ms AS mtimeMs, sidecar_stamp AS sidecar FROM photos
         WHERE ${UNDER} AND instr(substr(path, length(@prefix) + 2), '${sep}') = 0 AND status != 'missing'`),
       photosCarrying: prepare(PHOTOS_CARRYING).raw(),
       // A batch of search hits read at once: three queries for the batch instead of four for each photo.
@@ -468,25 +481,57 @@ export class PhotoRepository {
     return this.db.transaction(() => {
       // The batch is looked up at once; only what is new, changed or back is written one by one.
       const paths = JSON.stringify(files.map((file) => file.path));
-      const versions = this.statements.versionsOf.all(paths) as (ClaimedPhoto & { status: PhotoRow['status'] })[];
+      const versions = this.statements.versionsOf.all(paths) as (ClaimedPhoto &
+        Pick<ScannedFile, 'sidecar'> & { status: PhotoRow['status'] })[];
       const known = new Map(versions.map((version) => [version.path, version]));
       return files.map((file): UpsertOutcome => {
         const mtimeMs = Math.trunc(file.mtimeMs);
+        const sidecar = file.sidecar ?? null;
         const existing = known.get(file.path);
         if (!existing) {
-          const { lastInsertRowid } = this.statements.insertPhoto.run(folderId, file.path, file.size, mtimeMs);
+          const { lastInsertRowid } = this.statements.insertPhoto.run(folderId, file.path, file.size, mtimeMs, sidecar);
           // The same path twice in one batch is the same photo.
-          known.set(file.path, { ...file, id: Number(lastInsertRowid), mtimeMs, status: 'pending' });
+          known.set(file.path, { ...file, id: Number(lastInsertRowid), mtimeMs, sidecar, status: 'pending' });
           return 'new';
         }
         if (existing.size !== file.size || existing.mtimeMs !== mtimeMs) {
-          this.statements.markChanged.run(file.size, mtimeMs, existing.id);
+          this.statements.markChanged.run(file.size, mtimeMs, sidecar, existing.id);
           return 'changed';
         }
         if (existing.status === 'missing') this.statements.restore.run(existing.id);
-        return 'unchanged';
+        // Its stamp is recorded once its keywords are read again (setFileKeywords): a crash before leaves it to read.
+        return existing.sidecar === sidecar ? 'unchanged' : 'sidecar';
       });
     })();
+  }
+
+  /**
+   * The photo's keywords as they were read again, its file unchanged and its sidecar as `file` found it (see
+   * upsertScanned's 'sidecar'): its file tags become these and its sidecar's stamp is recorded, in one transaction.
+   * False when the photo left the library or changed since (its tagging reads them then).
+   */
+  setFileKeywords(file: ScannedFile, tags: Tag[]): boolean {
+    return this.db.transaction(() => {
+      const photo = this.photoByPath(file.path);
+      if (!photo) return false;
+      const version = {
+        id: photo.id,
+        size: file.size,
+        mtimeMs: Math.trunc(file.mtimeMs),
+        sidecar: file.sidecar ?? null,
+      };
+      if (this.statements.setSidecarStamp.run(version).changes === 0) return false;
+      this.corrections.setFileTags(photo.id, tags);
+      return true;
+    })();
+  }
+
+  /** The paths of the library's photos in `folder` named `<stem>.<extension>`, those a `<stem>.xmp` may belong to. */
+  photosWithStem(folder: string, stem: string): string[] {
+    const from = `${folderPrefix(folder)}${stem}.`;
+    // '/' follows '.': every `<stem>.<anything>` sorts from `from` to below `<stem>/`.
+    const paths = this.statements.photosFromStem.all({ from, to: `${from.slice(0, -1)}/` }) as string[];
+    return paths.filter((path) => !/[./\\]/.test(path.slice(from.length)));
   }
 
   /**

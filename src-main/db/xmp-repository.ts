@@ -41,6 +41,11 @@ export class XmpRepository {
       queued: prepare('SELECT photo_id FROM xmp_dirty ORDER BY photo_id LIMIT ?').pluck(),
       unqueue: prepare('DELETE FROM xmp_dirty WHERE photo_id = ?'),
       pending: prepare('SELECT COUNT(*) FROM xmp_dirty').pluck(),
+      // Only over the stamp the library's keywords were read from (migration 16): a sidecar another program changed
+      // before this write still has keywords to read, which the merge kept.
+      recordSidecarWrite: prepare(
+        'UPDATE photos SET sidecar_stamp = @after WHERE id = @id AND sidecar_stamp IS @before',
+      ),
       // The user's and the file's tags, then the model's by score; ranks and category ids find the tagger.
       tagsOf: prepare(`SELECT * FROM (SELECT 'label' AS kind, e.id, e.name, e.score, e.source, p.model_id AS modelId,
           p.model_version AS modelVersion
@@ -84,6 +89,11 @@ export class XmpRepository {
 
   pending(): number {
     return this.statements.pending.get() as number;
+  }
+
+  /** Records the stamp of the sidecar Phototag wrote for the photo, if the one it replaced had been read. */
+  recordSidecarWrite(id: number, before: string | undefined, after: string | undefined): void {
+    this.statements.recordSidecarWrite.run({ id, before: before ?? null, after: after ?? null });
   }
 
   tagsOf(photoId: number): SidecarTagRow[] {

@@ -5,9 +5,12 @@ import { setImmediate } from 'node:timers/promises';
 import { errorCode, fileErrorReason } from '../file-errors.js';
 import { folderPrefix, isUnder } from './folder-rules.js';
 import { isPhotoPath } from './photo-formats.js';
+import { FolderSidecars, sidecarStamp } from '../xmp/sidecar-file.js';
 
+/** A photo's `sidecar`: its XMP sidecar's stamp (see sidecarStamp), absent when it has none. */
 export type ScanEntry =
-  { type: 'photo'; path: string; size: number; mtimeMs: number } | { type: 'problem'; path: string; message: string };
+  | { type: 'photo'; path: string; size: number; mtimeMs: number; sidecar?: string }
+  | { type: 'problem'; path: string; message: string };
 
 export interface ScanOptions {
   signal?: AbortSignal;
@@ -106,6 +109,33 @@ function batchStatter(): (paths: string[]) => Promise<(Stats | Error)[]> {
   };
 }
 
+/**
+ * The photos found, each with its sidecar's stamp where the folder's listing shows it has one: only those photos
+ * cost a stat more. A sidecar that cannot be looked at counts as none (reading it says why).
+ */
+async function withSidecarStamps(
+  found: ScanEntry[],
+  sidecars: FolderSidecars,
+  inFolder: string,
+  statBatch: (paths: string[]) => Promise<(Stats | Error)[]>,
+): Promise<ScanEntry[]> {
+  const owners: Extract<ScanEntry, { type: 'photo' }>[] = [];
+  const paths: string[] = [];
+  for (const entry of found) {
+    const name = entry.type === 'photo' ? sidecars.of(entry.path.slice(inFolder.length)) : undefined;
+    if (name === undefined || entry.type !== 'photo') continue;
+    owners.push(entry);
+    paths.push(inFolder + name);
+  }
+  if (paths.length === 0) return found;
+  const results = await statBatch(paths);
+  owners.forEach((entry, i) => {
+    const result = results[i]!;
+    if (!(result instanceof Error)) entry.sidecar = sidecarStamp(result);
+  });
+  return found;
+}
+
 const outsideLink = (path: string, real: string, boundary: string): ScanEntry => ({
   type: 'problem',
   path,
@@ -115,12 +145,18 @@ const outsideLink = (path: string, real: string, boundary: string): ScanEntry =>
 /**
  * A folder's listing as names: its subfolders, and the entries to stat (photos, and those the listing gives no type:
  * links, mostly) in UTF-16 order. Names alone sort without a comparator called from JavaScript (its calls took 0.7 s
- * in a profile of a million photos), and the listing's Dirents are let go at once.
+ * in a profile of a million photos), and the listing's Dirents are let go at once. Unless `foldersOnly`, `sidecars`
+ * learns every name, to tell which photo owns which XMP sidecar.
  */
-function sortedListing(entries: Dirent[], foldersOnly: boolean): { subfolders: string[]; toStat: string[] } {
+function sortedListing(
+  entries: Dirent[],
+  foldersOnly: boolean,
+  sidecars: FolderSidecars,
+): { subfolders: string[]; toStat: string[] } {
   const subfolders: string[] = [];
   const toStat: string[] = [];
   for (const entry of entries) {
+    if (!foldersOnly) sidecars.add(entry.name);
     if (isSkippedName(entry.name)) continue;
     if (entry.isDirectory()) subfolders.push(entry.name);
     else if (needsStat(entry) || (!foldersOnly && entry.isFile() && isPhotoPath(entry.name))) toStat.push(entry.name);
@@ -166,7 +202,12 @@ export async function* scanFolderBatches(root: string, options: ScanOptions = {}
       if (visited.has(id)) continue;
       visited.add(id);
       if (onFolder && !onFolder(folder, id)) continue;
-      const { subfolders, toStat } = sortedListing(await readdir(folder, { withFileTypes: true }), foldersOnly);
+      const sidecars = new FolderSidecars();
+      const { subfolders, toStat } = sortedListing(
+        await readdir(folder, { withFileTypes: true }),
+        foldersOnly,
+        sidecars,
+      );
       // What join would make of each entry, without its cost a file: the folder is normalized, a name has no separator.
       const inFolder = folderPrefix(folder);
       for (let i = 0; i < toStat.length; i += STAT_BATCH) {
@@ -191,7 +232,7 @@ export async function* scanFolderBatches(root: string, options: ScanOptions = {}
             found.push({ type: 'photo', path, size: result.size, mtimeMs: result.mtimeMs });
           }
         }
-        if (found.length > 0) yield found;
+        if (found.length > 0) yield await withSidecarStamps(found, sidecars, inFolder, statBatch);
       }
       subfolders.sort();
       for (let i = subfolders.length - 1; i >= 0; i--) pending.push(join(folder, subfolders[i]!));

@@ -36,6 +36,8 @@ export interface PhotoFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Polling: the stamp of its XMP sidecar as the scan found it (see sidecarStamp); undefined or null: none. */
+  sidecar?: string | null;
 }
 
 export interface WatchEvents {
@@ -47,6 +49,11 @@ export interface WatchEvents {
    * copied) can come too; removing an unknown path is a no-op for the library.
    */
   onRemoved(path: string): void;
+  /**
+   * An XMP sidecar (a `.xmp` file) was written, changed or deleted, and has held still for `settleMs`: the keywords
+   * of the photo it belongs to may have changed while the photo did not.
+   */
+  onSidecar?(path: string): void;
   /** Something the user should hear about, as a sentence: polling instead of watching, a folder that disappeared. */
   onWarning(message: string): void;
   /**
@@ -117,6 +124,8 @@ const isGone = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes(errorCode(erro
 const isWatchLimit = (error: unknown) => ['ENOSPC', 'EMFILE', 'ENFILE'].includes(errorCode(error) ?? '');
 const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 const isUnder = (path: string, folder: string) => path === folder || path.startsWith(folder + sep);
+/** The names of XMP sidecars, as sidecarPaths makes them. */
+const isSidecarPath = (path: string) => path.endsWith('.xmp');
 
 async function isMissing(path: string): Promise<boolean> {
   try {
@@ -147,7 +156,7 @@ interface Listing {
 
 function listingDigest(photos: readonly PhotoFile[]): string {
   const hash = createHash('sha1');
-  for (const { path, size, mtimeMs } of photos) hash.update(`${path}\0${size}\0${mtimeMs}\n`);
+  for (const { path, size, mtimeMs, sidecar } of photos) hash.update(`${path}\0${size}\0${mtimeMs}\0${sidecar}\n`);
   return hash.digest('base64');
 }
 
@@ -404,7 +413,7 @@ export class FolderWatcher {
       } else if (result.isDirectory()) {
         this.#pending.delete(path);
         folders.push([path, entry]);
-      } else if (!result.isFile() || !isPhotoPath(path)) {
+      } else if (!result.isFile() || !(isPhotoPath(path) || isSidecarPath(path))) {
         this.#pending.delete(path);
       } else if (result.size === entry.size && result.mtimeMs === entry.mtimeMs) {
         this.#pending.delete(path);
@@ -428,6 +437,9 @@ export class FolderWatcher {
         this.#folderGone(root, path);
       } else if (isPhotoPath(path)) {
         this.#removed(path);
+      } else if (isSidecarPath(path)) {
+        this.#recent.delete(path);
+        this.#events.onSidecar?.(path);
       }
     }
     for (const [path, { root }] of folders) {
@@ -441,7 +453,8 @@ export class FolderWatcher {
     if (seen?.size === stats.size && seen.mtimeMs === stats.mtimeMs) return;
     this.#recent.delete(path);
     this.#recent.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, at: performance.now() });
-    this.#events.onPhoto({ path, size: stats.size, mtimeMs: stats.mtimeMs });
+    if (isSidecarPath(path)) this.#events.onSidecar?.(path);
+    else this.#events.onPhoto({ path, size: stats.size, mtimeMs: stats.mtimeMs });
   }
 
   #removed(path: string): void {
@@ -544,6 +557,8 @@ export class FolderWatcher {
       if (!photo) {
         if (!isUnreadable(known.path)) this.#removed(known.path);
       } else if (!sameVersion(photo, known)) this.#enqueue(root, photo.path, photo);
+      // The photo as it was, its sidecar not: nothing to settle, as the photo held still since it was read.
+      else if ((photo.sidecar ?? null) !== (known.sidecar ?? null)) this.#events.onPhoto(photo);
     }
     for (const photo of found.values()) this.#enqueue(root, photo.path, photo);
     return digest;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { existsSync, statSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { ClassifierInfo } from '../classifier/classifier.js';
@@ -12,6 +12,7 @@ import { TimelineReader } from '../db/timeline-reader.js';
 import { defaultDatabasePath, openDatabase, type Db } from '../db/database.js';
 import {
   PhotoRepository,
+  type ScannedFile,
   type Folder,
   type FolderRemoval,
   type ModelRef,
@@ -37,10 +38,13 @@ import { ScanComparison } from './scan-comparison.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { errorCode } from '../file-errors.js';
-import { FolderWatcher, type FolderWatcherOptions } from './folder-watcher.js';
+import { FolderWatcher, type FolderWatcherOptions, type PhotoFile } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
 import { XmpSync } from '../xmp/xmp-sync.js';
+import { currentSidecarStamp } from '../xmp/sidecar-file.js';
+import { readKeywords } from '../pipeline/photo-facts.js';
+import { isPhotoPath } from './photo-formats.js';
 import { knownTags, searchedTags } from './tag-search.js';
 import type { Tag } from '../db/correction-repository.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
@@ -71,6 +75,8 @@ export interface ScanSummary {
   added: number;
   changed: number;
   missing: number;
+  /** Photos found unchanged whose keywords were read again, as their XMP sidecar appeared, changed or went. */
+  rereadKeywords: number;
   problems: { path: string; message: string }[];
 }
 
@@ -346,12 +352,38 @@ export class Library extends EventEmitter<LibraryEvents> {
       thumbnailsDir: this.thumbnailsDir,
       decoders,
       batchSize: this.options.batchSize ?? 8,
-      // A keyword naming a class or category is that tag; any other becomes an own label.
-      keywordTag: (keyword) => resolveTag(keyword, labelSet, this.repo.corrections.userLabels(), true),
+      keywordTag: this.keywordTag(labelSet),
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));
     this.pipeline.on('photo', () => this.emit('changed'));
     this.pipeline.on('warning', (message) => this.emit('warning', message));
+  }
+
+  /** The tag a keyword read from a file names: a class or category of the label set is that tag, any other an own label. */
+  private keywordTag(labelSet: LabelSet): (keyword: string) => Tag {
+    return (keyword) => resolveTag(keyword, labelSet, this.repo.corrections.userLabels(), true);
+  }
+
+  /**
+   * Reads again the keywords of photos found unchanged but for their XMP sidecar (another program wrote, changed or
+   * deleted it): the sidecar's and the photo's own, as tagging reads them, without decoding or tagging the photo, so
+   * its model tags stay as they are. A sidecar that cannot be read is a warning, as when tagging; returns those.
+   */
+  private async rereadKeywords(files: ScannedFile[]): Promise<{ path: string; message: string }[]> {
+    const warnings: { path: string; message: string }[] = [];
+    if (files.length === 0) return warnings;
+    const keywordTag = this.keywordTag(this.activeLabelSet());
+    for (const file of files) {
+      const { keywords, problems } = await readKeywords(file.path);
+      for (const message of problems) {
+        warnings.push({ path: file.path, message });
+        this.emit('warning', message);
+      }
+      if (this.closed) return warnings;
+      this.repo.setFileKeywords(file, keywords.map(keywordTag));
+    }
+    this.emit('changed');
+    return warnings;
   }
 
   /** What the library tags with: its model, and unless the options leave them out, the secondary taggers. */
@@ -447,7 +479,11 @@ export class Library extends EventEmitter<LibraryEvents> {
    * leave the library. An unavailable folder changes nothing.
    */
   async scan(folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
-    const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
+    const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, rereadKeywords: 0, problems: [] };
+    const reread = async (files: ScannedFile[]) => {
+      summary.rereadKeywords += files.length;
+      summary.problems.push(...(await this.rereadKeywords(files)));
+    };
     const held = this.repo.presentInFolder(folder.id);
     const device = folderDevice(folder.path);
     const unavailable = (why: string) => {
@@ -471,8 +507,10 @@ export class Library extends EventEmitter<LibraryEvents> {
           comparison.problem(entry.path);
           this.emit('warning', entry.message);
         }
+        await reread(comparison.takeSidecarChanges());
       }
       comparison.finish();
+      await reread(comparison.takeSidecarChanges());
     } catch (error) {
       // The library's database failing, not the folder: nothing is taken for gone, and the words say which.
       if (!errorCode(error)?.startsWith('SQLITE_')) throw error;
@@ -496,13 +534,14 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   async scanAll(signal?: AbortSignal): Promise<ScanSummary> {
-    const total: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, problems: [] };
+    const total: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, rereadKeywords: 0, problems: [] };
     for (const folder of this.workingFolders()) {
       const summary = await this.scan(folder, signal);
       total.found += summary.found;
       total.added += summary.added;
       total.changed += summary.changed;
       total.missing += summary.missing;
+      total.rereadKeywords += summary.rereadKeywords;
       total.problems.push(...summary.problems);
     }
     return total;
@@ -583,16 +622,36 @@ export class Library extends EventEmitter<LibraryEvents> {
         .folders()
         .filter((folder) => path.startsWith(folder.path))
         .sort((a, b) => b.path.length - a.path.length)[0];
+    const warn = (error: Error) => this.emit('warning', error.message);
+    /** A photo the watcher saw change, recorded with its sidecar as it is now: tagged, or its keywords read again. */
+    const photoSeen = async (entry: PhotoFile) => {
+      const folder = folderOf(entry.path);
+      if (!folder) return;
+      const file = { ...entry, sidecar: await currentSidecarStamp(entry.path) };
+      if (this.closed) return;
+      const [outcome] = this.repo.upsertScanned(folder.id, [file]);
+      if (outcome === 'sidecar') await this.rereadKeywords([file]);
+      else if (outcome !== 'unchanged') {
+        this.emit('changed');
+        void this.tag().catch(warn);
+      }
+    };
     this.watcher = new FolderWatcher(
       {
-        onPhoto: (entry) => {
-          const folder = folderOf(entry.path);
-          if (!folder) return;
-          const [outcome] = this.repo.upsertScanned(folder.id, [entry]);
-          if (outcome !== 'unchanged') {
-            this.emit('changed');
-            void this.tag().catch((error: Error) => this.emit('warning', error.message));
-          }
+        onPhoto: (entry) => void photoSeen(entry).catch(warn),
+        // The photos the sidecar may belong to (photo.jpg for photo.jpg.xmp, photo.<any> for photo.xmp) are looked
+        // at again; which one owns it, the rules of sidecarPaths decide.
+        onSidecar: (path) => {
+          const photo = path.slice(0, -'.xmp'.length);
+          const known = isPhotoPath(photo) && this.repo.photoByPath(photo) ? [photo] : [];
+          const paths = [...known, ...this.repo.photosWithStem(dirname(path), basename(photo))];
+          const seen = async () => {
+            for (const photoPath of paths) {
+              const stats = await stat(photoPath).catch(() => undefined);
+              if (stats?.isFile()) await photoSeen({ path: photoPath, size: stats.size, mtimeMs: stats.mtimeMs });
+            }
+          };
+          void seen().catch(warn);
         },
         // Hidden, not deleted: a move shows up as a removal then an addition, and an unmounted drive as removals.
         // The next healthy scan of the folder removes what is still missing.

@@ -51,6 +51,8 @@ export class ScanComparison {
   #current: Listing | undefined;
   /** Photos found out of step, to be recorded by upsertScanned. */
   #chunk: ScannedFile[] = [];
+  /** Photos found the same but for their sidecar, whose keywords are to be read again (takeSidecarChanges). */
+  #sidecarChanged: ScannedFile[] = [];
   /** Photos of the folders listed that the walk passed without finding. */
   readonly #passed: string[] = [];
   /** The library's subfolders of the folders listed, and the folders listed. */
@@ -95,6 +97,13 @@ export class ScanComparison {
     if (path === this.#current?.path) this.#current = undefined;
   }
 
+  /** The photos recorded so far whose sidecar alone changed (appeared, changed or went), each taken once. */
+  takeSidecarChanges(): ScannedFile[] {
+    const taken = this.#sidecarChanged;
+    this.#sidecarChanged = [];
+    return taken;
+  }
+
   /** After the walk. */
   finish(): void {
     this.#leave();
@@ -118,10 +127,11 @@ export class ScanComparison {
   #record(): void {
     if (this.#chunk.length === 0) return;
     const outcomes = this.#repo.upsertScanned(this.#folderId, this.#chunk);
-    for (const outcome of outcomes) {
+    for (const [i, outcome] of outcomes.entries()) {
       if (outcome === 'new') this.added++;
       else this.known++;
       if (outcome === 'changed') this.changed++;
+      if (outcome === 'sidecar') this.#sidecarChanged.push(this.#chunk[i]!);
     }
     this.#chunk = [];
   }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { fileErrorReason } from '../file-errors.js';
 import { isPhotoPath } from '../library/photo-formats.js';
 import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
@@ -18,14 +19,27 @@ export function sidecarPaths(photoPath: string): [string, string] {
   return [`${photoPath}.xmp`, join(dirname(photoPath), `${stem}.xmp`)];
 }
 
+/**
+ * What a sidecar looked like (its size and modification time in whole milliseconds), stored with its photo when its
+ * keywords were read, so that a scan finds a sidecar another program wrote, changed or deleted since.
+ */
+export const sidecarStamp = (stats: { size: number; mtimeMs: number }): string =>
+  `${stats.size} ${Math.trunc(stats.mtimeMs)}`;
+
 /** XMP is UTF-8 text (sidecars, as every app writes them); another encoding or binary bytes are refused. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A sidecar's text, and its stamp as it was read. */
+interface SidecarText {
+  xml: string;
+  stamp: string;
+}
 
 /**
  * A sidecar's text, or undefined when there is none; a reason when it is no regular file (a named pipe is opened
  * without waiting for a writer), is over MAX_XMP_BYTES, or is not UTF-8.
  */
-async function readSidecarText(path: string): Promise<string | undefined> {
+async function readSidecarText(path: string): Promise<SidecarText | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -38,7 +52,7 @@ async function readSidecarText(path: string): Promise<string | undefined> {
     if (!stats.isFile()) throw new Error('it is not a regular file');
     if (stats.size > MAX_XMP_BYTES) throw new Error(`it is over ${MAX_XMP_BYTES / 1024 / 1024} MiB`);
     try {
-      return UTF8.decode(await handle.readFile());
+      return { xml: UTF8.decode(await handle.readFile()), stamp: sidecarStamp(stats) };
     } catch (error) {
       if (error instanceof TypeError) throw new Error('it is not UTF-8 text, as XMP is', { cause: error });
       throw error;
@@ -49,11 +63,11 @@ async function readSidecarText(path: string): Promise<string | undefined> {
 }
 
 /** A sidecar's text as readSidecarText gives it, its reason naming the sidecar. */
-async function sidecarText(path: string): Promise<string | undefined> {
+async function sidecarText(path: string): Promise<SidecarText | undefined> {
   try {
     return await readSidecarText(path);
   } catch (error) {
-    throw new Error(`Cannot read ${path}: ${(error as Error).message}.`, { cause: error });
+    throw new Error(`Cannot read ${path}: ${fileErrorReason(error)}.`, { cause: error });
   }
 }
 
@@ -65,54 +79,103 @@ const RAW_EXTENSIONS: ReadonlySet<string> = new Set(
 );
 
 /**
- * Whether `photo.xmp` is this photo's: it exists and no other photo or RAW file of the folder has the stem
- * (photo.jpg beside photo.png would otherwise merge into it in turn, each overwriting the other's values, as digiKam
- * avoids by naming both `photo.<ext>.xmp`; beside photo.CR2 it is Lightroom's sidecar of the RAW, never to be
- * written with the JPEG's tags). A Live Photo's movie, an edit's .AAE or ExifTool's photo.jpg_original leave it to
- * the photo. The folder is listed only when there is such a sidecar.
+ * Which photo of a folder owns which sidecar, by the rules of sidecarPaths, from the names in the folder: a scan
+ * learns it from the listing it makes anyway. `photo.xmp` is a photo's only while no other photo or RAW file of the
+ * folder has the stem (photo.jpg beside photo.png would otherwise merge into it in turn, each overwriting the other's
+ * values, as digiKam avoids by naming both `photo.<ext>.xmp`; beside photo.CR2 it is Lightroom's sidecar of the RAW,
+ * never to be written with the JPEG's tags). A Live Photo's movie, an edit's .AAE or ExifTool's photo.jpg_original
+ * leave it to the photo.
  */
-async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<boolean> {
-  try {
-    await access(stemSidecar);
-  } catch {
-    return false;
+export class FolderSidecars {
+  readonly #sidecars = new Set<string>();
+  /** The stems of the folder's photos and RAW files, and those that two or more of them share. */
+  readonly #stems = new Set<string>();
+  readonly #shared = new Set<string>();
+
+  add(name: string): void {
+    if (name.endsWith('.xmp')) {
+      this.#sidecars.add(name);
+    } else if (isPhotoPath(name) || RAW_EXTENSIONS.has(extname(name).toLowerCase())) {
+      const stem = basename(name, extname(name));
+      if (this.#stems.has(stem)) this.#shared.add(stem);
+      else this.#stems.add(stem);
+    }
   }
-  const name = basename(photoPath);
-  const stem = basename(name, extname(name));
+
+  /** The name of the sidecar the photo named `name` owns in the folder, or undefined when it has none. */
+  of(name: string): string | undefined {
+    if (this.#sidecars.size === 0) return undefined;
+    const own = `${name}.xmp`;
+    if (this.#sidecars.has(own)) return own;
+    const stem = basename(name, extname(name));
+    const stemSidecar = `${stem}.xmp`;
+    return this.#sidecars.has(stemSidecar) && !this.#shared.has(stem) ? stemSidecar : undefined;
+  }
+}
+
+/** Whether `photo.xmp` (which is there) is this photo's (see FolderSidecars); the folder is listed for it. */
+async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<boolean> {
   let names: string[];
   try {
     names = await readdir(dirname(photoPath));
   } catch (error) {
-    throw new Error(`Cannot list ${dirname(photoPath)}: ${(error as Error).message}.`, { cause: error });
+    throw new Error(`Cannot list ${dirname(photoPath)}: ${fileErrorReason(error)}.`, { cause: error });
   }
-  return !names.some(
-    (other) =>
-      other !== name &&
-      (isPhotoPath(other) || RAW_EXTENSIONS.has(extname(other).toLowerCase())) &&
-      basename(other, extname(other)) === stem,
-  );
+  const sidecars = new FolderSidecars();
+  for (const name of names) sidecars.add(name);
+  return sidecars.of(basename(photoPath)) === basename(stemSidecar);
 }
 
-/** The photo's existing sidecar (under either name, by the rules of sidecarPaths) and its text, or undefined. */
-export async function readSidecar(photoPath: string): Promise<{ path: string; xml: string } | undefined> {
+/** Whether there is something at `path` (only the folder listed when `photo.xmp` exists). */
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** The photo's existing sidecar (under either name, by the rules of sidecarPaths), its text and stamp, or undefined. */
+export async function readSidecar(photoPath: string): Promise<(SidecarText & { path: string }) | undefined> {
   const [own, stemSidecar] = sidecarPaths(photoPath);
-  const ownXml = await sidecarText(own);
-  if (ownXml !== undefined) return { path: own, xml: ownXml };
-  if (!(await ownsStemSidecar(photoPath, stemSidecar))) return undefined;
-  const xml = await sidecarText(stemSidecar);
-  return xml === undefined ? undefined : { path: stemSidecar, xml };
+  const ownText = await sidecarText(own);
+  if (ownText !== undefined) return { path: own, ...ownText };
+  if (!(await exists(stemSidecar)) || !(await ownsStemSidecar(photoPath, stemSidecar))) return undefined;
+  const text = await sidecarText(stemSidecar);
+  return text === undefined ? undefined : { path: stemSidecar, ...text };
+}
+
+/**
+ * The stamp of the photo's sidecar as it is now, or undefined when it has none (or it cannot be looked at: reading
+ * it then says why): what the watcher records of a photo it reports, as a scan does from its listing.
+ */
+export async function currentSidecarStamp(photoPath: string): Promise<string | undefined> {
+  const [own, stemSidecar] = sidecarPaths(photoPath);
+  const stampOf = (path: string) => stat(path).then(sidecarStamp, () => undefined);
+  const ownStamp = await stampOf(own);
+  if (ownStamp !== undefined) return ownStamp;
+  if (!(await exists(stemSidecar)) || !(await ownsStemSidecar(photoPath, stemSidecar).catch(() => false))) {
+    return undefined;
+  }
+  return stampOf(stemSidecar);
 }
 
 export type WriteOutcome = 'written' | 'unchanged';
+
+/** What writeSidecar did, and the sidecar's stamp before (undefined: there was none) and after. */
+export interface SidecarWrite {
+  outcome: WriteOutcome;
+  before: string | undefined;
+  after: string | undefined;
+}
 
 /**
  * Merges the tags into the photo's sidecar (the one it has, else a new `photo.jpg.xmp`), keeping everything other
  * programs wrote there. Written atomically (a temporary file renamed over it) and only when the bytes change; a
  * photo with no tags and no sidecar gets none. The photo itself is never opened.
  */
-export async function writeSidecar(photoPath: string, tags: XmpTag[]): Promise<WriteOutcome> {
+export async function writeSidecar(photoPath: string, tags: XmpTag[]): Promise<SidecarWrite> {
   const existing = await readSidecar(photoPath);
-  if (!existing && tags.length === 0) return 'unchanged';
+  const unchanged: SidecarWrite = { outcome: 'unchanged', before: existing?.stamp, after: existing?.stamp };
+  if (!existing && tags.length === 0) return unchanged;
   const path = existing?.path ?? sidecarPaths(photoPath)[0];
   let xml: string;
   try {
@@ -120,14 +183,17 @@ export async function writeSidecar(photoPath: string, tags: XmpTag[]): Promise<W
   } catch (error) {
     throw new Error(`Cannot read ${path}: ${(error as Error).message}.`, { cause: error });
   }
-  if (xml === existing?.xml) return 'unchanged';
+  if (xml === existing?.xml) return unchanged;
   const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  let after: string;
   try {
     await writeFile(temporary, xml);
+    // The renamed file keeps the temporary one's size and time; no other program has seen it yet.
+    after = sidecarStamp(await stat(temporary));
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new Error(`Cannot write ${path}: ${(error as Error).message}.`, { cause: error });
+    throw new Error(`Cannot write ${path}: ${fileErrorReason(error)}.`, { cause: error });
   }
-  return 'written';
+  return { outcome: 'written', before: existing?.stamp, after };
 }

@@ -146,7 +146,10 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
     settings: XmpSettings,
     sidecarOnly: string[],
   ): Promise<WriteOutcome[]> {
-    const sidecar = await writeSidecar(photo.path, tags);
+    const write = await writeSidecar(photo.path, tags);
+    // What Phototag wrote is not another program's edit: the next scan reads it again only if it changes since.
+    if (write.outcome === 'written') this.repo.recordSidecarWrite(photo.id, write.before, write.after);
+    const sidecar = write.outcome;
     if (!settings.intoFiles) return [sidecar];
     if (!canWriteInto(photo.path)) {
       sidecarOnly.push(extname(photo.path).slice(1).toUpperCase());

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -74,6 +75,42 @@ describe('a watched library', () => {
       await library.close();
     }
   });
+
+  for (const polling of [false, true]) {
+    it(`reads again the keywords of a sidecar another app writes, changes or deletes, and tags no photo again${polling ? ', when it polls' : ''}`, async () => {
+      const dir = tempDir();
+      const folder = join(dir, 'photos');
+      mkdirSync(folder);
+      copyFileSync(photo('parrot.jpg'), join(folder, 'parrot.jpg'));
+      const { library } = await taggedLibrary(dir, folder);
+      const sidecar = join(folder, 'parrot.jpg.xmp');
+      // Debian's ExifTool, as another photo app writes sidecars.
+      const exiftool = (...args: string[]) => execFileSync('exiftool', ['-q', ...args, sidecar]);
+      const fromFile = () => {
+        const { labels } = library.repo.withTags(library.repo.photoByPath(join(folder, 'parrot.jpg'))!);
+        return labels
+          .filter((tag) => tag.source === 'file')
+          .map((tag) => tag.name)
+          .sort()
+          .join(', ');
+      };
+      let tagged = 0;
+      library.tagging!.on('photo', () => tagged++);
+      try {
+        await library.watch({ settleMs: 200, forcePolling: polling, pollIntervalMs: 100 });
+        assert.equal(library.watchMode, polling ? 'polling' : 'native');
+        exiftool('-XMP-dc:Subject=Beach', '-XMP-dc:Subject=Holiday');
+        await until(library, () => fromFile() === 'Beach, Holiday', 'a new sidecar is read');
+        exiftool('-overwrite_original', '-XMP-dc:Subject-=Holiday');
+        await until(library, () => fromFile() === 'Beach', 'a changed sidecar is read again');
+        rmSync(sidecar);
+        await until(library, () => fromFile() === '', "a deleted sidecar's keywords leave");
+        assert.equal(tagged, 0, 'the photo is not tagged again');
+      } finally {
+        await library.close();
+      }
+    });
+  }
 
   it('sees every change when it polls, those made before its first pass included', async () => {
     const dir = tempDir();

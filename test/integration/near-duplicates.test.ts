@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { openDatabase } from '../../src-main/db/database.js';
 import { duplicateGroups } from '../../src-main/features/photo-similarity.js';
 import { Library } from '../../src-main/library/library.js';
-import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+import { beforeSidecarStamps, MODELS_DIR, photo, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 const photos = join(dir, 'photos');
@@ -72,6 +72,7 @@ describe('near-duplicates: the same picture edited, not another moment of the sc
     // whether the model's results were kept or made again.
     db.prepare("UPDATE features SET image_hash = '0f0f0f0f0f0f0f0f'").run();
     db.prepare('UPDATE predictions SET score = 0.123').run();
+    beforeSidecarStamps(db);
     db.pragma('user_version = 14');
     db.close();
     library = open();
@@ -95,6 +96,7 @@ describe('near-duplicates: the same picture edited, not another moment of the sc
     const db = openDatabase(dbPath);
     const before = db.prepare('SELECT COUNT(*) FROM predictions').pluck().get() as number;
     db.prepare("UPDATE features SET image_hash = '0f0f0f0f0f0f0f0f'").run();
+    beforeSidecarStamps(db);
     db.pragma('user_version = 14');
     db.close();
     const predictions = () => {

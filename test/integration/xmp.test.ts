@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { openDatabase } from '../../src-main/db/database.js';
+import { readKeywords, type FileKeywords } from '../../src-main/pipeline/photo-facts.js';
 import { cliLibrary } from '../cli.js';
-import { photo, tempDir } from '../helpers.js';
+import { beforeSidecarStamps, photo, ROOT, runAsNobody, tempDir } from '../helpers.js';
 
 interface ShownTag {
   id: string;
@@ -47,6 +59,15 @@ function library(files: string[]) {
     (JSON.parse(lib.run(['show', join(lib.folder, file), '--json']).stdout) as Shown[])[0]!;
   return { ...lib, show, path: (file: string) => join(lib.folder, file) };
 }
+
+/** The names of a photo's tags from one source, sorted. */
+const namesFrom = (tags: ShownTag[], source: ShownTag['source']) =>
+  tags
+    .filter((tag) => tag.source === source)
+    .map((tag) => tag.name)
+    .sort();
+
+const REREAD = /Keywords read again for (\d+) photos? whose XMP sidecar changed, not re-tagged\./;
 
 describe('XMP: keywords already in the files, and sidecars other photo apps read', () => {
   it('shows keywords ExifTool wrote into a JPEG and into a sidecar as tags from the file, mapped to known tags', () => {
@@ -438,5 +459,104 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     const mtime = statSync(lib.path('cat.heic')).mtimeMs;
     assert.match(lib.run(['xmp', 'write', lib.folder]).stdout, /XMP written for 0 photos, 1 unchanged, 0 failed\./);
     assert.equal(statSync(lib.path('cat.heic')).mtimeMs, mtime, 'the HEIC is not written again');
+  });
+
+  it('a sidecar another app edits, adds or deletes is read again at the next scan, its photo not tagged again', () => {
+    const lib = library(['dog.jpg', 'parrot.jpg']);
+    exiftool('-q', '-XMP-dc:Subject=Rex', '-XMP-dc:Subject=Holiday', lib.path('parrot.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+    lib.run(['label', lib.path('parrot.jpg'), '--add', 'Pirate']);
+    assert.deepEqual(namesFrom(lib.show('parrot.jpg').labels, 'file'), ['Holiday', 'Rex']);
+    const modelTags = (file: string) => {
+      const shown = lib.show(file);
+      return [...shown.labels, ...shown.categories].filter((tag) => tag.source === 'model');
+    };
+    const model = { dog: modelTags('dog.jpg'), parrot: modelTags('parrot.jpg') };
+    const photoTimes = ['dog.jpg', 'parrot.jpg'].map((file) => statSync(lib.path(file)).mtimeMs);
+
+    // As digiKam would: a keyword taken out of the parrot's sidecar and another put in; Lightroom's sidecar for the
+    // dog. Neither photo changes.
+    exiftool(
+      '-q',
+      '-overwrite_original',
+      '-XMP-dc:Subject-=Holiday',
+      '-XMP-dc:Subject+=Beach',
+      lib.path('parrot.jpg.xmp'),
+    );
+    exiftool('-q', '-XMP-dc:Subject=Good boy', lib.path('dog.xmp'));
+    const rescan = lib.run(['tag', lib.folder]);
+    assert.match(rescan.stdout, /2 photos found, 0 tagged, 0 failed/);
+    assert.equal(REREAD.exec(rescan.stdout)?.[1], '2', rescan.stdout);
+    const parrot = lib.show('parrot.jpg');
+    assert.deepEqual(namesFrom(parrot.labels, 'file'), ['Beach', 'Rex']);
+    assert.deepEqual(namesFrom(parrot.labels, 'user'), ['Pirate'], "the user's correction stays");
+    assert.deepEqual(namesFrom(lib.show('dog.jpg').labels, 'file'), ['Good boy']);
+    assert.deepEqual({ dog: modelTags('dog.jpg'), parrot: modelTags('parrot.jpg') }, model, 'the model tags stay');
+
+    rmSync(lib.path('parrot.jpg.xmp'));
+    const afterDelete = lib.run(['tag', lib.folder]);
+    assert.match(afterDelete.stdout, /2 photos found, 0 tagged, 0 failed/);
+    assert.equal(REREAD.exec(afterDelete.stdout)?.[1], '1', afterDelete.stdout);
+    assert.deepEqual(namesFrom(lib.show('parrot.jpg').labels, 'file'), [], 'its keywords leave with the sidecar');
+    assert.deepEqual(namesFrom(lib.show('parrot.jpg').labels, 'user'), ['Pirate']);
+
+    assert.doesNotMatch(lib.run(['tag', lib.folder]).stdout, REREAD, 'nothing changed, nothing is read again');
+    ['dog.jpg', 'parrot.jpg'].forEach((file, i) => assert.equal(statSync(lib.path(file)).mtimeMs, photoTimes[i]));
+  });
+
+  it("Phototag's own sidecar writes are not read again, and another app's edit before one is not lost", () => {
+    const lib = library(['dog.jpg', 'parrot.jpg']);
+    exiftool('-q', '-XMP-dc:Subject=Holiday', lib.path('parrot.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+    assert.match(lib.run(['xmp', 'enable', '--threshold', '0.3']).stdout, /XMP written for 2 photos/);
+    assert.doesNotMatch(lib.run(['tag', lib.folder]).stdout, REREAD, 'after writing on');
+    lib.run(['label', lib.path('dog.jpg'), '--add', 'Rex']);
+    assert.match(exiftoolTags(lib.path('dog.jpg.xmp'), 'XMP-dc:Subject')['XMP-dc:Subject']!.join(), /Rex/);
+    assert.match(lib.run(['xmp', 'write', lib.folder]).stdout, /XMP written for 0 photos, 2 unchanged/);
+    assert.doesNotMatch(lib.run(['tag', lib.folder]).stdout, REREAD, 'after a correction was written');
+
+    // Another app adds a keyword; Phototag then writes the sidecar for a correction before any scan, keeping it.
+    exiftool('-q', '-overwrite_original', '-XMP-dc:Subject+=Beach', lib.path('parrot.jpg.xmp'));
+    lib.run(['label', lib.path('parrot.jpg'), '--add', 'Pirate']);
+    assert.ok(exiftoolTags(lib.path('parrot.jpg.xmp'), 'XMP-dc:Subject')['XMP-dc:Subject']!.includes('Pirate'));
+    const rescan = lib.run(['tag', lib.folder]);
+    assert.equal(REREAD.exec(rescan.stdout)?.[1], '1', rescan.stdout);
+    assert.deepEqual(namesFrom(lib.show('parrot.jpg').labels, 'file'), ['Beach', 'Holiday']);
+    assert.doesNotMatch(lib.run(['tag', lib.folder]).stdout, REREAD);
+  });
+
+  it("a library from before sidecars' stamps upgrades in place: its first scan reads the sidecars once, tagging nothing", () => {
+    const lib = library(['dog.jpg', 'parrot.jpg']);
+    exiftool('-q', '-XMP-dc:Subject=Holiday', lib.path('parrot.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+    const db = openDatabase(lib.db);
+    beforeSidecarStamps(db);
+    db.close();
+    // Edited by another app while the older Phototag held the library.
+    exiftool('-q', '-overwrite_original', '-XMP-dc:Subject+=Beach', lib.path('parrot.jpg.xmp'));
+
+    const upgraded = lib.run(['tag', lib.folder]);
+    assert.match(upgraded.stdout, /2 photos found, 0 tagged, 0 failed/);
+    assert.equal(REREAD.exec(upgraded.stdout)?.[1], '1', 'only the photo with a sidecar');
+    assert.deepEqual(namesFrom(lib.show('parrot.jpg').labels, 'file'), ['Beach', 'Holiday']);
+    assert.doesNotMatch(lib.run(['tag', lib.folder]).stdout, REREAD);
+  });
+
+  it('a sidecar that cannot be opened is named in a warning with the reason in plain words', async () => {
+    const folder = tempDir();
+    chmodSync(folder, 0o755);
+    copyFileSync(photo('dog.jpg'), join(folder, 'dog.jpg'));
+    const sidecar = join(folder, 'dog.jpg.xmp');
+    writeFileSync(sidecar, '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
+    chmodSync(sidecar, 0o000);
+    const facts = pathToFileURL(join(ROOT, 'src-main/pipeline/photo-facts.ts')).href;
+    const script = `import { readKeywords } from ${JSON.stringify(facts)};
+      console.log(JSON.stringify(await readKeywords(${JSON.stringify(join(folder, 'dog.jpg'))})));`;
+    // Root opens any file whatever its mode: the photo is read as "nobody" then.
+    const read =
+      process.getuid?.() === 0
+        ? (JSON.parse(runAsNobody(script)) as FileKeywords)
+        : await readKeywords(join(folder, 'dog.jpg'));
+    assert.deepEqual(read.problems, [`Cannot read ${sidecar}: permission denied.`]);
   });
 });
