@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from '../../src-main/classifier/onnxruntime.js';
@@ -9,23 +6,11 @@ import { FaceDetector } from '../../src-main/faces/face-detector.js';
 import { decodeYunet, letterbox, YUNET, type Face } from '../../src-main/faces/yunet.js';
 import { decodePhoto } from '../../src-main/imaging/decode.js';
 import { listFaceDetectors } from '../../src-main/models/model-catalog.js';
-import { MODELS_DIR, photo, ROOT, tempDir } from '../helpers.js';
+import { MODELS_DIR, photo, tempDir } from '../helpers.js';
+import { fileFacts, python, sameModel } from '../model-tooling.js';
 
-// Offline model tooling runs on Debian's Python (python3-onnx).
-const PYTHON = '/usr/bin/python3';
 const UPSTREAM = join(MODELS_DIR, 'build', 'upstream', 'libfacedetection-yunet', 'yunet_n_dynamic.onnx');
 const COMMITTED = join(MODELS_DIR, YUNET.modelFile);
-const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const python = (...args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8' });
-
-/** '' when the two ONNX files hold the same model, else same_model.py's sentence naming the first difference. */
-function sameModel(a: string, b: string): string {
-  const run = spawnSync(PYTHON, ['models/build/same_model.py', a, b], { cwd: ROOT, encoding: 'utf8' });
-  if (run.error) throw run.error;
-  assert.equal(run.status, run.stderr ? 1 : 0, run.stderr);
-  return run.stderr.trim();
-}
-
 /**
  * The letterbox as upstream YuNet takes it, written out plainly: RGB pixels scaled bilinearly (pixel centres
  * aligned, edges clamped: cv2.resize) to `photoWidth` x `photoHeight`, as float32 BGR planes 0..255 in the top-left
@@ -127,8 +112,8 @@ describe('the face detector model with its letterbox in the graph', () => {
       ({ manifest }) => manifest.id === 'yunet-face',
     );
     assert.ok(entry, 'models/yunet-face is listed');
-    assert.equal(sha256(COMMITTED), entry.manifest.sha256);
-    assert.equal(readFileSync(COMMITTED).length, entry.manifest.size);
+    const { size, sha256 } = entry.manifest;
+    assert.deepEqual(fileFacts(COMMITTED), { size, sha256 });
   });
 });
 
@@ -136,7 +121,7 @@ describe('models/build/same_model.py, which the rebuild is checked with', () => 
   it('takes the model written in other bytes (typed fields for raw data, attributes reordered) as the same', () => {
     const other = join(tempDir(), 'other.onnx');
     python('test/reference/rewrite_onnx.py', COMMITTED, other, '--other-bytes');
-    assert.notEqual(sha256(other), sha256(COMMITTED));
+    assert.notEqual(fileFacts(other).sha256, fileFacts(COMMITTED).sha256);
     assert.equal(sameModel(other, COMMITTED), '');
   });
 
