@@ -31,7 +31,8 @@ What the ONNX graph computes (opset 13):
   * output `features` float32 [N,1280]: the dequantized output of the global
     average pool (the input of the final classifier layer).
 
-The output is deterministic: same input file -> byte-identical model.onnx.
+The output is deterministic: same input file -> byte-identical model.onnx (with the same python3-onnx and numpy:
+another may write the same model in other bytes, so the tests compare a rebuild with same_model.py).
 """
 
 from __future__ import annotations
