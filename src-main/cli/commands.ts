@@ -14,7 +14,7 @@ import * as ort from '../classifier/onnxruntime.js';
 import { providerStates } from '../classifier/execution-providers.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
-import type { Folder, ListedPhoto, PhotoRow } from '../db/photo-repository.js';
+import type { Folder, ListedPhoto, PhotoRow, SearchHit } from '../db/photo-repository.js';
 import { folderJoinNote, Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
@@ -37,12 +37,16 @@ import { commandHelp, isCommand, overview, unknownCommand, type CommandName } fr
 import {
   byteSize,
   duration,
+  jsonElement,
+  linesText,
   percent,
   printable,
   progressText,
   StatusLine,
+  writeEach,
   writeJson,
   writeJsonArray,
+  writeJsonElements,
   writeLines,
   writeLinesOf,
 } from './terminal.js';
@@ -352,31 +356,32 @@ export const commands: Record<CommandName, Command> = {
     withLibrary(context, 'reads', async (library) => {
       const [query, ...extra] = context.args;
       if (!query || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
-      const { tags, photos } = library.searchTags(query, context.minScore);
+      // Each hit as the text written of it, made as its chunk is read (see photosCarrying).
+      const text = (hit: SearchHit & { suggested?: SuggestedTag[] }) =>
+        context.json
+          ? jsonElement(photoJson(hit.photo, hit.suggested, hit))
+          : linesText([
+              `${percent(hit.score).padStart(4)}  ${hit.photo.path}` +
+                (hit.suggested ? `  (suggested: ${hit.suggested.map((tag) => tag.name).join(', ')})` : ''),
+            ]);
+      const { tags, photos } = library.searchTags(query, context.minScore, text);
       if (tags.length === 0) throw new Error(nothingFound(query, tags, context.minScore));
       const suggested =
         context.suggested === 'exclude' ? [] : await suggestedSearchHits(library, tags, context.minScore);
       let found = 0;
-      // A row at a time, its tags read as it is written: a million hits are never held at once. The photos a label
-      // is suggested on (a few thousand at most) come after those carrying it.
-      const hits = function* (): Generator<{ photo: ListedPhoto; score: number; suggested?: SuggestedTag[] }> {
+      // A chunk of rows at a time, their tags read as they are written: a million hits are never held at once. The
+      // photos a label is suggested on (a few thousand at most) come after those carrying it.
+      const hits = function* (): Generator<string> {
         for (const hit of context.suggested === 'only' ? [] : photos) {
           found++;
           yield hit;
         }
         for (const hit of suggested) {
           found++;
-          yield hit;
+          yield text(hit);
         }
       };
-      if (context.json) {
-        await writeJsonArray(hits(), (hit) => photoJson(hit.photo, hit.suggested, hit));
-      } else {
-        await writeLinesOf(hits(), (hit) => [
-          `${percent(hit.score).padStart(4)}  ${hit.photo.path}` +
-            (hit.suggested ? `  (suggested: ${hit.suggested.map((tag) => tag.name).join(', ')})` : ''),
-        ]);
-      }
+      await (context.json ? writeJsonElements(hits()) : writeEach(hits()));
       if (found === 0) err(nothingFound(query, tags, context.minScore));
       return 0;
     }),

@@ -18,7 +18,12 @@ export function printable(text: string): string {
 
 /** Human text, one line per argument, each made printable: the way the CLI's words reach stdout and stderr. */
 export function writeLines(stream: NodeJS.WritableStream, ...lines: string[]): void {
-  stream.write(`${lines.map(printable).join('\n')}\n`);
+  stream.write(linesText(lines));
+}
+
+/** The text of writeLines' lines: each made printable, and ended. */
+export function linesText(lines: string[]): string {
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 /** JSON output, escaped by JSON.stringify itself (control characters become \u001b, \n). */
@@ -48,7 +53,7 @@ export async function writeEach(chunks: Iterable<string>, stream: NodeJS.Writabl
 
 /** Human text of many items (photos, rows), streamed: `toLines` of each, one line per string, made printable. */
 export function writeLinesOf<T>(items: Iterable<T>, toLines: (item: T) => string[]): Promise<void> {
-  return writeEach(map(items, (item) => `${toLines(item).map(printable).join('\n')}\n`));
+  return writeEach(map(items, (item) => linesText(toLines(item))));
 }
 
 /**
@@ -56,15 +61,25 @@ export function writeLinesOf<T>(items: Iterable<T>, toLines: (item: T) => string
  * element at a time.
  */
 export function writeJsonArray<T>(items: Iterable<T>, toJson: (item: T) => unknown): Promise<void> {
-  return writeEach(jsonArrayChunks(items, toJson));
+  return writeJsonElements(map(items, (item) => jsonElement(toJson(item))));
 }
 
-function* jsonArrayChunks<T>(items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
+/** writeJsonArray of elements made already (jsonElement). */
+export function writeJsonElements(elements: Iterable<string>): Promise<void> {
+  return writeEach(jsonArrayChunks(elements));
+}
+
+/** The text of `value` as an element of writeJsonArray's array, indented as there, without the comma before it. */
+export function jsonElement(value: unknown): string {
+  // An array of the one element, less its brackets: JSON.stringify indents the element itself, as in the whole
+  // array, at half the cost of indenting its text again.
+  return JSON.stringify([value], null, 2).slice(1, -2);
+}
+
+function* jsonArrayChunks(elements: Iterable<string>): Generator<string> {
   let first = true;
-  for (const item of items) {
-    // An array of the one element, less its brackets: JSON.stringify indents the element itself, as in the whole
-    // array, at half the cost of indenting its text again.
-    yield `${first ? '[' : ','}${JSON.stringify([toJson(item)], null, 2).slice(1, -2)}`;
+  for (const element of elements) {
+    yield `${first ? '[' : ','}${element}`;
     first = false;
   }
   yield first ? '[]\n' : '\n]\n';

@@ -186,8 +186,22 @@ function byPhoto(rows: TagRow[]): Map<number, EffectiveTag[]> {
   return grouped;
 }
 
+/** A photo a search finds, and its best score of the tags searched. */
+export interface SearchHit {
+  photo: ListedPhoto;
+  score: number;
+}
+
 /** How many photos (search hits, photos shown) have their tags read together. */
 export const SEARCH_BATCH = 256;
+
+/**
+ * How many search hits, in the order they are listed, are read together in the order of their ids: a hit's row and
+ * tags are far from those of the hits beside it in score order, and read in id order their pages follow on and stay
+ * in SQLite's cache (at a million photos the batches' statements took half the CPU). What a chunk holds is the
+ * most a search keeps in memory.
+ */
+export const SEARCH_CHUNK = 64 * SEARCH_BATCH;
 
 /**
  * The photos carrying any of a search's tags (@labels and @categories: JSON arrays of ids) at @minScore, best first.
@@ -362,7 +376,7 @@ export class PhotoRepository {
         // Only what a listing shows, as arrays (listedRow): a row made as an object of every column cost more than
         // reading it.
         photos: prepare(`SELECT id, path, status, error, model_id FROM photos
-          WHERE id IN (SELECT value FROM json_each(?))`).raw(),
+          WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).raw(),
         // The tags come in the order labelsOf and categoriesOf give one photo's, as arrays (TagRow), and none that
         // isShown drops: making the rows is most of what reading them costs.
         labels: prepare(`SELECT photo_id, id, name, score, source FROM effective_labels
@@ -860,21 +874,50 @@ export class PhotoRepository {
 
   /**
    * Photos carrying any of these tags with at least `minScore` (a photo's best of them), best first, with their
-   * tags as withTags gives them. Read in batches as they are iterated: a million hits are never held at once.
+   * tags as withTags gives them, each as `keep` makes it. A chunk of hits (SEARCH_CHUNK) is read at a time, in the
+   * order of their ids, and what `keep` made of each is held until the chunk is listed: a caller that keeps each
+   * hit as the text it writes holds no objects meanwhile. A million hits are never held at once.
    */
-  *photosCarrying(tags: readonly TagRef[], minScore: number): Generator<{ photo: ListedPhoto; score: number }> {
+  *photosCarrying<T = SearchHit>(
+    tags: readonly TagRef[],
+    minScore: number,
+    keep: (hit: SearchHit) => T = (hit) => hit as T,
+  ): Generator<T> {
     const ids = (kind: TagRef['kind']) => JSON.stringify(tags.filter((tag) => tag.kind === kind).map((tag) => tag.id));
     const hits = this.statements.photosCarrying.iterate({
       labels: ids('label'),
       categories: ids('category'),
       minScore,
     }) as IterableIterator<[photoId: number, score: number]>;
-    for (const batch of inBatches(hits)) {
-      const found = this.statements.batch.photos.all(JSON.stringify(batch.map((hit) => hit[0]))) as ListedRowValues[];
-      const photos = new Map(found.map((row) => [row[0], listedRow(row)]));
-      const withTags = this.withTagsOf(batch.map((hit) => photos.get(hit[0])!));
-      yield* batch.map((hit, i) => ({ photo: withTags[i]!, score: hit[1] }));
+    // Each hit's id and place in its chunk as one number (id * SEARCH_CHUNK + place), exact in a double for any
+    // id below 2^39, so that a numeric sort of a typed array puts the places in id order.
+    const keys = new Float64Array(SEARCH_CHUNK);
+    const scores = new Float64Array(SEARCH_CHUNK);
+    let size = 0;
+    for (const [id, score] of hits) {
+      keys[size] = id * SEARCH_CHUNK + size;
+      scores[size++] = score;
+      if (size < SEARCH_CHUNK) continue;
+      yield* this.chunkOfHits(keys, scores, keep);
+      size = 0;
     }
+    yield* this.chunkOfHits(keys.subarray(0, size), scores, keep);
+  }
+
+  /** What `keep` makes of each hit of a chunk (see photosCarrying), in the chunk's order; sorts `keys`. */
+  private chunkOfHits<T>(keys: Float64Array, scores: Float64Array, keep: (hit: SearchHit) => T): T[] {
+    const kept = new Array<T>(keys.length);
+    keys.sort();
+    for (let i = 0; i < keys.length; i += SEARCH_BATCH) {
+      const places = Array.from(keys.subarray(i, i + SEARCH_BATCH), (key) => key % SEARCH_CHUNK);
+      const ids = places.map((place, j) => (keys[i + j]! - place) / SEARCH_CHUNK);
+      const found = this.statements.batch.photos.all(JSON.stringify(ids)) as ListedRowValues[];
+      // In id order, the order of `places`.
+      this.withTagsOf(found.map(listedRow)).forEach((photo, j) => {
+        kept[places[j]!] = keep({ photo, score: scores[places[j]!]! });
+      });
+    }
+    return kept;
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   type Folder,
   type FolderRemoval,
   type ModelRef,
-  type ListedPhoto,
+  type SearchHit,
 } from '../db/photo-repository.js';
 import {
   checkDemoAgreed,
@@ -249,14 +249,16 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /**
    * What a search for `query` finds: the tags it means (none: no tag matches it), and the photos carrying any of
-   * them at `minScore` or more, best first, with their tags, read as they are iterated.
+   * them at `minScore` or more, best first, with their tags, read as they are iterated, each as `keep` makes it
+   * (see photosCarrying).
    */
-  searchTags(
+  searchTags<T = SearchHit>(
     query: string,
     minScore: number,
-  ): { tags: Tag[]; photos: Iterable<{ photo: ListedPhoto; score: number }> } {
+    keep?: (hit: SearchHit) => T,
+  ): { tags: Tag[]; photos: Iterable<T> } {
     const tags = searchedTags(query, this.knownTags());
-    return { tags, photos: tags.length > 0 ? this.repo.photosCarrying(tags, minScore) : [] };
+    return { tags, photos: tags.length > 0 ? this.repo.photosCarrying(tags, minScore, keep) : [] };
   }
 
   private activeLabelSet(): LabelSet {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Score } from '../../src-main/classifier/scoring.js';
 import { userLabelId } from '../../src-main/db/correction-repository.js';
-import { SEARCH_BATCH, type ListedPhoto } from '../../src-main/db/photo-repository.js';
+import { SEARCH_BATCH, SEARCH_CHUNK, type ListedPhoto } from '../../src-main/db/photo-repository.js';
 import { Library } from '../../src-main/library/library.js';
+import { createSyntheticLibrary } from '../bench/synthetic-library.js';
 import { MODELS_DIR, tempDir } from '../helpers.js';
 
 /**
@@ -72,7 +73,7 @@ const listed = ({ id, path, status, error, modelId, labels, categories, faces }:
 });
 
 /** The photo as withTags reads it alone. */
-const alone = (id: number) => listed(library.repo.withTags(library.repo.photoById(id)!));
+const alone = (id: number, from = library) => listed(from.repo.withTags(from.repo.photoById(id)!));
 
 describe('search and show over many batches of photos', () => {
   before(() => {
@@ -110,5 +111,32 @@ describe('search and show over many batches of photos', () => {
       shown.map((photo) => photo.path).sort(),
     );
     for (const photo of shown) assert.deepEqual(listed(photo), alone(photo.id));
+  });
+});
+
+describe('search over more hits than a chunk holds', () => {
+  let large: Library;
+
+  before(async () => {
+    const dir = tempDir();
+    // Rows written straight into the database (the benchmarks' writer): most photos carry some category.
+    const { dbPath } = await createSyntheticLibrary(dir, SEARCH_CHUNK + 4 * SEARCH_BATCH);
+    large = Library.open({ dbPath, modelDirs: { embedded: MODELS_DIR, user: dir } });
+  });
+  after(() => large.close());
+
+  it('lists every hit once, best first and ties in the order of their ids, each with its own tags', () => {
+    const categories = large.repo.storedTags().filter((tag) => tag.kind === 'category');
+    const hits = [...large.repo.photosCarrying(categories, 0)];
+    assert.ok(hits.length > SEARCH_CHUNK, `${hits.length} hits`);
+    const order = hits.map((hit) => ({ id: hit.photo.id, score: hit.score }));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => b.score - a.score || a.id - b.id),
+    );
+    assert.equal(new Set(order.map((hit) => hit.id)).size, hits.length);
+    // Those on either side of the chunk's end, and a sample of the others.
+    const checked = hits.filter((_, i) => Math.abs(i - SEARCH_CHUNK) <= SEARCH_BATCH || i % 61 === 0);
+    for (const hit of checked) assert.deepEqual(listed(hit.photo), alone(hit.photo.id, large));
   });
 });
