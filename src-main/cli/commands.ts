@@ -14,7 +14,7 @@ import * as ort from '../classifier/onnxruntime.js';
 import { providerStates } from '../classifier/execution-providers.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
-import type { Folder, ListedPhoto, PhotoRow, SearchHit } from '../db/photo-repository.js';
+import type { Folder, Hit, ListedPhoto, PhotoRow, SearchHit } from '../db/photo-repository.js';
 import { folderJoinNote, Library } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
@@ -357,28 +357,30 @@ export const commands: Record<CommandName, Command> = {
       const [query, ...extra] = context.args;
       if (!query || extra.length) throw new UsageError('search takes one tag (a label or category, e.g. "Dog").');
       // Each hit as the text written of it, made as its chunk is read (see photosCarrying).
-      const text = (hit: SearchHit & { suggested?: SuggestedTag[] }) =>
-        context.json
-          ? jsonElement(photoJson(hit.photo, hit.suggested, hit))
-          : linesText([
-              `${percent(hit.score).padStart(4)}  ${hit.photo.path}` +
-                (hit.suggested ? `  (suggested: ${hit.suggested.map((tag) => tag.name).join(', ')})` : ''),
-            ]);
-      const { tags, photos } = library.searchTags(query, context.minScore, text);
+      const json = (hit: SearchHit & { suggested?: SuggestedTag[] }) =>
+        jsonElement(photoJson(hit.photo, hit.suggested, hit));
+      const line = (hit: Hit<Pick<ListedPhoto, 'path'>> & { suggested?: SuggestedTag[] }) =>
+        linesText([
+          `${percent(hit.score).padStart(4)}  ${hit.photo.path}` +
+            (hit.suggested ? `  (suggested: ${hit.suggested.map((tag) => tag.name).join(', ')})` : ''),
+        ]);
+      const { tags, photos } = library.searchTags(query, context.minScore, json);
       if (tags.length === 0) throw new Error(nothingFound(query, tags, context.minScore));
       const suggested =
         context.suggested === 'exclude' ? [] : await suggestedSearchHits(library, tags, context.minScore);
+      // A line says a hit's score and path alone: its tags are not read.
+      const carrying = context.json ? photos : library.repo.rowsCarrying(tags, context.minScore, line);
       let found = 0;
       // A chunk of rows at a time, their tags read as they are written: a million hits are never held at once. The
       // photos a label is suggested on (a few thousand at most) come after those carrying it.
       const hits = function* (): Generator<string> {
-        for (const hit of context.suggested === 'only' ? [] : photos) {
+        for (const hit of context.suggested === 'only' ? [] : carrying) {
           found++;
           yield hit;
         }
         for (const hit of suggested) {
           found++;
-          yield text(hit);
+          yield context.json ? json(hit) : line(hit);
         }
       };
       await (context.json ? writeJsonElements(hits()) : writeEach(hits()));

@@ -77,7 +77,7 @@ export interface ModelRef {
 }
 
 /** A photo's row as a listing of photos (search, show) reads it: where it is and how its tagging went. */
-type ListedRow = Pick<PhotoRow, 'id' | 'path' | 'status' | 'error' | 'modelId'>;
+export type ListedRow = Pick<PhotoRow, 'id' | 'path' | 'status' | 'error' | 'modelId'>;
 
 /** What a listing of photos says of each: its row and its tags. */
 export interface ListedPhoto extends ListedRow {
@@ -187,10 +187,12 @@ function byPhoto(rows: TagRow[]): Map<number, EffectiveTag[]> {
 }
 
 /** A photo a search finds, and its best score of the tags searched. */
-export interface SearchHit {
-  photo: ListedPhoto;
+export interface Hit<P> {
+  photo: P;
   score: number;
 }
+
+export type SearchHit = Hit<ListedPhoto>;
 
 /** How many photos (search hits, photos shown) have their tags read together. */
 export const SEARCH_BATCH = 256;
@@ -883,6 +885,21 @@ export class PhotoRepository {
     minScore: number,
     keep: (hit: SearchHit) => T = (hit) => hit as T,
   ): Generator<T> {
+    yield* this.hitsCarrying(tags, minScore, (rows) => this.withTagsOf(rows), keep);
+  }
+
+  /** photosCarrying without the tags: each hit's row and score alone, as a list of paths needs. */
+  rowsCarrying<T>(tags: readonly TagRef[], minScore: number, keep: (hit: Hit<ListedRow>) => T): Generator<T> {
+    return this.hitsCarrying(tags, minScore, (rows) => rows, keep);
+  }
+
+  /** photosCarrying with each batch of hits' rows (in id order) made into photos by `read`. */
+  private *hitsCarrying<P, T>(
+    tags: readonly TagRef[],
+    minScore: number,
+    read: (rows: ListedRow[]) => P[],
+    keep: (hit: Hit<P>) => T,
+  ): Generator<T> {
     const ids = (kind: TagRef['kind']) => JSON.stringify(tags.filter((tag) => tag.kind === kind).map((tag) => tag.id));
     const hits = this.statements.photosCarrying.iterate({
       labels: ids('label'),
@@ -898,14 +915,19 @@ export class PhotoRepository {
       keys[size] = id * SEARCH_CHUNK + size;
       scores[size++] = score;
       if (size < SEARCH_CHUNK) continue;
-      yield* this.chunkOfHits(keys, scores, keep);
+      yield* this.chunkOfHits(keys, scores, read, keep);
       size = 0;
     }
-    yield* this.chunkOfHits(keys.subarray(0, size), scores, keep);
+    yield* this.chunkOfHits(keys.subarray(0, size), scores, read, keep);
   }
 
-  /** What `keep` makes of each hit of a chunk (see photosCarrying), in the chunk's order; sorts `keys`. */
-  private chunkOfHits<T>(keys: Float64Array, scores: Float64Array, keep: (hit: SearchHit) => T): T[] {
+  /** What `keep` makes of each hit of a chunk (see hitsCarrying), in the chunk's order; sorts `keys`. */
+  private chunkOfHits<P, T>(
+    keys: Float64Array,
+    scores: Float64Array,
+    read: (rows: ListedRow[]) => P[],
+    keep: (hit: Hit<P>) => T,
+  ): T[] {
     const kept = new Array<T>(keys.length);
     keys.sort();
     for (let i = 0; i < keys.length; i += SEARCH_BATCH) {
@@ -913,7 +935,7 @@ export class PhotoRepository {
       const ids = places.map((place, j) => (keys[i + j]! - place) / SEARCH_CHUNK);
       const found = this.statements.batch.photos.all(JSON.stringify(ids)) as ListedRowValues[];
       // In id order, the order of `places`.
-      this.withTagsOf(found.map(listedRow)).forEach((photo, j) => {
+      read(found.map(listedRow)).forEach((photo, j) => {
         kept[places[j]!] = keep({ photo, score: scores[places[j]!]! });
       });
     }

@@ -9,9 +9,9 @@ import { phototag } from '../cli.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
 
 /**
- * The exact text of `search --json` and `show --json`, pinned on a library whose tags are fixed numbers written
- * through the repository (not a model's scores, which vary by machine): corrections over model tags, a file keyword,
- * a face, a learned label's suggestion. Whatever reads and writes these rows, the bytes stay these.
+ * The exact text of `search`, `search --json` and `show --json`, pinned on a library whose tags are fixed numbers
+ * written through the repository (not a model's scores, which vary by machine): corrections over model tags, a file
+ * keyword, a face, a learned label's suggestion. Whatever reads and writes these rows, the bytes stay these.
  */
 
 const label = (id: string, name: string): Tag => ({ kind: 'label', id, name });
@@ -175,7 +175,7 @@ const petsJson = () => ({
   faces: 0,
 });
 
-describe('the JSON of search and show', () => {
+describe('the JSON and text of search and show', () => {
   before(async () => {
     mkdirSync(home);
     mkdirSync(folder);
@@ -212,6 +212,18 @@ describe('the JSON of search and show', () => {
           source: 'suggested',
         },
       ]),
+    );
+  });
+
+  it('search writes a line of each hit, its score and its path, the photos a label is suggested on last', () => {
+    assert.equal(run('search', 'dog'), `100%  ${path('pets.jpg')}\n 88%  ${path('dog.jpg')}\n`);
+    const suggestion = Math.round(
+      (JSON.parse(run('search', 'Feathered', '--json', '--suggested', 'only')) as { score: number }[])[0]!.score * 100,
+    );
+    assert.equal(
+      run('search', 'Feathered', '--suggested', 'include'),
+      ['parrot.jpg', 'owl.jpg', 'eagle.jpg'].map((name) => `100%  ${path(name)}\n`).join('') +
+        `${`${suggestion}%`.padStart(4)}  ${path('bird.bmp')}  (suggested: Feathered)\n`,
     );
   });
 
