@@ -88,18 +88,18 @@ const RAW_EXTENSIONS: ReadonlySet<string> = new Set(
  */
 export class FolderSidecars {
   readonly #sidecars = new Set<string>();
-  /** The stems of the folder's photos and RAW files, and those that two or more of them share. */
-  readonly #stems = new Set<string>();
-  readonly #shared = new Set<string>();
+  /**
+   * The folder's other names, kept as they come: their stems matter only once the folder has a sidecar, and most
+   * folders have none (a stem a photo cost a million-photo rescan time and memory for nothing).
+   */
+  readonly #others: string[] = [];
+  /** The stems that two or more of the folder's photos and RAW files share, worked out at the first question. */
+  #shared: Set<string> | undefined;
 
   add(name: string): void {
-    if (name.endsWith('.xmp')) {
-      this.#sidecars.add(name);
-    } else if (isPhotoPath(name) || RAW_EXTENSIONS.has(extname(name).toLowerCase())) {
-      const stem = basename(name, extname(name));
-      if (this.#stems.has(stem)) this.#shared.add(stem);
-      else this.#stems.add(stem);
-    }
+    if (name.endsWith('.xmp')) this.#sidecars.add(name);
+    else this.#others.push(name);
+    this.#shared = undefined;
   }
 
   /** The name of the sidecar the photo named `name` owns in the folder, or undefined when it has none. */
@@ -109,7 +109,20 @@ export class FolderSidecars {
     if (this.#sidecars.has(own)) return own;
     const stem = basename(name, extname(name));
     const stemSidecar = `${stem}.xmp`;
-    return this.#sidecars.has(stemSidecar) && !this.#shared.has(stem) ? stemSidecar : undefined;
+    return this.#sidecars.has(stemSidecar) && !this.#sharedStems().has(stem) ? stemSidecar : undefined;
+  }
+
+  #sharedStems(): Set<string> {
+    if (this.#shared) return this.#shared;
+    const stems = new Set<string>();
+    this.#shared = new Set<string>();
+    for (const name of this.#others) {
+      if (!isPhotoPath(name) && !RAW_EXTENSIONS.has(extname(name).toLowerCase())) continue;
+      const stem = basename(name, extname(name));
+      if (stems.has(stem)) this.#shared.add(stem);
+      else stems.add(stem);
+    }
+    return this.#shared;
   }
 }
 
