@@ -7,8 +7,8 @@ Run with Debian's Python (apt-get install python3-onnx):
 Another onnx version may serialize the same model differently (field order, raw_data or typed fields for a
 tensor, the order of a node's attributes), so a rebuilt model is checked by what it computes from: the IR version
 and opsets, the graph's inputs and outputs, its nodes in order (operator, domain, name, inputs, outputs and
-attributes, tensors and subgraphs by value), its initializers' names, types, shapes and values, and its value_info.
-The producer's name and doc strings are left out. Exits 0 when they are the same, 1 naming the first difference.
+attributes, tensors and subgraphs by value), its initializers' names, types, shapes and values (sparse ones too),
+its value_info and the model's local functions. The producer's name and doc strings are left out. Exits 0 when they are the same, 1 naming the first difference.
 """
 from __future__ import annotations
 
@@ -20,8 +20,27 @@ from onnx import helper, numpy_helper
 
 def tensor_facts(tensor: onnx.TensorProto):
     values = numpy_helper.to_array(tensor)
+    # Strings come as an object array, whose bytes are the strings' addresses: compare the strings themselves.
+    if values.dtype == object:
+        return (tensor.name, values.dtype.str, values.shape, values.tolist())
     # Bit for bit, so that NaNs and -0.0 count as what they are.
     return (tensor.name, values.dtype.str, values.shape, values.tobytes())
+
+
+def sparse_facts(tensor: onnx.SparseTensorProto):
+    return (tensor.values.name, list(tensor.dims), tensor_facts(tensor.values), tensor_facts(tensor.indices))
+
+
+def function_facts(function: onnx.FunctionProto):
+    return (
+        function.domain,
+        function.name,
+        list(function.input),
+        list(function.output),
+        list(function.attribute),
+        sorted((o.domain, o.version) for o in function.opset_import),
+        [node_facts(n) for n in function.node],
+    )
 
 
 def attribute_value(attribute: onnx.AttributeProto):
@@ -50,6 +69,7 @@ def graph_facts(graph: onnx.GraphProto) -> dict:
         "value_info": sorted(graph.value_info, key=lambda v: v.name),
         "nodes": [node_facts(n) for n in graph.node],
         "initializers": sorted((tensor_facts(t) for t in graph.initializer), key=lambda t: t[0]),
+        "sparse_initializers": sorted((sparse_facts(t) for t in graph.sparse_initializer), key=lambda t: t[0]),
     }
 
 
@@ -73,6 +93,11 @@ def first_difference(a: onnx.ModelProto, b: onnx.ModelProto) -> str | None:
     for s, t in zip(x["initializers"], y["initializers"]):
         if s != t:
             return f"initializer {s[0]!r} holds other values, or of another type or shape"
+    if x["sparse_initializers"] != y["sparse_initializers"]:
+        return "the sparse initializers differ"
+    functions = [sorted((function_facts(f) for f in m.functions), key=lambda f: f[:2]) for m in (a, b)]
+    if functions[0] != functions[1]:
+        return "the model's local functions differ"
     return None
 
 

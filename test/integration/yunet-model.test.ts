@@ -133,4 +133,31 @@ describe('models/build/same_model.py, which the rebuild is checked with', () => 
       /is not the model .* is: node 5 \(Resize 'letterbox\/scale'\) differs in its attributes: mode b'nearest' against b'linear'\./,
     );
   });
+
+  it('takes a model holding strings as itself: strings compare by value, not by where Python keeps them', () => {
+    const strings = join(tempDir(), 'strings.onnx');
+    python('test/reference/rewrite_onnx.py', COMMITTED, strings, '--add', 'string-constant');
+    assert.equal(sameModel(strings, strings), '');
+  });
+
+  it('names a model with a local function or a sparse initializer the committed one lacks', () => {
+    for (const [what, difference] of [
+      ['function', "the model's local functions differ"],
+      ['sparse-initializer', 'the sparse initializers differ'],
+    ] as const) {
+      const other = join(tempDir(), `${what}.onnx`);
+      python('test/reference/rewrite_onnx.py', COMMITTED, other, '--add', what);
+      assert.match(sameModel(other, COMMITTED), new RegExp(`is not the model .* is: ${difference}\\.$`), what);
+    }
+  });
+
+  it('takes the same model as the same when Python also writes to stderr and exits 0', () => {
+    // PYTHONVERBOSE makes Python list its imports on stderr, as a warning from numpy or onnx would.
+    process.env.PYTHONVERBOSE = '1';
+    try {
+      assert.equal(sameModel(COMMITTED, COMMITTED), '');
+    } finally {
+      delete process.env.PYTHONVERBOSE;
+    }
+  });
 });
