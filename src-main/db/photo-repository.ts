@@ -921,7 +921,10 @@ export class PhotoRepository {
     yield* this.chunkOfHits(keys.subarray(0, size), scores, read, keep);
   }
 
-  /** What `keep` makes of each hit of a chunk (see hitsCarrying), in the chunk's order; sorts `keys`. */
+  /**
+   * What `keep` makes of each hit of a chunk (see hitsCarrying), in the chunk's order; sorts `keys`. A hit whose
+   * photo row is gone is left out.
+   */
   private chunkOfHits<P, T>(
     keys: Float64Array,
     scores: Float64Array,
@@ -929,17 +932,23 @@ export class PhotoRepository {
     keep: (hit: Hit<P>) => T,
   ): T[] {
     const kept = new Array<T>(keys.length);
+    let found = 0;
     keys.sort();
     for (let i = 0; i < keys.length; i += SEARCH_BATCH) {
       const places = Array.from(keys.subarray(i, i + SEARCH_BATCH), (key) => key % SEARCH_CHUNK);
       const ids = places.map((place, j) => (keys[i + j]! - place) / SEARCH_CHUNK);
-      const found = this.statements.batch.photos.all(JSON.stringify(ids)) as ListedRowValues[];
-      // In id order, the order of `places`.
-      read(found.map(listedRow)).forEach((photo, j) => {
+      const rows = (this.statements.batch.photos.all(JSON.stringify(ids)) as ListedRowValues[]).map(listedRow);
+      // Both in id order; paired by id, so that a row that is not there leaves its hit out rather than handing
+      // every later hit of the batch the next one's row.
+      let j = 0;
+      read(rows).forEach((photo, k) => {
+        while (ids[j] !== rows[k]!.id) j++;
         kept[places[j]!] = keep({ photo, score: scores[places[j]!]! });
       });
+      found += rows.length;
     }
-    return kept;
+    // filter skips the holes that hits left out leave.
+    return found === keys.length ? kept : kept.filter(() => true);
   }
 
   /**

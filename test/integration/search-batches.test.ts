@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,11 +117,13 @@ describe('search and show over many batches of photos', () => {
 
 describe('search over more hits than a chunk holds', () => {
   let large: Library;
+  let largePath: string;
 
   before(async () => {
     const dir = tempDir();
     // Rows written straight into the database (the benchmarks' writer): most photos carry some category.
     const { dbPath } = await createSyntheticLibrary(dir, SEARCH_CHUNK + 4 * SEARCH_BATCH);
+    largePath = dbPath;
     large = Library.open({ dbPath, modelDirs: { embedded: MODELS_DIR, user: dir } });
   });
   after(() => large.close());
@@ -138,5 +141,21 @@ describe('search over more hits than a chunk holds', () => {
     // Those on either side of the chunk's end, and a sample of the others.
     const checked = hits.filter((_, i) => Math.abs(i - SEARCH_CHUNK) <= SEARCH_BATCH || i % 61 === 0);
     for (const hit of checked) assert.deepEqual(listed(hit.photo), alone(hit.photo.id, large));
+  });
+
+  it('leaves out a hit whose photo row is gone, and every other hit keeps its own row and tags', () => {
+    const categories = large.repo.storedTags().filter((tag) => tag.kind === 'category');
+    const before = [...large.repo.photosCarrying(categories, 0)].map((hit) => listed(hit.photo));
+    // The best hit's row deleted behind its tags' backs, foreign keys off.
+    const gone = before[0]!.id;
+    const db = new Database(largePath);
+    db.pragma('foreign_keys = OFF');
+    db.prepare('DELETE FROM photos WHERE id = ?').run(gone);
+    db.close();
+    const after = [...large.repo.photosCarrying(categories, 0)].map((hit) => listed(hit.photo));
+    assert.deepEqual(
+      after,
+      before.filter((photo) => photo.id !== gone),
+    );
   });
 });
