@@ -38,6 +38,7 @@ import { ScanComparison } from './scan-comparison.js';
 import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { errorCode } from '../file-errors.js';
+import { concurrencyLimit } from '../imaging/concurrency-limit.js';
 import { FolderWatcher, type FolderWatcherOptions, type PhotoFile } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
@@ -89,6 +90,8 @@ interface LibraryEvents {
 }
 
 const MODEL_SETTING = 'model';
+/** How many photos the watcher looks at (stat, and its folder listed for a shared stem's sidecar) at once. */
+const WATCH_LOOKS = 8;
 /** Folders added to the library, removed ones too, newest first, as a JSON array: the add-folder form offers them. */
 const RECENT_FOLDERS_SETTING = 'recent-folders';
 const RECENT_FOLDERS = 10;
@@ -625,40 +628,82 @@ export class Library extends EventEmitter<LibraryEvents> {
         .filter((folder) => path.startsWith(folder.path))
         .sort((a, b) => b.path.length - a.path.length)[0];
     const warn = (error: Error) => this.emit('warning', error.message);
-    /** A photo the watcher saw change, recorded with its sidecar as it is now: tagged, or its keywords read again. */
-    const photoSeen = async (entry: PhotoFile) => {
-      const folder = folderOf(entry.path);
-      if (!folder) return;
-      const file = { ...entry, sidecar: await currentSidecarStamp(entry.path) };
-      if (this.closed) return;
+    /** A photo the watcher asked about, recorded with its sidecar as it is now: how it compares with the library's row. */
+    const photoSeen = async (path: string, seen: PhotoFile | null) => {
+      const folder = folderOf(path);
+      if (!folder) return undefined;
+      const stats =
+        seen ??
+        (await stat(path).then(
+          (found) => (found.isFile() ? found : undefined),
+          () => undefined,
+        ));
+      if (!stats) return undefined;
+      const file = { path, size: stats.size, mtimeMs: stats.mtimeMs, sidecar: await currentSidecarStamp(path) };
+      if (this.closed) return undefined;
       const [outcome] = this.repo.upsertScanned(folder.id, [file]);
-      if (outcome === 'sidecar') await this.rereadKeywords([file]);
-      else if (outcome !== 'unchanged') {
-        this.emit('changed');
-        void this.tag().catch(warn);
+      return { file, outcome };
+    };
+    /**
+     * The photos the watcher asked to look at, by path (with the stats it saw settle, or null: stat it), taken as one
+     * batch: a burst (Lightroom's "Save metadata" over 10,000 photos) is looked at WATCH_LOOKS photos at a time, its
+     * keywords read with one label set, and reported as one change.
+     */
+    const asked = new Map<string, PhotoFile | null>();
+    let draining = false;
+    const drain = async () => {
+      try {
+        await drainBatches();
+      } finally {
+        draining = false;
       }
+    };
+    const drainBatches = async () => {
+      while (asked.size > 0 && !this.closed) {
+        const batch = [...asked];
+        asked.clear();
+        const lane = concurrencyLimit(WATCH_LOOKS);
+        const seen = await Promise.all(
+          batch.map(([path, entry]) => lane(() => photoSeen(path, entry)).catch((error: Error) => void warn(error))),
+        );
+        if (this.closed) return;
+        const reread = seen.flatMap((look) => (look?.outcome === 'sidecar' ? [look.file] : []));
+        await this.rereadKeywords(reread);
+        if (seen.some((look) => look?.outcome === 'new' || look?.outcome === 'changed')) {
+          this.emit('changed');
+          void this.tag().catch(warn);
+        }
+      }
+    };
+    const lookAt = (path: string, entry: PhotoFile | null = null) => {
+      if (entry || !asked.has(path)) asked.set(path, entry);
+      if (draining) return;
+      draining = true;
+      // On the next turn, so that the rest of the events the watcher reports in this pass join the batch.
+      setImmediate(() => void drain().catch(warn));
+    };
+    /** A photo came or went: which photo owns `<stem>.xmp` may change for the others of its stem (see sidecarPaths). */
+    const sameStem = (path: string) => {
+      for (const other of this.repo.photosWithStem(dirname(path), basename(path, extname(path)))) lookAt(other);
     };
     this.watcher = new FolderWatcher(
       {
-        onPhoto: (entry) => void photoSeen(entry).catch(warn),
+        onPhoto: (entry) => {
+          lookAt(entry.path, entry);
+          sameStem(entry.path);
+        },
         // The photos the sidecar may belong to (photo.jpg for photo.jpg.xmp, photo.<any> for photo.xmp) are looked
         // at again; which one owns it, the rules of sidecarPaths decide.
         onSidecar: (path) => {
           const photo = path.slice(0, -'.xmp'.length);
-          const known = isPhotoPath(photo) && this.repo.photoByPath(photo) ? [photo] : [];
-          const paths = [...known, ...this.repo.photosWithStem(dirname(path), basename(photo))];
-          const seen = async () => {
-            for (const photoPath of paths) {
-              const stats = await stat(photoPath).catch(() => undefined);
-              if (stats?.isFile()) await photoSeen({ path: photoPath, size: stats.size, mtimeMs: stats.mtimeMs });
-            }
-          };
-          void seen().catch(warn);
+          if (isPhotoPath(photo) && this.repo.photoByPath(photo)) lookAt(photo);
+          for (const other of this.repo.photosWithStem(dirname(path), basename(photo))) lookAt(other);
         },
         // Hidden, not deleted: a move shows up as a removal then an addition, and an unmounted drive as removals.
         // The next healthy scan of the folder removes what is still missing.
         onRemoved: (path) => {
           if (this.repo.markMissingUnder(path) > 0) this.emit('changed');
+          if (isPhotoPath(path)) sameStem(path);
         },
         onWarning: (message) => this.emit('warning', message),
         knownPhotos: (folder) => this.repo.photosIn(folder),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
@@ -41,6 +41,13 @@ async function taggedLibrary(dir: string, folder: string) {
     return row && row.status === 'done' ? library.repo.withTags(row).categories[0]?.name : undefined;
   };
   return { library, status, top };
+}
+
+/** A sidecar written by ExifTool (as other photo apps write them) with this keyword, in `dir`. */
+function fixtureSidecar(dir: string, keyword: string): string {
+  const path = join(dir, 'keyword.xmp');
+  execFileSync('exiftool', ['-q', `-XMP-dc:Subject=${keyword}`, path]);
+  return path;
 }
 
 describe('a watched library', () => {
@@ -106,6 +113,64 @@ describe('a watched library', () => {
         rmSync(sidecar);
         await until(library, () => fromFile() === '', "a deleted sidecar's keywords leave");
         assert.equal(tagged, 0, 'the photo is not tagged again');
+      } finally {
+        await library.close();
+      }
+    });
+  }
+
+  for (const polling of [false, true]) {
+    it(`photo.jpg loses photo.xmp's keywords when photo.png comes beside it, and takes them back when it goes${polling ? ', when it polls' : ''}`, async () => {
+      const dir = tempDir();
+      const folder = join(dir, 'photos');
+      mkdirSync(folder);
+      copyFileSync(photo('parrot.jpg'), join(folder, 'photo.jpg'));
+      execFileSync('exiftool', ['-q', '-XMP-dc:Subject=Lightroom keyword', join(folder, 'photo.xmp')]);
+      const { library } = await taggedLibrary(dir, folder);
+      const fromFile = () => {
+        const { labels } = library.repo.withTags(library.repo.photoByPath(join(folder, 'photo.jpg'))!);
+        return labels.filter((tag) => tag.source === 'file').map((tag) => tag.name);
+      };
+      try {
+        assert.deepEqual(fromFile(), ['Lightroom keyword'], 'photo.jpg alone owns photo.xmp');
+        await library.watch({ settleMs: 200, forcePolling: polling, pollIntervalMs: 100 });
+        copyFileSync(photo('parrot.jpg'), join(folder, 'photo.png'));
+        await until(library, () => fromFile().length === 0, 'photo.jpg no longer owns photo.xmp');
+        rmSync(join(folder, 'photo.png'));
+        await until(library, () => fromFile().length === 1, 'photo.jpg owns photo.xmp again');
+      } finally {
+        await library.close();
+      }
+    });
+
+    it(`reads every sidecar of a burst written at once, one batch of keywords at a time${polling ? ', when it polls' : ''}`, async () => {
+      const dir = tempDir();
+      const folder = join(dir, 'photos');
+      mkdirSync(folder);
+      const count = 300;
+      const names = Array.from({ length: count }, (_, index) => `photo-${index}.jpg`);
+      for (const name of names) copyFileSync(photo('parrot.jpg'), join(folder, name));
+      const library = Library.open({
+        dbPath: join(dir, 'library.sqlite'),
+        modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+      });
+      await library.scan(library.addFolder(folder));
+      // As Lightroom's "Save metadata" writes them: one sidecar per photo, all at once.
+      const sidecar = readFileSync(fixtureSidecar(dir, 'Saved keyword'));
+      const read = () =>
+        names.filter((name) =>
+          library.repo
+            .withTags(library.repo.photoByPath(join(folder, name))!)
+            .labels.some((tag) => tag.source === 'file' && tag.name === 'Saved keyword'),
+        ).length;
+      let changes = 0;
+      try {
+        await library.watch({ settleMs: 200, forcePolling: polling, pollIntervalMs: 100 });
+        library.on('changed', () => changes++);
+        for (const name of names) writeFileSync(join(folder, `${name}.xmp`), sidecar);
+        await until(library, () => read() === count, 'every sidecar is read');
+        // One batch of keywords reports one change; a photo at a time reported one per sidecar.
+        assert.ok(changes <= count / 10, `${changes} changes for ${count} sidecars`);
       } finally {
         await library.close();
       }
