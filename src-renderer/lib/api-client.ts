@@ -116,17 +116,21 @@ export function httpTransport(base = new URL('.', document.baseURI)): Transport 
     clearTimeout(waiting);
     waiting = undefined;
   };
-  const connect = () => {
-    const stream = new EventSource(new URL('api/events', base));
-    source = stream;
-    // A stream that does not open in time: what waits for `listening` is asked all the same (its opening, if it
-    // comes, says `changed`), and the page says that it does not follow the engine meanwhile.
+  // A stream that does not open in time: what waits for `listening` is asked all the same (its opening, if it
+  // comes, says `changed`), and the page says that it does not follow the engine meanwhile.
+  const waitForOpening = () => {
+    if (waiting !== undefined) return;
     waiting = setTimeout(() => {
       waiting = undefined;
       broken = true;
       heard();
       setLive(false);
     }, STREAM_WAIT_MS);
+  };
+  const connect = () => {
+    const stream = new EventSource(new URL('api/events', base));
+    source = stream;
+    waitForOpening();
     stream.onmessage = (message: MessageEvent<string>) => {
       const event = JSON.parse(message.data) as ApiEvent;
       for (const listener of listeners) listener(event);
@@ -137,6 +141,8 @@ export function httpTransport(base = new URL('.', document.baseURI)): Transport 
       heard();
       // Refused (a proxy's error page instead of the stream): the browser will not try again.
       if (stream.readyState === EventSource.CLOSED) setLive(false);
+      // Reconnecting, as after a dropped stream: a proxy may hold the new one as it may a first one.
+      else waitForOpening();
     };
     stream.onopen = () => {
       // Whatever happened while the stream was down was not heard, and an answer asked for meanwhile may tell of it

@@ -95,4 +95,31 @@ describe('the grid in Chromium when something between the page and the engine ho
     });
     await page.getByRole('gridcell', { name: /^dog\.jpg, Dog confirmed/ }).waitFor();
   });
+
+  it('says live updates are not reaching the page when the stream drops and its reconnection is held', async () => {
+    const { server, page } = served!;
+    // The first stream opens and ends at once, as a dropped connection does, and asks the browser to reconnect
+    // after 0.1 s; a proxy then holds the reconnection's request without an answer.
+    let streams = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let reconnected: Promise<void> | undefined;
+    await page.route('**/api/events', (route) => {
+      if (streams++ === 0) return route.fulfill({ contentType: 'text/event-stream', body: 'retry: 100\n\n' });
+      reconnected = released.then(() => route.continue());
+      return reconnected;
+    });
+    await page.reload();
+    await page.getByRole('gridcell', { name: /^owl\.jpg, / }).waitFor();
+    const notice = page.getByRole('status').filter({ hasText: 'Live updates are not reaching this page' });
+    await notice.waitFor();
+    assert.ok(streams >= 2, 'the notice came for the held reconnection, not the first stream');
+
+    release();
+    await notice.waitFor({ state: 'detached' });
+    await reconnected;
+    await page.unroute('**/api/events');
+    await callApi(server, 'pause', {});
+    await page.getByText(/^Paused · /).waitFor();
+  });
 });
