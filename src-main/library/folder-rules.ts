@@ -40,9 +40,11 @@ const SYSTEM_PATHS: readonly (readonly [string, string])[] =
         ['/System', 'macOS'],
       ];
 
+/** Whether the platform's default file system ignores the case of names (NTFS, APFS), as Linux's do not. */
+export const caseInsensitiveNames = process.platform === 'win32' || process.platform === 'darwin';
+
 /** Paths compare as the platform's default file system does: without case on Windows and macOS. */
-const comparable = (path: string) =>
-  process.platform === 'win32' || process.platform === 'darwin' ? path.toLowerCase() : path;
+const comparable = (path: string) => (caseInsensitiveNames ? path.toLowerCase() : path);
 
 /**
  * What every path inside `folder` (absolute, normalized) starts with: its path and one separator. A drive's or a

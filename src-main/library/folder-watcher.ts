@@ -29,6 +29,7 @@ import { watch, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { errorCode } from '../file-errors.js';
+import { isSidecarPath } from '../xmp/sidecar-file.js';
 import { isSkippedName, scanFolder } from './folder-scanner.js';
 import { isPhotoPath } from './photo-formats.js';
 
@@ -50,8 +51,8 @@ export interface WatchEvents {
    */
   onRemoved(path: string): void;
   /**
-   * An XMP sidecar (a `.xmp` file) was written, changed or deleted, and has held still for `settleMs`: the keywords
-   * of the photo it belongs to may have changed while the photo did not.
+   * An XMP sidecar (a `.xmp` file, in any case) was written, changed or deleted, and has held still for `settleMs`:
+   * the keywords of the photo it belongs to may have changed while the photo did not.
    */
   onSidecar?(path: string): void;
   /** Something the user should hear about, as a sentence: polling instead of watching, a folder that disappeared. */
@@ -124,8 +125,6 @@ const isGone = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes(errorCode(erro
 const isWatchLimit = (error: unknown) => ['ENOSPC', 'EMFILE', 'ENFILE'].includes(errorCode(error) ?? '');
 const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 const isUnder = (path: string, folder: string) => path === folder || path.startsWith(folder + sep);
-/** The names of XMP sidecars, as sidecarPaths makes them. */
-const isSidecarPath = (path: string) => path.endsWith('.xmp');
 
 async function isMissing(path: string): Promise<boolean> {
   try {

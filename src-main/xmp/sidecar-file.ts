@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileErrorReason } from '../file-errors.js';
+import { caseInsensitiveNames } from '../library/folder-rules.js';
 import { isPhotoPath } from '../library/photo-formats.js';
 import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
@@ -25,6 +26,12 @@ export function sidecarPaths(photoPath: string): [string, string] {
  */
 export const sidecarStamp = (stats: { size: number; mtimeMs: number }): string =>
   `${stats.size} ${Math.trunc(stats.mtimeMs)}`;
+
+/**
+ * Whether a path may be an XMP sidecar on some file system: `.xmp` in any case (Photo Mechanic writes `.XMP`), for
+ * the watcher, which reacts to more than a folder's listing pairs rather than miss a sidecar.
+ */
+export const isSidecarPath = (path: string): boolean => path.slice(-4).toLowerCase() === '.xmp';
 
 /** XMP is UTF-8 text (sidecars, as every app writes them); another encoding or binary bytes are refused. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -84,10 +91,12 @@ const RAW_EXTENSIONS: ReadonlySet<string> = new Set(
  * folder has the stem (photo.jpg beside photo.png would otherwise merge into it in turn, each overwriting the other's
  * values, as digiKam avoids by naming both `photo.<ext>.xmp`; beside photo.CR2 it is Lightroom's sidecar of the RAW,
  * never to be written with the JPEG's tags). A Live Photo's movie, an edit's .AAE or ExifTool's photo.jpg_original
- * leave it to the photo.
+ * leave it to the photo. Names compare as the file system does (caseInsensitive, the platform's default): where it
+ * ignores case, IMG_1.JPG opens IMG_1.jpg.xmp and IMG_1.JPG.XMP as its own, so the listing pairs them too.
  */
 export class FolderSidecars {
-  readonly #sidecars = new Set<string>();
+  /** The sidecars by their names as the file system compares them, each to its real name. */
+  readonly #sidecars = new Map<string, string>();
   /**
    * The folder's other names, kept as they come: their stems matter only once the folder has a sidecar, and most
    * folders have none (a stem a photo cost a million-photo rescan time and memory for nothing).
@@ -95,9 +104,15 @@ export class FolderSidecars {
   readonly #others: string[] = [];
   /** The stems that two or more of the folder's photos and RAW files share, worked out at the first question. */
   #shared: Set<string> | undefined;
+  readonly #key: (name: string) => string;
+
+  constructor(caseInsensitive = caseInsensitiveNames) {
+    this.#key = caseInsensitive ? (name) => name.toLowerCase() : (name) => name;
+  }
 
   add(name: string): void {
-    if (name.endsWith('.xmp')) this.#sidecars.add(name);
+    const key = this.#key(name);
+    if (key.endsWith('.xmp')) this.#sidecars.set(key, name);
     else this.#others.push(name);
     this.#shared = undefined;
   }
@@ -105,11 +120,11 @@ export class FolderSidecars {
   /** The name of the sidecar the photo named `name` owns in the folder, or undefined when it has none. */
   of(name: string): string | undefined {
     if (this.#sidecars.size === 0) return undefined;
-    const own = `${name}.xmp`;
-    if (this.#sidecars.has(own)) return own;
-    const stem = basename(name, extname(name));
-    const stemSidecar = `${stem}.xmp`;
-    return this.#sidecars.has(stemSidecar) && !this.#sharedStems().has(stem) ? stemSidecar : undefined;
+    const own = this.#sidecars.get(this.#key(`${name}.xmp`));
+    if (own !== undefined) return own;
+    const stem = this.#key(basename(name, extname(name)));
+    const stemSidecar = this.#sidecars.get(`${stem}.xmp`);
+    return stemSidecar !== undefined && !this.#sharedStems().has(stem) ? stemSidecar : undefined;
   }
 
   #sharedStems(): Set<string> {
@@ -118,7 +133,7 @@ export class FolderSidecars {
     this.#shared = new Set<string>();
     for (const name of this.#others) {
       if (!isPhotoPath(name) && !RAW_EXTENSIONS.has(extname(name).toLowerCase())) continue;
-      const stem = basename(name, extname(name));
+      const stem = this.#key(basename(name, extname(name)));
       if (stems.has(stem)) this.#shared.add(stem);
       else stems.add(stem);
     }
@@ -126,17 +141,21 @@ export class FolderSidecars {
   }
 }
 
-/** Whether `photo.xmp` (which is there) is this photo's (see FolderSidecars); the folder is listed for it. */
-async function ownsStemSidecar(photoPath: string, stemSidecar: string): Promise<boolean> {
+/**
+ * The path of the sidecar the folder's listing gives the photo (see FolderSidecars), listed once `photo.xmp` is
+ * there (in some case), under its real name, so that reading it and the scan agree.
+ */
+async function listedSidecar(photoPath: string, caseInsensitive: boolean): Promise<string | undefined> {
   let names: string[];
   try {
     names = await readdir(dirname(photoPath));
   } catch (error) {
     throw new Error(`Cannot list ${dirname(photoPath)}: ${fileErrorReason(error)}.`, { cause: error });
   }
-  const sidecars = new FolderSidecars();
+  const sidecars = new FolderSidecars(caseInsensitive);
   for (const name of names) sidecars.add(name);
-  return sidecars.of(basename(photoPath)) === basename(stemSidecar);
+  const name = sidecars.of(basename(photoPath));
+  return name === undefined ? undefined : join(dirname(photoPath), name);
 }
 
 /** Whether there is something at `path` (only the folder listed when `photo.xmp` exists). */
@@ -146,29 +165,38 @@ const exists = (path: string) =>
     () => false,
   );
 
-/** The photo's existing sidecar (under either name, by the rules of sidecarPaths), its text and stamp, or undefined. */
-export async function readSidecar(photoPath: string): Promise<(SidecarText & { path: string }) | undefined> {
+/**
+ * The photo's existing sidecar (under either name, by the rules of sidecarPaths, names compared as FolderSidecars
+ * does), its text and stamp, or undefined.
+ */
+export async function readSidecar(
+  photoPath: string,
+  caseInsensitive = caseInsensitiveNames,
+): Promise<(SidecarText & { path: string }) | undefined> {
   const [own, stemSidecar] = sidecarPaths(photoPath);
   const ownText = await sidecarText(own);
   if (ownText !== undefined) return { path: own, ...ownText };
-  if (!(await exists(stemSidecar)) || !(await ownsStemSidecar(photoPath, stemSidecar))) return undefined;
-  const text = await sidecarText(stemSidecar);
-  return text === undefined ? undefined : { path: stemSidecar, ...text };
+  const listed = (await exists(stemSidecar)) ? await listedSidecar(photoPath, caseInsensitive) : undefined;
+  if (listed === undefined) return undefined;
+  const text = await sidecarText(listed);
+  return text === undefined ? undefined : { path: listed, ...text };
 }
 
 /**
  * The stamp of the photo's sidecar as it is now, or undefined when it has none (or it cannot be looked at: reading
  * it then says why): what the watcher records of a photo it reports, as a scan does from its listing.
  */
-export async function currentSidecarStamp(photoPath: string): Promise<string | undefined> {
+export async function currentSidecarStamp(
+  photoPath: string,
+  caseInsensitive = caseInsensitiveNames,
+): Promise<string | undefined> {
   const [own, stemSidecar] = sidecarPaths(photoPath);
   const stampOf = (path: string) => stat(path).then(sidecarStamp, () => undefined);
   const ownStamp = await stampOf(own);
   if (ownStamp !== undefined) return ownStamp;
-  if (!(await exists(stemSidecar)) || !(await ownsStemSidecar(photoPath, stemSidecar).catch(() => false))) {
-    return undefined;
-  }
-  return stampOf(stemSidecar);
+  if (!(await exists(stemSidecar))) return undefined;
+  const listed = await listedSidecar(photoPath, caseInsensitive).catch(() => undefined);
+  return listed === undefined ? undefined : stampOf(listed);
 }
 
 export type WriteOutcome = 'written' | 'unchanged';
