@@ -240,7 +240,9 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
   let found = 0;
   let reread = 0;
   for (const folder of added) {
-    const scan = await library.scan(folder);
+    const scan = await library.scan(folder, undefined, (count) =>
+      status.show(`Scanning... keywords read again for ${(reread + count).toLocaleString('en')} photos`),
+    );
     found += scan.found;
     reread += scan.rereadKeywords;
     for (const problem of scan.problems) {

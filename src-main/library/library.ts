@@ -481,13 +481,16 @@ export class Library extends EventEmitter<LibraryEvents> {
    * Walks one folder and records new, changed and vanished photos; incremental by size and mtime, each folder
    * compared with the library's photos in it (see ScanComparison). Photos the walk does not find become missing
    * (hidden, kept in case they moved or their disk comes back); those already missing before a healthy walk began
-   * leave the library. An unavailable folder changes nothing.
+   * leave the library. An unavailable folder changes nothing. `onReread` hears how many photos of the folder had
+   * their keywords read again so far: an upgraded library's first scan reads every sidecar (see rereadKeywords).
    */
-  async scan(folder: Folder, signal?: AbortSignal): Promise<ScanSummary> {
+  async scan(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void): Promise<ScanSummary> {
     const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, rereadKeywords: 0, problems: [] };
     const reread = async (files: ScannedFile[]) => {
+      if (files.length === 0) return;
       summary.rereadKeywords += files.length;
       summary.problems.push(...(await this.rereadKeywords(files)));
+      onReread?.(summary.rereadKeywords);
     };
     const held = this.repo.presentInFolder(folder.id);
     const device = folderDevice(folder.path);
