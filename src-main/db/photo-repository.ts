@@ -69,7 +69,18 @@ export interface PhotoMetadata {
   orientation: number | null;
   /** The tags the keywords in the photo's file and sidecar name, when they were read (they replace the last ones). */
   fileTags?: Tag[];
+  /**
+   * The stamp of the sidecar they were read from (see FileKeywords.sidecar), stored with them whatever a re-read
+   * stored meanwhile; KEYWORDS_UNREAD when they could not be read. Undefined: the stamp stays.
+   */
+  sidecar?: string | null;
 }
+
+/**
+ * A sidecar stamp no sidecar has (sidecarStamp is never empty), stored for a photo whose keywords could not be read:
+ * the next scan finds its sidecar another and reads them again.
+ */
+export const KEYWORDS_UNREAD = '';
 
 export interface ModelRef {
   id: string;
@@ -314,7 +325,9 @@ export class PhotoRepository {
       relinkCandidate: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos
         WHERE fingerprint = ? AND status = 'missing' AND id != ? ORDER BY missing_since DESC LIMIT 1`),
       deleteClaimed: prepare('DELETE FROM photos WHERE id = @id AND path = @path'),
-      movePhoto: prepare(`UPDATE photos SET folder_id = ?, path = ?, size = ?, mtime_ms = ?,
+      sidecarStampOf: prepare('SELECT sidecar_stamp FROM photos WHERE id = ?').pluck(),
+      storeSidecarStamp: prepare('UPDATE photos SET sidecar_stamp = ? WHERE id = ?'),
+      movePhoto: prepare(`UPDATE photos SET folder_id = ?, path = ?, size = ?, mtime_ms = ?, sidecar_stamp = ?,
         status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END, missing_since = NULL WHERE id = ?`),
       deletePredictions: prepare('DELETE FROM predictions WHERE photo_id = ?'),
       deleteCategories: prepare('DELETE FROM category_scores WHERE photo_id = ?'),
@@ -522,11 +535,11 @@ export class PhotoRepository {
   }
 
   /**
-   * The photo's keywords as they were read again, its file unchanged and its sidecar as `file` found it (see
-   * upsertScanned's 'sidecar'): its file tags become these and its sidecar's stamp is recorded, in one transaction.
+   * The photo's keywords as they were read again, its file unchanged (see upsertScanned's 'sidecar'): its file tags
+   * become these and `sidecar`, the stamp of the sidecar they were read from, is recorded, in one transaction.
    * False when the photo left the library or changed since (its tagging reads them then).
    */
-  setFileKeywords(file: ScannedFile, tags: Tag[]): boolean {
+  setFileKeywords(file: ScannedFile, tags: Tag[], sidecar: string | null): boolean {
     return this.db.transaction(() => {
       const photo = this.photoByPath(file.path);
       if (!photo) return false;
@@ -534,7 +547,7 @@ export class PhotoRepository {
         id: photo.id,
         size: file.size,
         mtimeMs: Math.trunc(file.mtimeMs),
-        sidecar: file.sidecar ?? null,
+        sidecar,
       };
       if (this.statements.setSidecarStamp.run(version).changes === 0) return false;
       this.corrections.setFileTags(photo.id, tags);
@@ -611,19 +624,23 @@ export class PhotoRepository {
   }
 
   /**
-   * If `photo` is a missing photo that moved (same content fingerprint), the old row takes the new path and keeps
-   * its predictions and corrections; the new row goes. Returns the photo that now holds the path, or undefined.
+   * If `photo` is a missing photo that moved (same content fingerprint), the old row takes the new path, and the
+   * sidecar stamp the scan found there, and keeps its predictions and corrections; the new row goes. Returns the
+   * photo that now holds the path, and whether that stamp differs from the old path's (its file tags, read beside
+   * the old path, are to be read again), or undefined.
    */
-  relinkMoved(photo: PhotoRow, fingerprint: string): PhotoRow | undefined {
+  relinkMoved(photo: PhotoRow, fingerprint: string): { photo: PhotoRow; sidecarChanged: boolean } | undefined {
     const moved = this.statements.relinkCandidate.get(fingerprint, photo.id) as PhotoRow | undefined;
     if (!moved) return undefined;
-    const relinked = this.db.transaction(() => {
+    const s = this.statements;
+    return this.db.transaction(() => {
+      const stamp = s.sidecarStampOf.get(photo.id) as string | null;
       // The claimed row may have left meanwhile (its folder removed): then nothing moves.
-      if (this.statements.deleteClaimed.run({ id: photo.id, path: photo.path }).changes === 0) return false;
-      this.statements.movePhoto.run(photo.folderId, photo.path, photo.size, photo.mtimeMs, moved.id);
-      return true;
+      if (s.deleteClaimed.run({ id: photo.id, path: photo.path }).changes === 0) return undefined;
+      const sidecarChanged = s.sidecarStampOf.get(moved.id) !== stamp;
+      s.movePhoto.run(photo.folderId, photo.path, photo.size, photo.mtimeMs, stamp, moved.id);
+      return { photo: this.photoById(moved.id)!, sidecarChanged };
     })();
-    return relinked ? this.photoById(moved.id) : undefined;
   }
 
   /**
@@ -731,7 +748,7 @@ export class PhotoRepository {
   }
 
   private markDone(photo: ClaimedPhoto, metadata: PhotoMetadata, model: ModelRef, taggers: TaggerRef[]): boolean {
-    const { fileTags, ...columns } = metadata;
+    const { fileTags, sidecar, ...columns } = metadata;
     const saved = this.statements.saveDone.run({
       ...columns,
       ...claimOf(photo),
@@ -742,6 +759,7 @@ export class PhotoRepository {
     });
     if (saved.changes === 0) return false;
     if (fileTags) this.corrections.setFileTags(photo.id, fileTags);
+    if (sidecar !== undefined) this.statements.storeSidecarStamp.run(sidecar, photo.id);
     return true;
   }
 

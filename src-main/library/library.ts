@@ -372,20 +372,22 @@ export class Library extends EventEmitter<LibraryEvents> {
   /**
    * Reads again the keywords of photos found unchanged but for their XMP sidecar (another program wrote, changed or
    * deleted it): the sidecar's and the photo's own, as tagging reads them, without decoding or tagging the photo, so
-   * its model tags stay as they are. A sidecar that cannot be read is a warning, as when tagging; returns those.
+   * its model tags stay as they are. A sidecar that cannot be read is a warning, as when tagging; returns those. A
+   * photo or sidecar that cannot be read now (permission, a lock, the disk) leaves the photo's file tags and stamp as
+   * they were, so the next scan reads them again.
    */
   private async rereadKeywords(files: ScannedFile[]): Promise<{ path: string; message: string }[]> {
     const warnings: { path: string; message: string }[] = [];
     if (files.length === 0) return warnings;
     const keywordTag = this.keywordTag(this.activeLabelSet());
     for (const file of files) {
-      const { keywords, problems } = await readKeywords(file.path);
+      const { keywords, problems, sidecar, readable } = await readKeywords(file.path);
       for (const message of problems) {
         warnings.push({ path: file.path, message });
         this.emit('warning', message);
       }
       if (this.closed) return warnings;
-      this.repo.setFileKeywords(file, keywords.map(keywordTag));
+      if (readable) this.repo.setFileKeywords(file, keywords.map(keywordTag), sidecar);
     }
     this.emit('changed');
     return warnings;

@@ -4,6 +4,7 @@ import exifr from 'exifr';
 import { bufferSource } from '../imaging/foreign-formats.js';
 import { withPhotoFile, type ByteSource } from '../imaging/photo-file.js';
 import { EXPOSURE_TAGS, exposureOf, type SceneExif } from '../scenes/scene-rules.js';
+import { errorCode, fileErrorReason } from '../file-errors.js';
 import { readSidecar } from '../xmp/sidecar-file.js';
 import { foreignKeywords } from '../xmp/xmp-document.js';
 import { readHeifXmp } from './heif-xmp.js';
@@ -92,39 +93,63 @@ function heifXmp(photo: string | Buffer, path: string): Promise<string | undefin
 }
 
 /**
- * Keywords of the photo's own XMP packet and IPTC record. A photo that exifr cannot read has none (its decode says
- * what is wrong with the file); an XMP packet that cannot be parsed is a problem, and its IPTC keywords still count.
+ * Keywords of the photo's own XMP packet and IPTC record. A photo that exifr cannot parse has none (its decode says
+ * what is wrong with the file); one that cannot be read (a file-system error: permission, a lock, the disk) is a
+ * problem, and so is an XMP packet that cannot be parsed, whose IPTC keywords still count.
  */
-async function embeddedKeywords(photo: string | Buffer, path: string, problems: string[]): Promise<string[]> {
+async function embeddedKeywords(photo: string | Buffer, path: string, problems: Problems): Promise<string[]> {
   let embedded: Awaited<ReturnType<typeof readEmbedded>>;
   try {
     embedded = await readEmbedded(photo);
-  } catch {
+  } catch (error) {
+    if (isFileError(error)) problems.add(`Cannot read the keywords in ${path}: ${fileErrorReason(error)}.`, error);
     return [];
   }
   try {
     const xmp = embedded.xmp ?? (await heifXmp(photo, path));
     return [...(xmp === undefined ? [] : foreignKeywords(xmp)), ...embedded.iptc];
   } catch (error) {
-    problems.push(`Cannot read the XMP in ${path}: ${(error as Error).message}.`);
+    problems.add(`Cannot read the XMP in ${path}: ${fileErrorReason(error)}.`, error);
     return embedded.iptc;
   }
 }
 
-/** Keywords of the photo's XMP sidecar; one that cannot be read or parsed gives none, and is a problem. */
-async function sidecarKeywords(path: string, problems: string[]): Promise<string[]> {
+/** Whether an error (or the one it wraps) is a file system's: the file may read another time, unlike a bad format. */
+const isFileError = (error: unknown): boolean =>
+  errorCode(error) !== undefined || (error instanceof Error && errorCode(error.cause) !== undefined);
+
+/** The problems met reading a photo's keywords, and whether one was a file that could not be read. */
+class Problems {
+  readonly messages: string[] = [];
+  readable = true;
+
+  add(message: string, error: unknown): void {
+    this.messages.push(message);
+    if (isFileError(error)) this.readable = false;
+  }
+}
+
+/**
+ * Keywords of the photo's XMP sidecar and the stamp of the sidecar read (null: it has none); one that cannot be read
+ * or parsed gives none, and is a problem.
+ */
+async function sidecarKeywords(
+  path: string,
+  problems: Problems,
+): Promise<{ keywords: string[]; stamp: string | null }> {
   let sidecar: Awaited<ReturnType<typeof readSidecar>>;
   try {
     sidecar = await readSidecar(path);
   } catch (error) {
-    problems.push((error as Error).message);
-    return [];
+    problems.add((error as Error).message, error);
+    return { keywords: [], stamp: null };
   }
+  if (!sidecar) return { keywords: [], stamp: null };
   try {
-    return sidecar ? foreignKeywords(sidecar.xml) : [];
+    return { keywords: foreignKeywords(sidecar.xml), stamp: sidecar.stamp };
   } catch (error) {
-    problems.push(`Cannot read ${sidecar!.path}: ${(error as Error).message}.`);
-    return [];
+    problems.add(`Cannot read ${sidecar.path}: ${(error as Error).message}.`, error);
+    return { keywords: [], stamp: sidecar.stamp };
   }
 }
 
@@ -132,6 +157,16 @@ export interface FileKeywords {
   keywords: string[];
   /** Why some were not read: a sentence naming the sidecar or photo, for a warning; the photo is tagged anyway. */
   problems: string[];
+  /**
+   * The stamp of the sidecar the keywords were read from (see sidecarStamp), null when it has none: stored with
+   * them, so that a scan reads them again when the sidecar on disk is another.
+   */
+  sidecar: string | null;
+  /**
+   * False when the photo or its sidecar could not be read (permission, a lock, the disk): the keywords are not all
+   * there, so the ones stored stay, to be read again at the next scan.
+   */
+  readable: boolean;
 }
 
 /**
@@ -141,17 +176,17 @@ export interface FileKeywords {
  * read, spare reading it again.
  */
 export async function readKeywords(path: string, bytes?: Buffer): Promise<FileKeywords> {
-  const problems: string[] = [];
+  const problems = new Problems();
   const [embedded, sidecar] = await Promise.all([
     embeddedKeywords(bytes ?? path, path, problems),
     sidecarKeywords(path, problems),
   ]);
   const seen = new Set<string>();
-  const keywords = [...embedded, ...sidecar].filter((keyword) => {
+  const keywords = [...embedded, ...sidecar.keywords].filter((keyword) => {
     const key = keyword.toLowerCase();
     if (!keyword || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-  return { keywords, problems };
+  return { keywords, problems: problems.messages, sidecar: sidecar.stamp, readable: problems.readable };
 }

@@ -3,7 +3,13 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Progress } from '../api/contract.js';
-import type { ModelRef, PhotoMetadata, PhotoRepository, PhotoRow } from '../db/photo-repository.js';
+import {
+  KEYWORDS_UNREAD,
+  type ModelRef,
+  type PhotoMetadata,
+  type PhotoRepository,
+  type PhotoRow,
+} from '../db/photo-repository.js';
 import { decodePhoto, makeThumbnail, PhotoError, shorterSideFor, type DecodedPhoto } from '../imaging/decode.js';
 import { errorCode } from '../file-errors.js';
 import { describe } from '../imaging/photo-error.js';
@@ -19,7 +25,7 @@ import {
 } from '../taggers/tagger-plan.js';
 import type { ImageTagger } from '../taggers/tagger-worker-client.js';
 import type { Tag } from '../db/correction-repository.js';
-import { fingerprint, readExif, readKeywords, type ExifFacts } from './photo-facts.js';
+import { fingerprint, readExif, readKeywords, type ExifFacts, type FileKeywords } from './photo-facts.js';
 import { RunRate } from './run-rate.js';
 
 /**
@@ -44,10 +50,8 @@ export function decodeSideFor(plan: TaggerPlan): number {
 export interface PreparedPhoto {
   decoded: DecodedPhoto;
   exif: ExifFacts;
-  /** Keywords already in the file or its XMP sidecar. */
-  keywords: string[];
-  /** Why some of them could not be read, a sentence each. */
-  keywordProblems: string[];
+  /** Keywords already in the file or its XMP sidecar, why some could not be read, and the sidecar read. */
+  keywords: FileKeywords;
   /** The thumbnail (JPEG), made from the decoded pixels. */
   thumbnail: Buffer;
 }
@@ -72,13 +76,13 @@ export async function preparePhoto(file: PhotoFile, plan: TaggerPlan): Promise<P
     file.size <= READ_WHOLE_BYTES
       ? await file.read(0, file.size).catch((error: unknown) => Promise.reject(describe(error, file.path)))
       : undefined;
-  const [decoded, exif, { keywords, problems }] = await Promise.all([
+  const [decoded, exif, keywords] = await Promise.all([
     decodePhoto(bytes ?? file, decodeSideFor(plan), file.path),
     readExif(bytes ?? file.path),
     readKeywords(file.path, bytes),
   ]);
   const thumbnail = await makeThumbnail(decoded, THUMBNAIL_SIZE);
-  return { decoded, exif, keywords, keywordProblems: problems, thumbnail };
+  return { decoded, exif, keywords, thumbnail };
 }
 
 /** What a photo tagged in full under `plan` records: the library's model, and the secondary taggers' signature. */
@@ -333,9 +337,11 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       try {
         print = await fingerprint(file);
         if (photo.fingerprint === null) {
-          const moved = this.repo.relinkMoved(photo, print);
-          if (moved) {
-            if (this.isCurrent(moved) && moved.taggers === this.signature) {
+          const relinked = this.repo.relinkMoved(photo, print);
+          if (relinked) {
+            const { photo: moved, sidecarChanged } = relinked;
+            // Beside another sidecar, its keywords are read again: its file tags are the old place's.
+            if (this.isCurrent(moved) && moved.taggers === this.signature && !sidecarChanged) {
               this.finish([moved], 'tagged');
               return undefined;
             }
@@ -346,8 +352,8 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       } finally {
         await file.close();
       }
-      const { decoded, exif, keywords, keywordProblems, thumbnail } = prepared;
-      for (const problem of keywordProblems) this.emit('warning', problem);
+      const { decoded, exif, keywords, thumbnail } = prepared;
+      for (const problem of keywords.problems) this.emit('warning', problem);
       await this.writeThumbnail(print, thumbnail);
       const metadata = {
         fingerprint: print,
@@ -357,7 +363,10 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
         orientation: decoded.metadata.orientation ?? null,
         takenAt: exif.takenAt,
         camera: exif.camera,
-        fileTags: keywords.map(this.options.keywordTag),
+        // Keywords that could not be read leave those stored as they are, until the next scan reads them.
+        ...(keywords.readable
+          ? { fileTags: keywords.keywords.map(this.options.keywordTag), sidecar: keywords.sidecar }
+          : { sidecar: KEYWORDS_UNREAD }),
       };
       return { photo, pixels: this.pixelsFor(photo, print, decoded, exif), metadata };
     } catch (error) {

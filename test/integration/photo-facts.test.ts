@@ -71,6 +71,11 @@ describe('the date taken, camera and keywords read from a photo by its path', ()
   it('are those read from its bytes, when an IPTC block comes before the EXIF', async () => {
     assert.deepEqual(await readExif(file), await readExif(owl));
     assert.equal((await readExif(file)).takenAt, '2014-01-15T16:31:41');
-    assert.deepEqual(await readKeywords(file), { keywords: ['Brasil', 'Brazil Trip', 'beach', 'praia'], problems: [] });
+    assert.deepEqual(await readKeywords(file), {
+      keywords: ['Brasil', 'Brazil Trip', 'beach', 'praia'],
+      problems: [],
+      sidecar: null,
+      readable: true,
+    });
   });
 });

@@ -33,7 +33,7 @@ describe('preparing a photo for the taggers', () => {
       ]);
       const expected = await withPhotoFile(path, (file) => preparePhoto(file, plan));
       assert.deepEqual(
-        [expected.exif.takenAt, expected.exif.camera, expected.keywords],
+        [expected.exif.takenAt, expected.exif.camera, expected.keywords.keywords],
         ['2021-07-04T18:22:05', 'Canon EOS R5', ['Rex', 'Holiday']],
       );
 

@@ -4,7 +4,9 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
+  mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   utimesSync,
@@ -16,8 +18,9 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { openDatabase } from '../../src-main/db/database.js';
 import { readKeywords, type FileKeywords } from '../../src-main/pipeline/photo-facts.js';
-import { cliLibrary } from '../cli.js';
-import { beforeSidecarStamps, photo, ROOT, runAsNobody, tempDir } from '../helpers.js';
+import { Library } from '../../src-main/library/library.js';
+import { cliLibrary, phototag } from '../cli.js';
+import { beforeSidecarStamps, MODELS_DIR, photo, ROOT, runAsNobody, tempDir } from '../helpers.js';
 
 interface ShownTag {
   id: string;
@@ -558,5 +561,125 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
         ? (JSON.parse(runAsNobody(script)) as FileKeywords)
         : await readKeywords(join(folder, 'dog.jpg'));
     assert.deepEqual(read.problems, [`Cannot read ${sidecar}: permission denied.`]);
+  });
+});
+
+describe('XMP: keywords are not lost to a race, a file that cannot be read now, or a move', () => {
+  /** Runs phototag on the library as "nobody", its files made nobody's: root reads a file whatever its mode. */
+  const asNobody = (lib: ReturnType<typeof library>, args: string[]) => {
+    execFileSync('chown', ['-R', '65534:65534', lib.home]);
+    return phototag(lib.home, [...args, '--db', lib.db], { user: { uid: 65534, gid: 65534 } });
+  };
+  const fileTags = (lib: ReturnType<typeof library>, file: string) => {
+    const shown = lib.show(file);
+    return namesFrom([...shown.labels, ...shown.categories], 'file');
+  };
+  const asRoot = { skip: process.getuid?.() !== 0 && 'changing files to "nobody" needs root' };
+
+  it('keywords tagging read before a re-read stored newer ones are read again at the next scan', async () => {
+    const folder = tempDir();
+    const dog = join(folder, 'dog.jpg');
+    copyFileSync(photo('dog.jpg'), dog);
+    const home = tempDir();
+    const modelDirs = { embedded: MODELS_DIR, user: join(home, 'models') };
+    const lib = Library.open({ dbPath: join(home, 'library.sqlite'), modelDirs });
+    try {
+      const libraryFolder = lib.addFolder(folder);
+      await lib.scan(libraryFolder);
+      // As the pipeline prepares the new photo: claimed, its keywords read (it has none yet).
+      const [claimed] = lib.repo.claimPending(1);
+      const read = await readKeywords(dog);
+      // Another app writes its sidecar, and a scan (or the watcher) reads it, while the photo is being tagged.
+      exiftool('-q', '-XMP-dc:Subject=Rex', `${dog}.xmp`);
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 1);
+      // The tagging lands last, with the keywords it read before.
+      const metadata = { fingerprint: 'f', format: 'jpeg', width: 1, height: 1, takenAt: null, camera: null };
+      const saved = lib.repo.saveTagged(
+        claimed!,
+        { ...metadata, orientation: null, fileTags: [], sidecar: read.sidecar },
+        { id: lib.activeModel().manifest.id, version: lib.activeModel().manifest.version },
+        { labels: [], categories: [] },
+      );
+      assert.ok(saved);
+
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 1, 'the sidecar on disk is not the one read');
+      const fileLabels = lib.repo.corrections.labelsOf(claimed!.id).filter((tag) => tag.source === 'file');
+      assert.deepEqual(
+        fileLabels.map((tag) => tag.name),
+        ['Rex'],
+      );
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 0);
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it(
+    'a photo that cannot be read while its sidecar changed keeps its keywords, read again once it can be',
+    asRoot,
+    () => {
+      const lib = library(['owl.jpg']);
+      exiftool('-q', '-XMP-dc:Subject=Rex', lib.path('owl.jpg.xmp'));
+      lib.run(['tag', lib.folder]);
+      const before = fileTags(lib, 'owl.jpg');
+      assert.ok(before.includes('Rex') && before.includes('praia'), before.join(', '));
+
+      exiftool('-q', '-overwrite_original', '-XMP-dc:Subject+=Perch', lib.path('owl.jpg.xmp'));
+      chmodSync(lib.path('owl.jpg'), 0o000);
+      const unread = asNobody(lib, ['tag', lib.folder]);
+      assert.match(unread.stderr, /Cannot read the keywords in .*owl\.jpg: permission denied\./, unread.stderr);
+      assert.deepEqual(fileTags(lib, 'owl.jpg'), before, "the photo's own keywords are not dropped");
+
+      chmodSync(lib.path('owl.jpg'), 0o644);
+      assert.match(lib.run(['tag', lib.folder]).stdout, REREAD);
+      assert.deepEqual(fileTags(lib, 'owl.jpg'), [...before, 'Perch'].sort());
+    },
+  );
+
+  it('a sidecar that cannot be read keeps its keywords, read again once it can be', asRoot, () => {
+    const lib = library(['dog.jpg']);
+    exiftool('-q', '-XMP-dc:Subject=Rex', lib.path('dog.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+    assert.deepEqual(fileTags(lib, 'dog.jpg'), ['Rex']);
+
+    exiftool('-q', '-overwrite_original', '-XMP-dc:Subject+=Good boy', lib.path('dog.jpg.xmp'));
+    // chmod changes no modification time: only a stamp left unrecorded makes the next scan read it again.
+    chmodSync(lib.path('dog.jpg.xmp'), 0o000);
+    const unread = asNobody(lib, ['tag', lib.folder]);
+    assert.match(unread.stderr, /Cannot read .*dog\.jpg\.xmp: permission denied\./, unread.stderr);
+    assert.deepEqual(fileTags(lib, 'dog.jpg'), ['Rex']);
+
+    chmodSync(lib.path('dog.jpg.xmp'), 0o644);
+    assert.match(lib.run(['tag', lib.folder]).stdout, REREAD);
+    assert.deepEqual(fileTags(lib, 'dog.jpg'), ['Good boy', 'Rex']);
+  });
+
+  it('a photo tagged while its sidecar cannot be read has its keywords read once it can be', asRoot, () => {
+    const lib = library([]);
+    copyFileSync(photo('dog.jpg'), lib.path('dog.jpg'));
+    exiftool('-q', '-XMP-dc:Subject=Rex', lib.path('dog.jpg.xmp'));
+    chmodSync(lib.path('dog.jpg.xmp'), 0o000);
+    const unread = asNobody(lib, ['tag', lib.folder]);
+    assert.match(unread.stdout, /1 photos found, 1 tagged/, unread.stderr);
+    assert.deepEqual(fileTags(lib, 'dog.jpg'), []);
+
+    chmodSync(lib.path('dog.jpg.xmp'), 0o644);
+    assert.match(lib.run(['tag', lib.folder]).stdout, REREAD);
+    assert.deepEqual(fileTags(lib, 'dog.jpg'), ['Rex']);
+  });
+
+  it('a photo moved beside another sidecar takes its keywords, not those of the place it left', () => {
+    const lib = library(['dog.jpg']);
+    exiftool('-q', '-XMP-dc:Subject=Rex', lib.path('dog.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+    assert.deepEqual(fileTags(lib, 'dog.jpg'), ['Rex']);
+
+    mkdirSync(lib.path('moved'));
+    renameSync(lib.path('dog.jpg'), lib.path('moved/dog.jpg'));
+    rmSync(lib.path('dog.jpg.xmp'));
+    exiftool('-q', '-XMP-dc:Subject=Good boy', lib.path('moved/dog.jpg.xmp'));
+    lib.run(['tag', lib.folder]);
+    assert.deepEqual(fileTags(lib, 'moved/dog.jpg'), ['Good boy']);
+    assert.doesNotMatch(lib.run(['tag', lib.folder]).stdout, REREAD, 'the stamp recorded is the new place sidecar');
   });
 });
