@@ -208,6 +208,8 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     this.started = Date.now();
     this.tagged = this.failed = 0;
     this.rate.clear();
+    // A run's first finished photos are told at once, not held back by the last run's final event.
+    this.lastProgress = 0;
     this.inRun = true;
     try {
       while (this.requested && !this.cancelled) {
