@@ -658,26 +658,24 @@ export class Library extends EventEmitter<LibraryEvents> {
     let draining = false;
     const drain = async () => {
       try {
-        await drainBatches();
-      } finally {
-        draining = false;
-      }
-    };
-    const drainBatches = async () => {
-      while (asked.size > 0 && !this.closed) {
-        const batch = [...asked];
-        asked.clear();
-        const lane = concurrencyLimit(WATCH_LOOKS);
-        const seen = await Promise.all(
-          batch.map(([path, entry]) => lane(() => photoSeen(path, entry)).catch((error: Error) => void warn(error))),
-        );
-        if (this.closed) return;
-        const reread = seen.flatMap((look) => (look?.outcome === 'sidecar' ? [look.file] : []));
-        await this.rereadKeywords(reread);
-        if (seen.some((look) => look?.outcome === 'new' || look?.outcome === 'changed')) {
-          this.emit('changed');
-          void this.tag().catch(warn);
+        while (asked.size > 0 && !this.closed) {
+          const batch = [...asked];
+          asked.clear();
+          const lane = concurrencyLimit(WATCH_LOOKS);
+          const seen = await Promise.all(
+            batch.map(([path, entry]) => lane(() => photoSeen(path, entry)).catch((error: Error) => void warn(error))),
+          );
+          if (this.closed) return;
+          const reread = seen.flatMap((look) => (look?.outcome === 'sidecar' ? [look.file] : []));
+          await this.rereadKeywords(reread);
+          if (seen.some((look) => look?.outcome === 'new' || look?.outcome === 'changed')) {
+            this.emit('changed');
+            void this.tag().catch(warn);
+          }
         }
+      } finally {
+        // Events that come while a batch is looked at join the loop's next one; after it, they start a drain.
+        draining = false;
       }
     };
     const lookAt = (path: string, entry: PhotoFile | null = null) => {
