@@ -144,6 +144,10 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   private tagged = 0;
   private failed = 0;
   private lastProgress = 0;
+  /** A progress event held back by the 250 ms between two, told when they are up (see emitProgress). */
+  private heldProgress: NodeJS.Timeout | undefined;
+  /** Whether this run has told its first finished photos yet (told at once, however soon after the start). */
+  private toldFinished = false;
   private readonly rate = new RunRate();
   /** True from a run's first step on: `running` is assigned after that step, which already reports progress. */
   private inRun = false;
@@ -208,8 +212,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     this.started = Date.now();
     this.tagged = this.failed = 0;
     this.rate.clear();
-    // A run's first finished photos are told at once, not held back by the last run's final event.
-    this.lastProgress = 0;
+    this.toldFinished = false;
     this.inRun = true;
     try {
       while (this.requested && !this.cancelled) {
@@ -250,7 +253,17 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
 
   private emitProgress(force = false): void {
     const now = Date.now();
-    if (!force && now - this.lastProgress < 250) return;
+    const wait = this.lastProgress + 250 - now;
+    if (!force && wait > 0) {
+      // Held back, not dropped: a batch that finishes just after the last event is still shown within 250 ms.
+      this.heldProgress ??= setTimeout(() => {
+        this.heldProgress = undefined;
+        this.emitProgress(true);
+      }, wait).unref();
+      return;
+    }
+    clearTimeout(this.heldProgress);
+    this.heldProgress = undefined;
     this.lastProgress = now;
     this.emit('progress', this.progress());
   }
@@ -441,7 +454,9 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       this.rate.record(now);
       this.emit('photo', this.repo.photoById(photo.id) ?? photo);
     }
-    this.emitProgress();
+    // The first photos done are told at once: a short run's only progress between its batches is not held back.
+    this.emitProgress(!this.toldFinished);
+    this.toldFinished = true;
   }
 }
 
