@@ -158,6 +158,14 @@ function unavailability(folder: Folder, device: string, scan: { found: number; k
 }
 
 /**
+ * Photos a tagging run classifies at once. A photo costs the models the same CPU at batches of 1 to 8, but the
+ * decoders run at most two batches ahead of the classifier, so the first batch's wait and a run's end, where the
+ * classifier works alone on the last batches while the other core idles, grow with it: at 8 the end of a run of the
+ * default taggers took 0.3-0.9 s on one core, at 4 0.1-0.15 s.
+ */
+export const PIPELINE_BATCH = 4;
+
+/**
  * Splits the cores between inference and decoding. On 2 cores, one inference thread beat two (they fought the
  * decoders), and two photos decoding at once beat one by 55-67% (npm run bench): decoding is most of the work,
  * and with a single photo in flight a core sat idle while that photo was read, hashed and written.
@@ -356,7 +364,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       plan,
       thumbnailsDir: this.thumbnailsDir,
       decoders,
-      batchSize: this.options.batchSize ?? 8,
+      batchSize: this.options.batchSize ?? PIPELINE_BATCH,
       keywordTag: this.keywordTag(labelSet),
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));

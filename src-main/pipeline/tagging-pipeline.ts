@@ -276,13 +276,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
     this.repo.requeueStale(this.model, this.signature);
     this.emitProgress(true);
     try {
-      for (;;) {
-        await this.gate();
-        if (this.cancelled) break;
-        const photos = this.repo.claimPending(Math.max(32, this.options.batchSize * 4));
-        if (photos.length === 0) break;
-        await this.processChunk(photos);
-      }
+      await this.decodeQueue();
       await this.inference;
     } finally {
       // Whatever was claimed but not finished (cancel, or a classifier failure) goes back to the queue.
@@ -293,10 +287,11 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
   }
 
   /**
-   * Decodes with `decoders` in flight while the previous batch is classified; one classifier run at a time. The
-   * last batch of a chunk is still being classified while the next chunk starts decoding.
+   * Decodes the queue with `decoders` in flight while the previous batch is classified; one classifier run at a
+   * time. Photos are claimed a few batches ahead as the decoders need them, so the decoders never wait for the
+   * classifier to empty its queue between claims (which left a core idle at every claim).
    */
-  private async processChunk(photos: PhotoRow[]): Promise<void> {
+  private async decodeQueue(): Promise<void> {
     let batch: Prepared[] = [];
     const flush = async () => {
       const items = batch;
@@ -310,12 +305,19 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       // Backpressure: decode on only while at most one batch waits for the classifier.
       await previous;
     };
+    let claimed: PhotoRow[] = [];
     let next = 0;
+    const take = async (): Promise<PhotoRow | undefined> => {
+      await this.gate();
+      if (this.cancelled) return undefined;
+      if (next >= claimed.length) {
+        claimed = this.repo.claimPending(Math.max(32, this.options.batchSize * 4));
+        next = 0;
+      }
+      return claimed[next++];
+    };
     const decoder = async () => {
-      while (next < photos.length) {
-        const photo = photos[next++]!;
-        if (this.cancelled) continue;
-        await this.gate();
+      for (let photo = await take(); photo; photo = await take()) {
         const prepared = await this.prepare(photo);
         if (!prepared) continue;
         batch.push(prepared);

@@ -72,15 +72,13 @@ import { decodePhoto, makeThumbnail, toModelInput, type DecodedPhoto } from '../
 import { withPhotoFile } from '../../src-main/imaging/photo-file.js';
 import { fingerprint } from '../../src-main/pipeline/photo-facts.js';
 import { scanFolder } from '../../src-main/library/folder-scanner.js';
-import { Library, threadPlan } from '../../src-main/library/library.js';
+import { Library, PIPELINE_BATCH, threadPlan } from '../../src-main/library/library.js';
 import { isPhotoPath } from '../../src-main/library/photo-formats.js';
 import { defaultModelDirs, findModel, listModels, type ModelEntry } from '../../src-main/models/model-catalog.js';
 import { decodeSideFor, preparePhoto, THUMBNAIL_SIZE } from '../../src-main/pipeline/tagging-pipeline.js';
 
 const ROOT = packageRoot();
 const EMBEDDED_MODEL = 'mobilenet-v2-imagenet';
-/** The batch the Library gives the pipeline when nobody overrides it (library.ts). */
-const PIPELINE_BATCH = 8;
 const GOALS = {
   ratio: 0.9,
   eventLoopP99Ms: 50,
