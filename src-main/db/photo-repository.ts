@@ -535,23 +535,18 @@ export class PhotoRepository {
   }
 
   /**
-   * The photo's keywords as they were read again, its file unchanged (see upsertScanned's 'sidecar'): its file tags
-   * become these and `sidecar`, the stamp of the sidecar they were read from, is recorded, in one transaction.
-   * False when the photo left the library or changed since (its tagging reads them then).
+   * Photos' keywords as they were read again, their files unchanged (see upsertScanned's 'sidecar'), in one
+   * transaction: each one's file tags become its `tags`, and `sidecar`, the stamp of the sidecar they were read from,
+   * is recorded. A photo that left the library or changed since is passed over (its tagging reads them then).
    */
-  setFileKeywords(file: ScannedFile, tags: Tag[], sidecar: string | null): boolean {
-    return this.db.transaction(() => {
-      const photo = this.photoByPath(file.path);
-      if (!photo) return false;
-      const version = {
-        id: photo.id,
-        size: file.size,
-        mtimeMs: Math.trunc(file.mtimeMs),
-        sidecar,
-      };
-      if (this.statements.setSidecarStamp.run(version).changes === 0) return false;
-      this.corrections.setFileTags(photo.id, tags);
-      return true;
+  setFileKeywords(photos: readonly { file: ScannedFile; tags: Tag[]; sidecar: string | null }[]): void {
+    this.db.transaction(() => {
+      for (const { file, tags, sidecar } of photos) {
+        const photo = this.photoByPath(file.path);
+        if (!photo) continue;
+        const version = { id: photo.id, size: file.size, mtimeMs: Math.trunc(file.mtimeMs), sidecar };
+        if (this.statements.setSidecarStamp.run(version).changes > 0) this.corrections.setFileTags(photo.id, tags);
+      }
     })();
   }
 
