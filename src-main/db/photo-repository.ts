@@ -4,7 +4,7 @@ import { TOP_LABELS, type Classification, type Score } from '../classifier/scori
 import { quantize } from '../features/feature-vector.js';
 import type { PhotoTags, TaggerResult } from '../taggers/photo-tagger.js';
 import { taggerSignature, type TaggerRef } from '../taggers/tagger-plan.js';
-import { folderPrefix } from '../library/folder-rules.js';
+import { caseInsensitiveNames, comparable, folderPrefix } from '../library/folder-rules.js';
 import { CorrectionRepository, type EffectiveTag, type Tag } from './correction-repository.js';
 import type { Db } from './database.js';
 import { taggedWithSql } from './kept-counts.js';
@@ -297,8 +297,8 @@ export class PhotoRepository {
       // After the photo's keywords were read from that sidecar, while the row holds the photo's version they were read of.
       setSidecarStamp: prepare(`UPDATE photos SET sidecar_stamp = @sidecar
         WHERE id = @id AND size = @size AND mtime_ms = @mtimeMs`),
-      // Photos named stem.<extension> in a folder: from @from ('<folder>/<stem>.') to just below @to.
-      photosFromStem: prepare(
+      // Photos from @from ('<folder>/<name>') to just below @to ('<folder>/<name>/'): <name>.<extension> among them.
+      photosFromName: prepare(
         `SELECT path FROM photos WHERE path >= @from AND path < @to AND status != 'missing'`,
       ).pluck(),
       restore: prepare(`UPDATE photos SET status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END,
@@ -550,12 +550,31 @@ export class PhotoRepository {
     })();
   }
 
-  /** The paths of the library's photos in `folder` named `<stem>.<extension>`, those a `<stem>.xmp` may belong to. */
-  photosWithStem(folder: string, stem: string): string[] {
-    const from = `${folderPrefix(folder)}${stem}.`;
-    // '/' follows '.': every `<stem>.<anything>` sorts from `from` to below `<stem>/`.
-    const paths = this.statements.photosFromStem.all({ from, to: `${from.slice(0, -1)}/` }) as string[];
-    return paths.filter((path) => !/[./\\]/.test(path.slice(from.length)));
+  /**
+   * The paths of the library's photos (not missing) in `folder` named one of `names` or `<name>.<extension>`: those
+   * a `<name>.xmp` may belong to (see sidecarPaths), and those sharing a stem. Names compare as the file system does
+   * (see comparable): where it ignores case, IMG_1.JPG is found for img_1.jpg, the folder's photos read through once
+   * for all the names, as no index folds case.
+   */
+  photosNamed(folder: string, names: readonly string[], caseInsensitive = caseInsensitiveNames): string[] {
+    const prefix = folderPrefix(folder);
+    const wanted = new Set(names.map((name) => comparable(name, caseInsensitive)));
+    const found = new Set<string>();
+    const consider = (path: string) => {
+      const name = comparable(path.slice(prefix.length), caseInsensitive);
+      const dot = name.lastIndexOf('.');
+      if (wanted.has(name) || (dot > 0 && wanted.has(name.slice(0, dot)))) found.add(path);
+    };
+    if (caseInsensitive) {
+      for (const [path, version] of this.photosInFolder(folder, () => undefined)) if (version !== '') consider(path);
+    } else {
+      // '.' sorts just below '/': `<name>` and every `<name>.<anything>` lie from `<name>` to below `<name>/`.
+      for (const name of wanted) {
+        const paths = this.statements.photosFromName.all({ from: prefix + name, to: `${prefix}${name}/` }) as string[];
+        paths.forEach(consider);
+      }
+    }
+    return [...found];
   }
 
   /**

@@ -43,8 +43,12 @@ const SYSTEM_PATHS: readonly (readonly [string, string])[] =
 /** Whether the platform's default file system ignores the case of names (NTFS, APFS), as Linux's do not. */
 export const caseInsensitiveNames = process.platform === 'win32' || process.platform === 'darwin';
 
-/** Paths compare as the platform's default file system does: without case on Windows and macOS. */
-const comparable = (path: string) => (caseInsensitiveNames ? path.toLowerCase() : path);
+/**
+ * A name or path as the file system compares them: without case where it ignores case (by default the platform's,
+ * Windows and macOS), as it is elsewhere.
+ */
+export const comparable = (name: string, caseInsensitive = caseInsensitiveNames): string =>
+  caseInsensitive ? name.toLowerCase() : name;
 
 /**
  * What every path inside `folder` (absolute, normalized) starts with: its path and one separator. A drive's or a

@@ -691,10 +691,21 @@ export class Library extends EventEmitter<LibraryEvents> {
      * keywords read with one label set, and reported as one change.
      */
     const asked = new Map<string, PhotoFile | null>();
+    /**
+     * Names by folder whose photos (`<name>` and `<name>.<extension>`, see photosNamed) join the next batch: found as
+     * it is taken, each folder's at once, as where names ignore case the folder's photos are read through to find them.
+     */
+    const named = new Map<string, Set<string>>();
+    const ask = (path: string, entry: PhotoFile | null) => {
+      if (entry || !asked.has(path)) asked.set(path, entry);
+    };
     let draining = false;
     const drain = async () => {
       try {
-        while (asked.size > 0 && !this.closed) {
+        while ((asked.size > 0 || named.size > 0) && !this.closed) {
+          for (const [folder, names] of named)
+            for (const path of this.repo.photosNamed(folder, [...names])) ask(path, null);
+          named.clear();
           const batch = [...asked];
           asked.clear();
           const lane = concurrencyLimit(WATCH_LOOKS);
@@ -714,30 +725,33 @@ export class Library extends EventEmitter<LibraryEvents> {
         draining = false;
       }
     };
-    const lookAt = (path: string, entry: PhotoFile | null = null) => {
-      if (entry || !asked.has(path)) asked.set(path, entry);
+    const schedule = () => {
       if (draining) return;
       draining = true;
       // On the next turn, so that the rest of the events the watcher reports in this pass join the batch.
       setImmediate(() => void drain().catch(warn));
     };
-    /** A photo came or went: which photo owns `<stem>.xmp` may change for the others of its stem (see sidecarPaths). */
-    const sameStem = (path: string) => {
-      for (const other of this.repo.photosWithStem(dirname(path), basename(path, extname(path)))) lookAt(other);
+    const lookAt = (path: string, entry: PhotoFile) => {
+      ask(path, entry);
+      schedule();
     };
+    const lookAtNamed = (folder: string, name: string) => {
+      const names = named.get(folder);
+      if (names) names.add(name);
+      else named.set(folder, new Set([name]));
+      schedule();
+    };
+    /** A photo came or went: which photo owns `<stem>.xmp` may change for the others of its stem (see sidecarPaths). */
+    const sameStem = (path: string) => lookAtNamed(dirname(path), basename(path, extname(path)));
     this.watcher = new FolderWatcher(
       {
         onPhoto: (entry) => {
           lookAt(entry.path, entry);
           sameStem(entry.path);
         },
-        // The photos the sidecar may belong to (photo.jpg for photo.jpg.xmp, photo.<any> for photo.xmp) are looked
-        // at again; which one owns it, the rules of sidecarPaths decide.
-        onSidecar: (path) => {
-          const photo = path.slice(0, -'.xmp'.length);
-          if (isPhotoPath(photo) && this.repo.photoByPath(photo)) lookAt(photo);
-          for (const other of this.repo.photosWithStem(dirname(path), basename(photo))) lookAt(other);
-        },
+        // The photos the sidecar may belong to (photo.jpg for photo.jpg.xmp, photo.<any> for photo.xmp), names
+        // compared as the file system does, are looked at again; which one owns it, the rules of sidecarPaths decide.
+        onSidecar: (path) => lookAtNamed(dirname(path), basename(path).slice(0, -'.xmp'.length)),
         // Hidden, not deleted: a move shows up as a removal then an addition, and an unmounted drive as removals.
         // The next healthy scan of the folder removes what is still missing.
         onRemoved: (path) => {

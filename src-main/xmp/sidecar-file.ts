@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileErrorReason } from '../file-errors.js';
-import { caseInsensitiveNames } from '../library/folder-rules.js';
+import { caseInsensitiveNames, comparable } from '../library/folder-rules.js';
 import { isPhotoPath } from '../library/photo-formats.js';
 import { MAX_XMP_BYTES, mergeXmp, type XmpTag } from './xmp-document.js';
 
@@ -107,7 +107,7 @@ export class FolderSidecars {
   readonly #key: (name: string) => string;
 
   constructor(caseInsensitive = caseInsensitiveNames) {
-    this.#key = caseInsensitive ? (name) => name.toLowerCase() : (name) => name;
+    this.#key = (name) => comparable(name, caseInsensitive);
   }
 
   add(name: string): void {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { openDatabase } from '../../src-main/db/database.js';
+import { PhotoRepository } from '../../src-main/db/photo-repository.js';
 import { currentSidecarStamp, FolderSidecars, isSidecarPath, readSidecar } from '../../src-main/xmp/sidecar-file.js';
 import { tempDir, writeFile } from '../helpers.js';
 
@@ -45,6 +48,49 @@ describe("XMP sidecars' names under the file system's rule for case", () => {
     assert.equal(await currentSidecarStamp(photoPath, true), undefined);
     assert.equal((await readSidecar(photoPath, false))?.path, sidecar);
     assert.notEqual(await currentSidecarStamp(photoPath, false), undefined);
+  });
+
+  it("the watcher finds the photos a sidecar's name may belong to as the file system compares names", () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, 'library.sqlite'));
+    try {
+      const repo = new PhotoRepository(db);
+      const folder = join(dir, 'photos');
+      const names = [
+        'IMG_1.JPG',
+        'IMG_1.png',
+        'IMG_10.jpg',
+        'IMG_1 copy.jpg',
+        'IMG_1.JPG.png',
+        'Other.jpg',
+        'gone.jpg',
+      ];
+      const paths = [...names, 'IMG_1/IMG_1.jpg'].map((name) => join(folder, name));
+      repo.upsertScanned(
+        repo.addFolder(folder).id,
+        paths.map((path) => ({ path, size: 1, mtimeMs: 1 })),
+      );
+      repo.markMissing([join(folder, 'gone.jpg')], []);
+      const named = (asked: string[], caseInsensitive: boolean) =>
+        repo
+          .photosNamed(folder, asked, caseInsensitive)
+          .map((path) => path.slice(folder.length + 1))
+          .sort();
+      // img_1.jpg.xmp: img_1.jpg's own, or the stem sidecar of img_1.jpg.<extension>; img_1.xmp: img_1.<extension>'s.
+      assert.deepEqual(named(['img_1.jpg'], true), ['IMG_1.JPG', 'IMG_1.JPG.png']);
+      assert.deepEqual(named(['img_1'], true), ['IMG_1.JPG', 'IMG_1.png']);
+      assert.deepEqual(named(['img_1.jpg', 'OTHER', 'GONE'], true), ['IMG_1.JPG', 'IMG_1.JPG.png', 'Other.jpg']);
+      assert.deepEqual(named(['img_1.jpg'], false), []);
+      assert.deepEqual(named(['img_1'], false), []);
+      assert.deepEqual(named(['IMG_1', 'IMG_1.JPG', 'Other', 'gone'], false), [
+        'IMG_1.JPG',
+        'IMG_1.JPG.png',
+        'IMG_1.png',
+        'Other.jpg',
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('the watcher reacts to sidecars whatever the case of .xmp, on every platform', () => {
