@@ -41,6 +41,21 @@ describe('scanning a folder', () => {
     assert.deepEqual(await scan(root), entries);
   });
 
+  it('lists a folder of thousands of entries whole: each photo once, in name order, then its subfolders', async () => {
+    const root = tempDir();
+    const photos: string[] = [];
+    // Written out of name order, mixed with files and folders the scan passes over, far more than one read takes.
+    for (let i = 2999; i >= 0; i--) {
+      photos.push(writeFile(root, `IMG_${String(i).padStart(4, '0')}.jpg`));
+      if (i % 10 === 0) writeFile(root, `IMG_${i}.txt`);
+      if (i % 100 === 0) writeFile(root, `.hidden-${i}.jpg`);
+    }
+    const nested = Array.from({ length: 40 }, (_, i) => writeFile(root, `folder-${String(i).padStart(2, '0')}/a.png`));
+    const entries = await scan(root);
+    assert.deepEqual(problems(entries), []);
+    assert.deepEqual(photoPaths(entries), [...photos.sort(), ...nested]);
+  });
+
   it('skips hidden entries and system folders', async () => {
     const root = tempDir();
     const kept = writeFile(root, 'albums/kept.jpg');
