@@ -48,6 +48,14 @@ function notRegular(stats: Stats): string | undefined {
  * grows while it is read never costs more memory than its size said.
  */
 export class PhotoFile implements ByteSource {
+  /**
+   * The whole file, once one read has covered it, that later reads are cut from: a small photo's first piece for
+   * its fingerprint is all of it, which its decode, EXIF and keywords take next, and reading it again was a second
+   * round trip to the disk for bytes in hand (and could differ from what the fingerprint hashed, were the file
+   * written over between). Readers share these bytes: nobody writes into what a read gives.
+   */
+  private whole: Buffer | undefined;
+
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
@@ -78,11 +86,14 @@ export class PhotoFile implements ByteSource {
     return this.handle.fd;
   }
 
-  read(position: number, length: number): Promise<Buffer> {
-    return readWithin(this.size, position, length, async (buffer, offset, count, at) => {
+  async read(position: number, length: number): Promise<Buffer> {
+    if (this.whole) return this.whole.subarray(position, position + length);
+    const bytes = await readWithin(this.size, position, length, async (buffer, offset, count, at) => {
       const { bytesRead } = await this.handle.read(buffer, offset, count, at);
       return bytesRead;
     });
+    if (position === 0 && bytes.length === this.size) this.whole = bytes;
+    return bytes;
   }
 
   close(): Promise<void> {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, renameSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PhotoFile, withPhotoFile } from '../../src-main/imaging/photo-file.js';
 import { findModel, listModels } from '../../src-main/models/model-catalog.js';
+import { fingerprint } from '../../src-main/pipeline/photo-facts.js';
 import { preparePhoto } from '../../src-main/pipeline/tagging-pipeline.js';
 import { classifierOnly } from '../../src-main/taggers/tagger-plan.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
@@ -54,4 +55,26 @@ describe('preparing a photo for the taggers', () => {
       }
     },
   );
+
+  it('reads a small photo once: what its fingerprint hashed is what it decodes, even when the file changes between', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'dog.jpg');
+    copyFileSync(photo('dog.jpg'), path);
+    const [expectedPrint, expected] = await withPhotoFile(
+      path,
+      async (file) => [await fingerprint(file), await preparePhoto(file, plan)] as const,
+    );
+    const bytes = readFileSync(path);
+    const file = await PhotoFile.open(path);
+    try {
+      const print = await fingerprint(file);
+      // Written over in place (the same file, as an editor that saves into it): the open descriptor would read zeros.
+      writeFileSync(path, Buffer.alloc(bytes.length));
+      const prepared = await preparePhoto(file, plan);
+      assert.equal(print, expectedPrint);
+      assert.ok(prepared.decoded.data.equals(expected.decoded.data), 'the pixels it hashed');
+    } finally {
+      await file.close();
+    }
+  });
 });
