@@ -383,8 +383,6 @@ export class PhotoRepository {
       counts: prepare('SELECT status, SUM(n) AS n FROM photo_counts GROUP BY status'),
       photosUnder: prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE ${UNDER} AND status != 'missing' ORDER BY path`),
       anyPhotoUnder: prepare(`SELECT 1 FROM photos WHERE ${UNDER} AND status != 'missing' LIMIT 1`),
-      photosIn: prepare(`SELECT path, size, mtime_ms AS mtimeMs, sidecar_stamp AS sidecar FROM photos
-        WHERE ${UNDER} AND instr(substr(path, length(@prefix) + 2), '${sep}') = 0 AND status != 'missing'`),
       photosCarrying: prepare(PHOTOS_CARRYING).raw(),
       // A batch of search hits read at once: three queries for the batch instead of four for each photo.
       batch: {
@@ -894,11 +892,6 @@ export class PhotoRepository {
    */
   eachPhotoUnder(path: string): IterableIterator<PhotoRow> {
     return this.statements.photosUnder.iterate({ prefix: path }) as IterableIterator<PhotoRow>;
-  }
-
-  /** The photos directly in `folder` (not in its subfolders), with the size and modification time last seen. */
-  photosIn(folder: string): ScannedFile[] {
-    return this.statements.photosIn.all({ prefix: folder }) as ScannedFile[];
   }
 
   /** Whether the library holds the photo at `path`, or any photo below it. */

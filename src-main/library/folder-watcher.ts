@@ -24,13 +24,13 @@
  * with every option above: libuv drops the kernel's queue-overflow notice, so if the main thread stalls while more
  * than 16,384 events queue up, some changes wait for the next full scan.
  */
-import { createHash } from 'node:crypto';
 import { watch, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { photoVersion } from '../db/photo-repository.js';
 import { errorCode } from '../file-errors.js';
 import { isSidecarPath } from '../xmp/sidecar-file.js';
-import { isSkippedName, scanFolder } from './folder-scanner.js';
+import { isSkippedName, scanFolder, scanFolderBatches } from './folder-scanner.js';
 import { isPhotoPath } from './photo-formats.js';
 
 export interface PhotoFile {
@@ -58,11 +58,15 @@ export interface WatchEvents {
   /** Something the user should hear about, as a sentence: polling instead of watching, a folder that disappeared. */
   onWarning(message: string): void;
   /**
-   * The photos directly in `folder` as reported so far or found by the library's own scans (its database): polling
-   * compares a folder whose listing changed with these, and so keeps no list of photos of its own.
+   * The photos directly in `folder` as reported so far or found by the library's own scans (its database), in path
+   * order as SQLite compares them (UTF-8 bytes), each with its version (photoVersion; '' for a photo missing). Read
+   * lazily while the folder is listed, with reports made in between: polling compares every folder's listing with
+   * these, in step, and so keeps no list of photos of its own.
    */
-  knownPhotos(folder: string): Iterable<PhotoFile>;
+  knownPhotos(folder: string): Iterable<KnownPhoto>;
 }
+
+export type KnownPhoto = [path: string, version: string];
 
 /** A native watch on one folder, not recursive: `onChange` gets the name of the entry that changed in it. */
 export interface FolderWatch {
@@ -104,10 +108,10 @@ interface Root {
   folders: Map<string, { id: string; watch: FolderWatch }>;
   ids: Set<string>;
   /**
-   * Polling mode: a digest of each folder's listing (its photos' names, sizes and modification times) as the last
-   * pass saw it, so memory follows the number of folders, not of photos. Set once the first pass is done.
+   * Polling mode: the folders the last pass listed, to tell one gone since, so memory follows the number of folders,
+   * not of photos. Set once the first pass is done.
    */
-  listings?: Map<string, string>;
+  polled?: Set<string>;
   firstPass?: Promise<void>;
   gone: boolean;
 }
@@ -147,16 +151,67 @@ function pollingWarning(error: unknown, pollIntervalMs: number): string {
 /** The same version of a photo as far as the library can tell: it keeps modification times in whole milliseconds. */
 const sameVersion = (a: Observed, b: Observed) => a.size === b.size && Math.trunc(a.mtimeMs) === Math.trunc(b.mtimeMs);
 
-/** One folder's photos as a polling pass lists them. */
-interface Listing {
-  folder: string;
-  photos: PhotoFile[];
-}
+/**
+ * A path that the walk's order (UTF-16 code units) and SQLite's (code points) may place differently from another:
+ * they disagree only where a surrogate (U+D800-U+DFFF) meets U+E000-U+FFFF.
+ */
+const mayBeOutOfOrder = (path: string) => /[\uD800-\uFFFF]/.test(path);
 
-function listingDigest(photos: readonly PhotoFile[]): string {
-  const hash = createHash('sha1');
-  for (const { path, size, mtimeMs, sidecar } of photos) hash.update(`${path}\0${size}\0${mtimeMs}\0${sidecar}\n`);
-  return hash.digest('base64');
+/**
+ * A folder as a polling pass lists it (in name order), compared with the library's photos in it, read alongside in
+ * path order as ScanComparison does for a full scan: an unchanged photo costs a string comparison, and memory holds
+ * only what differs, never the folder's listing nor the library's photos in it.
+ */
+class PolledFolder {
+  readonly #known: Iterator<KnownPhoto>;
+  #next: KnownPhoto | undefined;
+  /** The library's photos the walk passed without meeting, by path, with their versions. */
+  readonly #passed = new Map<string, string>();
+  /** Photos not met where the library's order would have put them, that it may still hold elsewhere in that order. */
+  readonly #apart: PhotoFile[] = [];
+
+  constructor(
+    readonly path: string,
+    known: Iterable<KnownPhoto>,
+    /** A photo found, with the library's version of it; undefined: the library does not hold it. */
+    private readonly found: (photo: PhotoFile, version: string | undefined) => void,
+  ) {
+    this.#known = known[Symbol.iterator]();
+    this.#advance();
+  }
+
+  photo(photo: PhotoFile): void {
+    while (this.#next !== undefined && this.#next[0] < photo.path) {
+      this.#passed.set(...this.#next);
+      this.#advance();
+    }
+    if (this.#next?.[0] === photo.path) {
+      const version = this.#next[1];
+      this.#advance();
+      this.found(photo, version);
+    } else if (mayBeOutOfOrder(photo.path)) {
+      this.#apart.push(photo);
+    } else {
+      // The two orders agree about this path, so the library does not hold it: the walk met nothing of that name
+      // where it would be, and passed nothing of that name before (the walk's photos before it sort below it).
+      this.found(photo, undefined);
+    }
+  }
+
+  /** After the walk listed the folder: the paths of the library's photos, not missing already, that it did not find. */
+  finish(): string[] {
+    for (; this.#next !== undefined; this.#advance()) this.#passed.set(...this.#next);
+    for (const photo of this.#apart) {
+      this.found(photo, this.#passed.get(photo.path));
+      this.#passed.delete(photo.path);
+    }
+    return [...this.#passed].flatMap(([path, version]) => (version === '' ? [] : [path]));
+  }
+
+  #advance(): void {
+    const next = this.#known.next();
+    this.#next = next.done ? undefined : next.value;
+  }
 }
 
 /**
@@ -495,71 +550,64 @@ export class FolderWatcher {
 
   async #poll(): Promise<void> {
     for (const root of [...this.#roots.values()]) {
-      if (root.listings && this.#isCurrent(root)) await this.#pollRoot(root);
+      if (root.polled && this.#isCurrent(root)) await this.#pollRoot(root);
     }
   }
 
   /**
-   * Rescans a root folder by folder. A folder whose listing differs from the last pass's (or that no pass has
-   * listed) is compared with the photos known in it; a folder gone since is reported once, at its top; nothing
-   * under a folder or file that could not be read is taken for gone.
+   * Rescans a root folder by folder, each compared with the photos known in it as it is listed; a folder gone since
+   * is reported once, at its top; nothing under a folder or file that could not be read is taken for gone.
    */
   async #pollRoot(root: Root): Promise<void> {
-    const before = root.listings ?? new Map<string, string>();
-    const after = new Map<string, string>();
+    const before = root.polled ?? new Set<string>();
+    const after = new Set<string>();
     const unreadable: string[] = [];
     const isUnreadable = (path: string) => unreadable.some((problem) => isUnder(path, problem));
-    let listing: Listing | undefined;
+    let folder: PolledFolder | undefined;
     const done = () => {
-      if (!listing) return;
-      const { folder } = listing;
-      const previous = before.get(folder);
-      if (!isUnreadable(folder)) after.set(folder, this.#compare(root, listing, previous, isUnreadable));
-      else if (previous !== undefined) after.set(folder, previous);
-      listing = undefined;
+      if (!folder) return;
+      const { path } = folder;
+      if (!isUnreadable(path)) {
+        for (const gone of folder.finish()) if (!isUnreadable(gone)) this.#removed(gone);
+        after.add(path);
+      } else if (before.has(path)) after.add(path);
+      folder = undefined;
     };
-    const onFolder = (folder: string) => {
+    const onFolder = (path: string) => {
       if (!this.#isCurrent(root)) return false;
       done();
-      listing = { folder, photos: [] };
+      const known = this.#events.knownPhotos(path);
+      folder = new PolledFolder(path, known, (photo, version) => this.#polled(root, photo, version));
       return true;
     };
-    for await (const entry of scanFolder(root.path, { signal: this.#abort.signal, onFolder })) {
+    for await (const entries of scanFolderBatches(root.path, { signal: this.#abort.signal, onFolder })) {
       if (!this.#isCurrent(root)) return;
-      if (entry.type === 'photo') listing?.photos.push(entry);
-      else if (entry.path === root.path) {
-        // A root unreachable on its first pass (a drive unplugged as watching fell back to polling) is polled on.
-        root.listings ??= new Map();
-        return this.#rootGone(root);
-      } else unreadable.push(entry.path);
+      for (const entry of entries) {
+        if (entry.type === 'photo') folder?.photo(entry);
+        else if (entry.path === root.path) {
+          // A root unreachable on its first pass (a drive unplugged as watching fell back to polling) is polled on.
+          root.polled ??= new Set();
+          return this.#rootGone(root);
+        } else unreadable.push(entry.path);
+      }
     }
     done();
     if (!this.#isCurrent(root)) return;
     root.gone = false;
-    for (const [folder, digest] of before) {
-      if (after.has(folder)) continue;
-      if (isUnreadable(folder)) after.set(folder, digest);
-      else if (after.has(dirname(folder))) this.#folderGone(root, folder);
+    for (const path of before) {
+      if (after.has(path)) continue;
+      if (isUnreadable(path)) after.add(path);
+      else if (after.has(dirname(path))) this.#folderGone(root, path);
     }
-    root.listings = after;
+    root.polled = after;
   }
 
-  /** Reports what changed in a folder since the photos known in it, unless its listing is the one seen last. */
-  #compare(root: Root, listing: Listing, previous: string | undefined, isUnreadable: (path: string) => boolean) {
-    const digest = listingDigest(listing.photos);
-    if (digest === previous) return digest;
-    const found = new Map(listing.photos.map((photo) => [photo.path, photo]));
-    // Read whole before anything is reported: a report may write to the database the photos are read from.
-    for (const known of [...this.#events.knownPhotos(listing.folder)]) {
-      const photo = found.get(known.path);
-      found.delete(known.path);
-      if (!photo) {
-        if (!isUnreadable(known.path)) this.#removed(known.path);
-      } else if (!sameVersion(photo, known)) this.#enqueue(root, photo.path, photo);
-      // The photo as it was, its sidecar not: nothing to settle, as the photo held still since it was read.
-      else if ((photo.sidecar ?? null) !== (known.sidecar ?? null)) this.#events.onPhoto(photo);
-    }
-    for (const photo of found.values()) this.#enqueue(root, photo.path, photo);
-    return digest;
+  /** A photo a polling pass found, against the library's version of it (undefined: the library does not hold it). */
+  #polled(root: Root, photo: PhotoFile, version: string | undefined): void {
+    if (version === photoVersion(photo)) return;
+    const unstamped = photoVersion({ ...photo, sidecar: null });
+    // The photo as it was, its sidecar not: nothing to settle, as the photo held still since it was read.
+    if (version === unstamped || version?.startsWith(`${unstamped} `)) this.#events.onPhoto(photo);
+    else this.#enqueue(root, photo.path, photo);
   }
 }

@@ -759,7 +759,7 @@ export class Library extends EventEmitter<LibraryEvents> {
           if (isPhotoPath(path)) sameStem(path);
         },
         onWarning: (message) => this.emit('warning', message),
-        knownPhotos: (folder) => this.repo.photosIn(folder),
+        knownPhotos: (folder) => this.repo.photosInFolder(folder, () => undefined),
       },
       options,
     );

@@ -7,12 +7,17 @@ import {
   FolderWatcher,
   watchFolderNatively,
   type FolderWatcherOptions,
+  type KnownPhoto,
   type PhotoFile,
   type WatchEvents,
   type WatchFolder,
 } from '../../src-main/library/folder-watcher.js';
+import { photoVersion } from '../../src-main/db/photo-repository.js';
 import { scanFolder } from '../../src-main/library/folder-scanner.js';
 import { tempDir } from '../helpers.js';
+
+/** SQLite's order of paths, UTF-8 bytes, in which the library gives a folder's photos. */
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * Records what the watcher reports and lets a test wait, with a deadline, until a condition holds. It knows the
@@ -41,8 +46,9 @@ class Recorder implements WatchEvents {
       if (known === path || known.startsWith(path + sep)) this.#known.delete(known);
     this.#wake();
   }
-  knownPhotos(folder: string): PhotoFile[] {
-    return [...this.#known.values()].filter((photo) => dirname(photo.path) === folder);
+  knownPhotos(folder: string): KnownPhoto[] {
+    const photos = [...this.#known.values()].filter((photo) => dirname(photo.path) === folder);
+    return photos.map((photo): KnownPhoto => [photo.path, photoVersion(photo)]).sort(([a], [b]) => byteOrder(a, b));
   }
   onWarning(message: string): void {
     this.warnings.push(message);
@@ -292,6 +298,33 @@ describe('watching library folders', () => {
       assert.match(events.warnings[0]!, /cannot watch the photo folders/);
       await events.barrier(root);
       assert.equal(events.photoCount(photo), 1);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('polls a folder whose names the walk and the library order apart, and reports only what changed', async () => {
+    const root = tempDir();
+    const album = join(root, 'album');
+    // U+1F600 (a surrogate pair) sorts below U+FF01 by UTF-16 code units, as the walk lists, and above it by UTF-8
+    // bytes, as the library reads: each of the two is met out of step with the other order.
+    const emoji = write(album, '\u{1F600}.jpg');
+    const fullwidth = write(album, '\uFF01.jpg');
+    write(album, 'a.jpg');
+    const { events, watcher } = await watching(root, { forcePolling: true });
+    try {
+      await events.barrier(album);
+      assert.deepEqual(events.removed, []);
+      assert.deepEqual([events.photoCount(emoji), events.photoCount(fullwidth)], [0, 0]);
+      appendFileSync(emoji, 'changed');
+      unlinkSync(fullwidth);
+      await events.until(
+        'the change and the deletion',
+        () => events.photoCount(emoji) > 0 && events.removed.length > 0,
+      );
+      await events.barrier(album);
+      assert.equal(events.photoCount(emoji), 1);
+      assert.deepEqual(events.removed, [fullwidth]);
     } finally {
       await watcher.close();
     }
