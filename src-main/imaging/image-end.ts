@@ -10,19 +10,53 @@ const PNG_END = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 const JPEG_END = Buffer.from([0xff, 0xd9]);
 const GIF_TRAILER = 0x3b;
 
-/** Where a JPEG's scan data begins (its first start-of-scan marker), or where its header ends when not found. */
-async function jpegScanStart(source: ByteSource): Promise<number> {
-  const header = await source.read(0, JPEG_HEADER_BYTES);
+/**
+ * A JPEG's marker segments up to its first start-of-scan, each with where it starts and where the next one would;
+ * the walk stops where the bytes end or stop being markers.
+ */
+function* jpegSegments(header: Buffer): Generator<{ marker: number; at: number; next: number }> {
   let at = 2;
   while (at + 4 <= header.length && header[at] === 0xff) {
     const marker = header[at + 1]!;
-    if (marker === 0xda) return at;
     // Fill bytes, and the markers that carry no length.
-    if (marker === 0xff) at += 1;
-    else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) at += 2;
-    else at += 2 + header.readUInt16BE(at + 2);
+    const next =
+      marker === 0xff
+        ? at + 1
+        : marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)
+          ? at + 2
+          : at + 2 + header.readUInt16BE(at + 2);
+    yield { marker, at, next };
+    if (marker === 0xda) return;
+    at = next;
   }
-  return Math.min(at, header.length);
+}
+
+/** Where a JPEG's scan data begins (its first start-of-scan marker), or where its header ends when not found. */
+async function jpegScanStart(source: ByteSource): Promise<number> {
+  const header = await source.read(0, JPEG_HEADER_BYTES);
+  let end = 2;
+  for (const { marker, at, next } of jpegSegments(header)) {
+    if (marker === 0xda) return at;
+    end = next;
+  }
+  return Math.min(end, header.length);
+}
+
+/**
+ * The pixel size a JPEG's frame header (its start-of-frame segment, any coding) gives, as stored before any EXIF
+ * orientation; undefined for bytes that are no JPEG or hold no whole frame header before the scan.
+ */
+export function jpegFrameSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  for (const { marker, at } of jpegSegments(bytes)) {
+    // SOF0 to SOF15, less DHT, JPG and DAC, which share the range.
+    const frame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (!frame) continue;
+    if (at + 9 > bytes.length) return undefined;
+    const [height, width] = [bytes.readUInt16BE(at + 5), bytes.readUInt16BE(at + 7)];
+    return width > 0 && height > 0 ? { width, height } : undefined;
+  }
+  return undefined;
 }
 
 /**

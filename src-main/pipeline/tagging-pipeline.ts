@@ -377,7 +377,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
         format: decoded.format,
         width: decoded.originalWidth,
         height: decoded.originalHeight,
-        orientation: decoded.metadata.orientation ?? null,
+        orientation: decoded.orientation ?? null,
         takenAt: exif.takenAt,
         camera: exif.camera,
         // Keywords that could not be read leave those stored as they are, until the next scan reads them.

@@ -5,7 +5,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { decodePhoto, makeThumbnail, PhotoError, toModelInput } from '../../src-main/imaging/decode.js';
+import {
+  decodePhoto,
+  makeThumbnail,
+  PhotoError,
+  toModelInput,
+  type DecodedPhoto,
+} from '../../src-main/imaging/decode.js';
 import { Library } from '../../src-main/library/library.js';
 import { readManifest } from '../../src-main/models/model-catalog.js';
 import { MODELS_DIR, photo, tempDir } from '../helpers.js';
@@ -38,6 +44,30 @@ describe('decoding photos', () => {
     assert.ok(decoded.height > decoded.width);
     assert.equal(decoded.originalWidth, 720);
     assert.equal(decoded.originalHeight, 1280);
+  });
+
+  it("takes a JPEG's size and orientation from its bytes as libvips does from its file", async () => {
+    const dir = tempDir();
+    for (const [width, height] of [
+      [300, 200],
+      [200, 300],
+      [200, 200],
+      [513, 512],
+    ] as const) {
+      for (const orientation of [undefined, 1, 2, 3, 4, 5, 6, 7, 8]) {
+        const image = sharp(photo('cat_720p.jpg')).resize(width, height, { fit: 'fill' });
+        const bytes = await (orientation ? image.withMetadata({ orientation }) : image).jpeg().toBuffer();
+        const file = join(dir, `${width}x${height}-${orientation}.jpg`);
+        writeFileSync(file, bytes);
+        const [fromFile, fromBytes] = [await decodePhoto(file, 256), await decodePhoto(bytes, 256)];
+        const facts = (decoded: DecodedPhoto) => [
+          ...[decoded.width, decoded.height, decoded.originalWidth, decoded.originalHeight],
+          ...[decoded.orientation, decoded.format],
+        ];
+        assert.deepEqual(facts(fromBytes), facts(fromFile), file);
+        assert.ok(fromBytes.data.equals(fromFile.data), file);
+      }
+    }
   });
 
   it('flattens transparency onto white and converts grey to RGB', async () => {
