@@ -38,7 +38,7 @@
  * (fingerprint, EXIF, keywords, decode, thumbnail, the model's input), one photo at a time, against the floor of a
  * plain shrink-on-load decode, on 12-megapixel photos and on small copies of them (520x390, made once and cached):
  * the two take turns photo by photo, over 9 rounds, and the median round counts. `--decode-cost-only` measures
- * only that (about 30 s on 2 cores once the photos are made).
+ * only that (about 20 s on 2 cores once the photos are made).
  *
  * --threads and --decoders replace threadPlan's split of the cores, everywhere above, to try another one.
  *
