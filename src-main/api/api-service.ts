@@ -462,8 +462,7 @@ export class ApiService {
         throw new ApiServiceError('bad-request', `The own label "${tag.name}" has the id "${id}", not "${tag.id}".`);
       }
       // The same label typed with another case keeps the name it was first given.
-      const known = this.library.repo.corrections.userLabels().find((own) => own.id === id);
-      return { kind: 'label', id, name: known?.name ?? tag.name };
+      return { kind: 'label', id, name: this.library.repo.corrections.ownLabelName(id) ?? tag.name };
     }
     const fromSet =
       tag.kind === 'label'

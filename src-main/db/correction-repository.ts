@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { OWN_LABEL_ADDS } from './migrations.js';
 
 /** A label (a model class or the user's own) or a category, by id, with its display name. */
 export interface Tag {
@@ -49,6 +50,10 @@ export interface EffectiveTag {
   score: number;
   source: TagSource;
 }
+
+/** Of the names the own label `id` (an SQL expression) is stored with, the one userLabels lists first; else NULL. */
+const storedOwnLabelName = (id: string) =>
+  `SELECT MIN(label_name) FROM corrections INDEXED BY corrections_own_labels WHERE ${OWN_LABEL_ADDS} AND label_id = ${id}`;
 
 /**
  * User corrections: stored apart from machine predictions, with their time and the prediction they override, and
@@ -117,13 +122,27 @@ export class CorrectionRepository {
         ORDER BY p.path, t.kind, t.id`),
       fileTags: prepare(`SELECT id, tag_kind AS kind, label_id AS tagId FROM corrections
         WHERE source = 'file' AND photo_id = ?`),
+      // An own label already stored keeps its name (the one ownLabelName gives): a keyword is resolved before it is
+      // stored, maybe before the user, or another photo's keyword, stores the same label in another case.
       insertFileTag:
         prepare(`INSERT INTO corrections (photo_id, kind, tag_kind, label_id, label_name, created_at, batch,
-        model_id, model_version, model_score, source) VALUES (@photoId, 'add', @tagKind, @labelId, @labelName,
+        model_id, model_version, model_score, source) VALUES (@photoId, 'add', @tagKind, @labelId,
+        COALESCE((${storedOwnLabelName('@labelId')}), @labelName),
         @createdAt, 0, @modelId, @modelVersion, @modelScore, 'file')`),
       deleteCorrection: prepare('DELETE FROM corrections WHERE id = ?'),
-      userLabels: prepare(`SELECT DISTINCT label_id AS id, label_name AS name FROM corrections
-        WHERE tag_kind = 'label' AND kind = 'add' AND label_id LIKE 'user:%' ORDER BY label_name`),
+      // Each own label's id and name after the last, one seek in migration 17's index apiece (the next name of the
+      // same id, else the next id: one range each, as a row value comparison is not), so the cost grows with the
+      // own labels, not with their corrections.
+      userLabels: prepare(`WITH RECURSIVE own(id, name) AS (
+          SELECT '', ''
+          UNION ALL
+          SELECT c.label_id, c.label_name FROM own JOIN corrections c ON c.rowid = COALESCE(
+            (SELECT rowid FROM corrections INDEXED BY corrections_own_labels
+              WHERE ${OWN_LABEL_ADDS} AND label_id = own.id AND label_name > own.name ORDER BY label_name LIMIT 1),
+            (SELECT rowid FROM corrections INDEXED BY corrections_own_labels
+              WHERE ${OWN_LABEL_ADDS} AND label_id > own.id ORDER BY label_id, label_name LIMIT 1)))
+        SELECT id, name FROM own WHERE id != '' ORDER BY name, id`),
+      ownLabelName: prepare(storedOwnLabelName('?')).pluck(),
     };
   }
 
@@ -285,6 +304,11 @@ export class CorrectionRepository {
    */
   examples(modelThreshold?: number): ExampleRow[] {
     return this.statements.examples.all({ threshold: modelThreshold ?? 2 }) as ExampleRow[];
+  }
+
+  /** The name the own label `id` is stored with (the first userLabels lists), if it is stored. */
+  ownLabelName(id: string): string | undefined {
+    return (this.statements.ownLabelName.get(id) as string | null) ?? undefined;
   }
 
   /** The user's own labels ("Rex", "Receipts"), for autocomplete. */

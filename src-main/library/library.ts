@@ -47,7 +47,7 @@ import { currentSidecarStamp } from '../xmp/sidecar-file.js';
 import { readKeywords } from '../pipeline/photo-facts.js';
 import { isPhotoPath } from './photo-formats.js';
 import { knownTags, searchedTags } from './tag-search.js';
-import { isOwnLabel, type Tag } from '../db/correction-repository.js';
+import type { Tag } from '../db/correction-repository.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 
 export interface LibraryOptions {
@@ -372,7 +372,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       thumbnailsDir: this.thumbnailsDir,
       decoders,
       batchSize: this.options.batchSize ?? PIPELINE_BATCH,
-      keywordTag: this.keywordTag(labelSet),
+      keywordTag: this.keywordTag(labelSet, this.repo.corrections.userLabels()),
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));
     this.pipeline.on('photo', () => this.emit('changed'));
@@ -381,15 +381,12 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /**
    * The tag a keyword read from a file names: a class or category of the label set is that tag, any other an own
-   * label. `ownLabels`, the user's own labels read once for many keywords, takes in each new one a keyword makes, as
-   * the database would once it is stored; without it they are read for each keyword.
+   * label. `ownLabels` is read once for many keywords, not for each (a read goes through every own label): an own
+   * label made since, by the user or by another keyword, has the same id (its name's, in any case), and the stored
+   * name is the one its keyword is stored with (CorrectionRepository.setFileTags).
    */
-  private keywordTag(labelSet: LabelSet, ownLabels?: Tag[]): (keyword: string) => Tag {
-    return (keyword) => {
-      const tag = resolveTag(keyword, labelSet, ownLabels ?? this.repo.corrections.userLabels(), true);
-      if (ownLabels && isOwnLabel(tag) && !ownLabels.some((own) => own.id === tag.id)) ownLabels.push(tag);
-      return tag;
-    };
+  private keywordTag(labelSet: LabelSet, ownLabels: Tag[]): (keyword: string) => Tag {
+    return (keyword) => resolveTag(keyword, labelSet, ownLabels, true);
   }
 
   /**
@@ -403,7 +400,6 @@ export class Library extends EventEmitter<LibraryEvents> {
   private async rereadKeywords(files: ScannedFile[]): Promise<{ path: string; message: string }[]> {
     const warnings: { path: string; message: string }[] = [];
     if (files.length === 0) return warnings;
-    // Read once, not for each keyword: each read goes through every own label stored (0.4 s of CPU at a million).
     const keywordTag = this.keywordTag(this.activeLabelSet(), this.repo.corrections.userLabels());
     const read: { file: ScannedFile; tags: Tag[]; sidecar: string | null }[] = [];
     const store = () => {
