@@ -297,10 +297,10 @@ export class PhotoRepository {
       // After the photo's keywords were read from that sidecar, while the row holds the photo's version they were read of.
       setSidecarStamp: prepare(`UPDATE photos SET sidecar_stamp = @sidecar
         WHERE id = @id AND size = @size AND mtime_ms = @mtimeMs`),
-      // Photos from @from ('<folder>/<name>') to just below @to ('<folder>/<name>/'): <name>.<extension> among them.
-      photosFromName: prepare(
-        `SELECT path FROM photos WHERE path >= @from AND path < @to AND status != 'missing'`,
-      ).pluck(),
+      // The photo at @path ('<folder>/<name>') and those from '<name>.' to below '<name>/' ('.' sorts just below '/'):
+      // every <name>.<extension>, and no IMG_1 copy.jpg, IMG_1-edit.jpg or IMG_1-raw/ for IMG_1, which sort between.
+      photosFromName: prepare(`SELECT path FROM photos WHERE path = @path AND status != 'missing' UNION ALL
+        SELECT path FROM photos WHERE path >= @path || '.' AND path < @path || '/' AND status != 'missing'`).pluck(),
       restore: prepare(`UPDATE photos SET status = CASE WHEN model_id IS NULL THEN 'pending' ELSE 'done' END,
         missing_since = NULL WHERE id = ? AND status = 'missing'`),
       // From the kept counts (migration 8): counting the rows was 27 ms of CPU for a folder of 200,000 photos.
@@ -566,11 +566,8 @@ export class PhotoRepository {
     if (caseInsensitive) {
       for (const [path, version] of this.photosInFolder(folder, () => undefined)) if (version !== '') consider(path);
     } else {
-      // '.' sorts just below '/': `<name>` and every `<name>.<anything>` lie from `<name>` to below `<name>/`.
-      for (const name of wanted) {
-        const paths = this.statements.photosFromName.all({ from: prefix + name, to: `${prefix}${name}/` }) as string[];
-        paths.forEach(consider);
-      }
+      for (const name of wanted)
+        (this.statements.photosFromName.all({ path: prefix + name }) as string[]).forEach(consider);
     }
     return [...found];
   }

@@ -65,7 +65,9 @@ describe("XMP sidecars' names under the file system's rule for case", () => {
         'Other.jpg',
         'gone.jpg',
       ];
-      const paths = [...names, 'IMG_1/IMG_1.jpg'].map((name) => join(folder, name));
+      const paths = [...names, 'IMG_1/IMG_1.jpg', 'IMG_1-edit.jpg', 'IMG_1-raw/IMG_1.jpg', 'IMG_1.d/IMG_1.jpg'].map(
+        (name) => join(folder, name),
+      );
       repo.upsertScanned(
         repo.addFolder(folder).id,
         paths.map((path) => ({ path, size: 1, mtimeMs: 1 })),
@@ -88,6 +90,11 @@ describe("XMP sidecars' names under the file system's rule for case", () => {
         'IMG_1.png',
         'Other.jpg',
       ]);
+      // Exact names read only `<name>` and `<name>.<anything>` of the path's index, not what sorts between.
+      const read = (repo['statements'].photosFromName.all({ path: join(folder, 'IMG_1') }) as string[])
+        .map((path) => path.slice(folder.length + 1))
+        .sort();
+      assert.deepEqual(read, ['IMG_1.JPG', 'IMG_1.JPG.png', 'IMG_1.d/IMG_1.jpg', 'IMG_1.png']);
     } finally {
       db.close();
     }
