@@ -45,11 +45,13 @@ export function runAsNobody(script: string): string {
 }
 
 /**
- * Takes a library's schema back to where migration 15 left it, before the sidecars' stamps (migration 16), as an
- * older Phototag left a library; the caller sets user_version further back if it takes more away.
+ * Takes a library's schema back to where migration 15 left it, before the sidecars' stamps (migration 16) and the own
+ * labels' index (17), as an older Phototag left a library; the caller sets user_version further back if it takes more
+ * away.
  */
 export function beforeSidecarStamps(db: { exec(sql: string): unknown }): void {
-  db.exec(`DROP INDEX photos_scan;
+  db.exec(`DROP INDEX corrections_own_labels;
+    DROP INDEX photos_scan;
     ALTER TABLE photos DROP COLUMN sidecar_stamp;
     CREATE INDEX photos_scan ON photos(path, size, mtime_ms, status);
     PRAGMA user_version = 15;`);
