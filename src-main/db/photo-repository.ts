@@ -551,23 +551,34 @@ export class PhotoRepository {
   /**
    * The paths of the library's photos (not missing) in `folder` named one of `names` or `<name>.<extension>`: those
    * a `<name>.xmp` may belong to (see sidecarPaths), and those sharing a stem. Names compare as the file system does
-   * (see comparable): where it ignores case, IMG_1.JPG is found for img_1.jpg, the folder's photos read through once
-   * for all the names, as no index folds case.
+   * (see comparable). Each name is looked up as it is first, by the path's index: Phototag's own sidecars and most
+   * apps' keep the photo's case. Where names ignore case, those it finds nothing for are looked for in one pass over
+   * the folder's photos (no index folds case): img_1.jpg finds IMG_1.JPG so. A name found as it is is not looked for
+   * in other cases: IMG_1 finds IMG_1.jpg and not img_1.png beside it, whose stem the two share, so that IMG_1.xmp is
+   * neither's (a photo `<name>.<extension>` in another case beside `<name>`, img_1.jpg.png beside IMG_1.JPG, waits
+   * for the next scan).
    */
   photosNamed(folder: string, names: readonly string[], caseInsensitive = caseInsensitiveNames): string[] {
     const prefix = folderPrefix(folder);
-    const wanted = new Set(names.map((name) => comparable(name, caseInsensitive)));
-    const found = new Set<string>();
-    const consider = (path: string) => {
+    const namedOneOf = (wanted: ReadonlySet<string>) => (path: string) => {
       const name = comparable(path.slice(prefix.length), caseInsensitive);
       const dot = name.lastIndexOf('.');
-      if (wanted.has(name) || (dot > 0 && wanted.has(name.slice(0, dot)))) found.add(path);
+      return wanted.has(name) || (dot > 0 && wanted.has(name.slice(0, dot)));
     };
-    if (caseInsensitive) {
-      for (const [path, version] of this.photosInFolder(folder, () => undefined)) if (version !== '') consider(path);
-    } else {
-      for (const name of wanted)
-        (this.statements.photosFromName.all({ path: prefix + name }) as string[]).forEach(consider);
+    const found = new Set<string>();
+    const unfound = new Set<string>();
+    for (const name of new Set(names)) {
+      const key = comparable(name, caseInsensitive);
+      const paths = (this.statements.photosFromName.all({ path: prefix + name }) as string[]).filter(
+        namedOneOf(new Set([key])),
+      );
+      for (const path of paths) found.add(path);
+      if (paths.length === 0 && caseInsensitive) unfound.add(key);
+    }
+    if (unfound.size > 0) {
+      const wanted = namedOneOf(unfound);
+      for (const [path, version] of this.photosInFolder(folder, () => undefined))
+        if (version !== '' && wanted(path)) found.add(path);
     }
     return [...found];
   }

@@ -689,7 +689,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const asked = new Map<string, PhotoFile | null>();
     /**
      * Names by folder whose photos (`<name>` and `<name>.<extension>`, see photosNamed) join the next batch: found as
-     * it is taken, each folder's at once, as where names ignore case the folder's photos are read through to find them.
+     * it is taken, each folder's at once: where names ignore case, those not found as they are take one pass over it.
      */
     const named = new Map<string, Set<string>>();
     const ask = (path: string, entry: PhotoFile | null) => {

@@ -62,6 +62,7 @@ describe("XMP sidecars' names under the file system's rule for case", () => {
         'IMG_10.jpg',
         'IMG_1 copy.jpg',
         'IMG_1.JPG.png',
+        'Img_1.tif',
         'Other.jpg',
         'gone.jpg',
       ];
@@ -80,7 +81,11 @@ describe("XMP sidecars' names under the file system's rule for case", () => {
           .sort();
       // img_1.jpg.xmp: img_1.jpg's own, or the stem sidecar of img_1.jpg.<extension>; img_1.xmp: img_1.<extension>'s.
       assert.deepEqual(named(['img_1.jpg'], true), ['IMG_1.JPG', 'IMG_1.JPG.png']);
-      assert.deepEqual(named(['img_1'], true), ['IMG_1.JPG', 'IMG_1.png']);
+      assert.deepEqual(named(['img_1'], true), ['IMG_1.JPG', 'IMG_1.png', 'Img_1.tif']);
+      // Found as asked, a name is not looked for in other cases (the folder's photos read through): Img_1.tif shares
+      // IMG_1.JPG's stem, so IMG_1.xmp is neither's and its state does not change with it.
+      assert.deepEqual(named(['IMG_1'], true), ['IMG_1.JPG', 'IMG_1.png']);
+      assert.deepEqual(named(['IMG_1.JPG', 'img_1'], true), ['IMG_1.JPG', 'IMG_1.JPG.png', 'IMG_1.png', 'Img_1.tif']);
       assert.deepEqual(named(['img_1.jpg', 'OTHER', 'GONE'], true), ['IMG_1.JPG', 'IMG_1.JPG.png', 'Other.jpg']);
       assert.deepEqual(named(['img_1.jpg'], false), []);
       assert.deepEqual(named(['img_1'], false), []);
