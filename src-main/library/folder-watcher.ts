@@ -152,20 +152,21 @@ function pollingWarning(error: unknown, pollIntervalMs: number): string {
 const sameVersion = (a: Observed, b: Observed) => a.size === b.size && Math.trunc(a.mtimeMs) === Math.trunc(b.mtimeMs);
 
 /**
- * A path that the walk's order (UTF-16 code units) and SQLite's (code points) may place differently from another:
- * they disagree only where a surrogate (U+D800-U+DFFF) meets U+E000-U+FFFF.
+ * A name that the walk's order (UTF-16 code units) and SQLite's (code points) may place differently from another:
+ * they disagree only where a surrogate (U+D800-U+DFFF) meets U+E000-U+FFFF. Only the name counts, as every path
+ * compared in a folder starts with the folder's, so a folder named '２０２４ 📷' orders its ASCII names alike in both.
  */
-const mayBeOutOfOrder = (path: string) => /[\uD800-\uFFFF]/.test(path);
+const mayBeOutOfOrder = (name: string) => /[\uD800-\uFFFF]/.test(name);
 
 /**
  * A folder as a polling pass lists it (in name order), compared with the library's photos in it, read alongside in
  * path order as ScanComparison does for a full scan: an unchanged photo costs a string comparison, and memory holds
- * only what differs, never the folder's listing nor the library's photos in it.
+ * only what differs, never the folder's listing nor the library's photos in it. Exported for its tests.
  */
-class PolledFolder {
+export class PolledFolder {
   readonly #known: Iterator<KnownPhoto>;
   #next: KnownPhoto | undefined;
-  /** The library's photos the walk passed without meeting, by path, with their versions. */
+  /** The library's photos, not missing already, that the walk passed without meeting, by path, with their versions. */
   readonly #passed = new Map<string, string>();
   /** Photos not met where the library's order would have put them, that it may still hold elsewhere in that order. */
   readonly #apart: PhotoFile[] = [];
@@ -173,7 +174,7 @@ class PolledFolder {
   constructor(
     readonly path: string,
     known: Iterable<KnownPhoto>,
-    /** A photo found, with the library's version of it; undefined: the library does not hold it. */
+    /** A photo found, with the library's version of it; undefined: the library does not hold it, or holds it missing. */
     private readonly found: (photo: PhotoFile, version: string | undefined) => void,
   ) {
     this.#known = known[Symbol.iterator]();
@@ -181,15 +182,12 @@ class PolledFolder {
   }
 
   photo(photo: PhotoFile): void {
-    while (this.#next !== undefined && this.#next[0] < photo.path) {
-      this.#passed.set(...this.#next);
-      this.#advance();
-    }
+    while (this.#next !== undefined && this.#next[0] < photo.path) this.#pass();
     if (this.#next?.[0] === photo.path) {
-      const version = this.#next[1];
+      const version = this.#next[1] || undefined;
       this.#advance();
       this.found(photo, version);
-    } else if (mayBeOutOfOrder(photo.path)) {
+    } else if (mayBeOutOfOrder(photo.path.slice(this.path.length))) {
       this.#apart.push(photo);
     } else {
       // The two orders agree about this path, so the library does not hold it: the walk met nothing of that name
@@ -200,12 +198,19 @@ class PolledFolder {
 
   /** After the walk listed the folder: the paths of the library's photos, not missing already, that it did not find. */
   finish(): string[] {
-    for (; this.#next !== undefined; this.#advance()) this.#passed.set(...this.#next);
+    while (this.#next !== undefined) this.#pass();
     for (const photo of this.#apart) {
       this.found(photo, this.#passed.get(photo.path));
       this.#passed.delete(photo.path);
     }
-    return [...this.#passed].flatMap(([path, version]) => (version === '' ? [] : [path]));
+    return [...this.#passed.keys()];
+  }
+
+  /** Steps past the library's next photo; one missing already is nothing to report gone, nor to hold. */
+  #pass(): void {
+    const [path, version] = this.#next!;
+    if (version !== '') this.#passed.set(path, version);
+    this.#advance();
   }
 
   #advance(): void {
@@ -602,7 +607,7 @@ export class FolderWatcher {
     root.polled = after;
   }
 
-  /** A photo a polling pass found, against the library's version of it (undefined: the library does not hold it). */
+  /** A photo a polling pass found, against the library's version of it (undefined: not held, or held missing). */
   #polled(root: Root, photo: PhotoFile, version: string | undefined): void {
     if (version === photoVersion(photo)) return;
     const unstamped = photoVersion({ ...photo, sidecar: null });
