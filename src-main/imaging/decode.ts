@@ -44,7 +44,7 @@ async function libvipsHeader(image: Sharp): Promise<Header> {
 
 /**
  * A JPEG's header from its bytes, undefined when they are no JPEG or their frame header or EXIF cannot be read:
- * the size from the frame header, and EXIF's orientation as libvips takes it (clamped to 1-8).
+ * the size from the frame header, and EXIF's orientation as libvips takes it (a value outside 1-8 reads as 1).
  */
 async function jpegHeader(bytes: Buffer): Promise<Header | undefined> {
   const size = jpegFrameSize(bytes);
@@ -56,8 +56,8 @@ async function jpegHeader(bytes: Buffer): Promise<Header | undefined> {
     return undefined;
   }
   if (orientation !== undefined && typeof orientation !== 'number') return undefined;
-  const clamped = orientation === undefined ? undefined : Math.min(8, Math.max(1, orientation));
-  return { ...size, orientation: clamped, format: 'jpeg' };
+  const valid = orientation === undefined || (Number.isInteger(orientation) && orientation >= 1 && orientation <= 8);
+  return { ...size, orientation: valid ? orientation : 1, format: 'jpeg' };
 }
 
 /**

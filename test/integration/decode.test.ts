@@ -26,6 +26,60 @@ async function assertRefused(file: string, reason: RegExp): Promise<void> {
   });
 }
 
+/** Four shapes: landscape, portrait, square (a turn changes no size), and one that shrinks to a near square. */
+const SHAPES = [
+  [300, 200],
+  [200, 300],
+  [200, 200],
+  [513, 512],
+] as const;
+
+/** A JPEG without EXIF, or with this orientation in it, whatever the value (sharp writes only 1-8). */
+async function jpegWithOrientation(width: number, height: number, orientation: number | undefined): Promise<Buffer> {
+  const image = sharp(photo('cat_720p.jpg')).resize(width, height, { fit: 'fill' });
+  if (orientation === undefined) return image.jpeg().toBuffer();
+  const jpeg = await image.withMetadata({ orientation: 1 }).jpeg().toBuffer();
+  setOrientation(jpeg, orientation);
+  return jpeg;
+}
+
+/** Where the TIFF header of a JPEG's EXIF segment starts. */
+function exifAt(jpeg: Buffer): number {
+  const at = jpeg.indexOf('Exif\0\0', 0, 'latin1');
+  assert.ok(at > 0, 'the JPEG has EXIF');
+  return at + 6;
+}
+
+/** Writes `orientation` into the IFD0 orientation entry of a JPEG's EXIF. */
+function setOrientation(jpeg: Buffer, orientation: number): void {
+  const tiff = exifAt(jpeg);
+  const le = jpeg.readUInt16BE(tiff) === 0x4949;
+  const [u16, u32] = le
+    ? [(at: number) => jpeg.readUInt16LE(at), (at: number) => jpeg.readUInt32LE(at)]
+    : [(at: number) => jpeg.readUInt16BE(at), (at: number) => jpeg.readUInt32BE(at)];
+  const ifd0 = tiff + u32(tiff + 4);
+  for (let i = 0, entry = ifd0 + 2; i < u16(ifd0); i++, entry += 12) {
+    if (u16(entry) !== 0x0112) continue;
+    if (le) jpeg.writeUInt16LE(orientation, entry + 8);
+    else jpeg.writeUInt16BE(orientation, entry + 8);
+    return;
+  }
+  assert.fail('the EXIF has an orientation entry');
+}
+
+/** Decodes a JPEG from its bytes and from a file of them: the same pixels, sizes, orientation and format. */
+async function assertSameFromBytes(bytes: Buffer, file: string): Promise<DecodedPhoto> {
+  writeFileSync(file, bytes);
+  const [fromFile, fromBytes] = [await decodePhoto(file, 256), await decodePhoto(bytes, 256)];
+  const facts = (decoded: DecodedPhoto) => [
+    ...[decoded.width, decoded.height, decoded.originalWidth, decoded.originalHeight],
+    ...[decoded.orientation, decoded.format],
+  ];
+  assert.deepEqual(facts(fromBytes), facts(fromFile), file);
+  assert.ok(fromBytes.data.equals(fromFile.data), file);
+  return fromBytes;
+}
+
 describe('decoding photos', () => {
   it('shrinks on load to what the model needs and keeps the original size', async () => {
     const decoded = await decodePhoto(photo('cat_1080p.jpg'), 256);
@@ -48,25 +102,24 @@ describe('decoding photos', () => {
 
   it("takes a JPEG's size and orientation from its bytes as libvips does from its file", async () => {
     const dir = tempDir();
-    for (const [width, height] of [
-      [300, 200],
-      [200, 300],
-      [200, 200],
-      [513, 512],
-    ] as const) {
-      for (const orientation of [undefined, 1, 2, 3, 4, 5, 6, 7, 8]) {
-        const image = sharp(photo('cat_720p.jpg')).resize(width, height, { fit: 'fill' });
-        const bytes = await (orientation ? image.withMetadata({ orientation }) : image).jpeg().toBuffer();
-        const file = join(dir, `${width}x${height}-${orientation}.jpg`);
-        writeFileSync(file, bytes);
-        const [fromFile, fromBytes] = [await decodePhoto(file, 256), await decodePhoto(bytes, 256)];
-        const facts = (decoded: DecodedPhoto) => [
-          ...[decoded.width, decoded.height, decoded.originalWidth, decoded.originalHeight],
-          ...[decoded.orientation, decoded.format],
-        ];
-        assert.deepEqual(facts(fromBytes), facts(fromFile), file);
-        assert.ok(fromBytes.data.equals(fromFile.data), file);
+    // 0 and 9 lie outside EXIF's 1-8: libvips reads them as 1.
+    for (const orientation of [undefined, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+      for (const [width, height] of SHAPES) {
+        const bytes = await jpegWithOrientation(width, height, orientation);
+        await assertSameFromBytes(bytes, join(dir, `${width}x${height}-${orientation}.jpg`));
       }
+    }
+  });
+
+  it('asks libvips when a decode belies the orientation read from the bytes', async () => {
+    const dir = tempDir();
+    // TIFF's magic number made 43: exifr still reads the orientation (6, sideways), libvips reads no EXIF at all,
+    // so the decode comes out unturned and only libvips' own header gives the right size and orientation.
+    for (const [width, height] of SHAPES.filter(([width, height]) => width !== height)) {
+      const bytes = await jpegWithOrientation(width, height, 6);
+      bytes.writeUInt16BE(bytes.readUInt16BE(exifAt(bytes)) === 0x4949 ? 0x2b00 : 0x002b, exifAt(bytes) + 2);
+      const fromBytes = await assertSameFromBytes(bytes, join(dir, `${width}x${height}-magic.jpg`));
+      assert.deepEqual([fromBytes.originalWidth, fromBytes.orientation], [width, undefined]);
     }
   });
 
