@@ -12,7 +12,8 @@ import {
   type WatchEvents,
   type WatchFolder,
 } from '../../src-main/library/folder-watcher.js';
-import { photoVersion } from '../../src-main/db/photo-repository.js';
+import { openDatabase } from '../../src-main/db/database.js';
+import { PhotoRepository, photoVersion } from '../../src-main/db/photo-repository.js';
 import { scanFolder } from '../../src-main/library/folder-scanner.js';
 import { tempDir } from '../helpers.js';
 
@@ -46,7 +47,7 @@ class Recorder implements WatchEvents {
       if (known === path || known.startsWith(path + sep)) this.#known.delete(known);
     this.#wake();
   }
-  knownPhotos(folder: string): KnownPhoto[] {
+  knownPhotos(folder: string): Iterable<KnownPhoto> {
     const photos = [...this.#known.values()].filter((photo) => dirname(photo.path) === folder);
     return photos.map((photo): KnownPhoto => [photo.path, photoVersion(photo)]).sort(([a], [b]) => byteOrder(a, b));
   }
@@ -86,6 +87,51 @@ class Recorder implements WatchEvents {
 
   #wake(): void {
     for (const check of [...this.#waiters]) check();
+  }
+}
+
+/**
+ * Knows the photos as the library does, in its database: what is reported is stored at once, from inside the
+ * callbacks, so writes land between the stretches in which photosInFolder reads a folder's rows lazily.
+ */
+class LibraryRecorder extends Recorder {
+  passes = 0;
+  readonly #folderId: number;
+
+  constructor(
+    private readonly repository: PhotoRepository,
+    private readonly root: string,
+  ) {
+    super();
+    this.#folderId = repository.addFolder(root).id;
+  }
+
+  override async scan(root: string): Promise<void> {
+    const photos: PhotoFile[] = [];
+    for await (const entry of scanFolder(root)) if (entry.type === 'photo') photos.push(entry);
+    this.repository.upsertScanned(this.#folderId, photos);
+  }
+  override onPhoto(entry: PhotoFile): void {
+    this.repository.upsertScanned(this.#folderId, [entry]);
+    super.onPhoto(entry);
+  }
+  override onRemoved(path: string): void {
+    this.repository.markMissing([path], []);
+    super.onRemoved(path);
+  }
+  override knownPhotos(folder: string): Iterable<KnownPhoto> {
+    if (folder === this.root) this.passes++;
+    return this.repository.photosInFolder(folder, () => undefined);
+  }
+
+  /** Waits until `count` more polling passes have begun, so that the one before the last has run whole. */
+  async morePasses(count: number): Promise<void> {
+    const until = this.passes + count;
+    const deadline = Date.now() + 15_000;
+    while (this.passes < until) {
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${count} polling passes`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 }
 
@@ -327,6 +373,46 @@ describe('watching library folders', () => {
       assert.deepEqual(events.removed, [fullwidth]);
     } finally {
       await watcher.close();
+    }
+  });
+
+  it('polls folders read lazily from the library while its callbacks write to it, and reports each change once', async () => {
+    const root = tempDir();
+    const album = join(root, '２０２４ 📷');
+    // More rows than photosInFolder's stretches of 16 doubling to 1,024 take (2,032), and names the two orders place
+    // apart (U+FF01 against an emoji's surrogates) spread through them.
+    const names = Array.from(
+      { length: 2100 },
+      (_, i) => `IMG_${i}${i % 7 === 0 ? '\uFF01' : ''}${i % 11 === 0 ? '\u{1F600}' : ''}.jpg`,
+    );
+    for (const name of names) write(album, name);
+    for (let i = 0; i < 1100; i++) write(root, `r${i}.jpg`);
+    const db = openDatabase(join(tempDir(), 'library.sqlite'));
+    const events = new LibraryRecorder(new PhotoRepository(db), root);
+    await events.scan(root);
+    const watcher = new FolderWatcher(events, { forcePolling: true, settleMs: 50, pollIntervalMs: 50 });
+    try {
+      await watcher.add(root);
+      await events.morePasses(2);
+      assert.deepEqual([events.photos.length, events.removed.length], [0, 0]);
+      const deleted = [7, 11, 15, 16, 500, 1100, 2099].map((i) => join(album, names[i]!)).concat(join(root, 'r5.jpg'));
+      const changed = [14, 22, 1000, 2040].map((i) => join(album, names[i]!)).concat(join(root, 'r1099.jpg'));
+      const added = ['new\u{1F600}.jpg', 'new\uFF01.jpg', 'IMG_0a.jpg'].map((name) => join(album, name));
+      for (const path of deleted) unlinkSync(path);
+      for (const path of changed) appendFileSync(path, 'changed');
+      for (const path of added) writeFileSync(path, 'new');
+      added.push(write(root, 'r0a.jpg'));
+      const reported = [...changed, ...added];
+      await events.until(
+        'every change, addition and deletion',
+        () => reported.every((path) => events.photoCount(path) > 0) && events.removed.length >= deleted.length,
+      );
+      await events.morePasses(3);
+      assert.deepEqual(events.removed.sort(), deleted.sort());
+      assert.deepEqual(events.photos.map((photo) => photo.path).sort(), reported.sort());
+    } finally {
+      await watcher.close();
+      db.close();
     }
   });
 
