@@ -35,7 +35,7 @@ import {
 } from '../pipeline/tagging-pipeline.js';
 import { scanFolderBatches } from './folder-scanner.js';
 import { ScanComparison } from './scan-comparison.js';
-import { expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
+import { caseInsensitiveNames, expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { errorCode } from '../file-errors.js';
 import { concurrencyLimit } from '../imaging/concurrency-limit.js';
@@ -656,9 +656,17 @@ export class Library extends EventEmitter<LibraryEvents> {
     return { found: counts.total, queued, done: 0, failed: 0, photosPerSecond: 0, etaSeconds: null, state: 'idle' };
   }
 
-  /** Watches every library folder (and folders added later through watchFolder) and tags what changes. */
-  async watch(options: Pick<FolderWatcherOptions, 'settleMs' | 'pollIntervalMs' | 'forcePolling'> = {}): Promise<void> {
+  /**
+   * Watches every library folder (and folders added later through watchFolder) and tags what changes. The watcher
+   * finds an event's photos with names compared as the file system does (caseInsensitive, the platform's default).
+   */
+  async watch(
+    options: Pick<FolderWatcherOptions, 'settleMs' | 'pollIntervalMs' | 'forcePolling'> & {
+      caseInsensitive?: boolean;
+    } = {},
+  ): Promise<void> {
     if (this.watcher) return;
+    const { caseInsensitive = caseInsensitiveNames, ...watching } = options;
     const folderOf = (path: string) =>
       this.repo
         .folders()
@@ -676,7 +684,12 @@ export class Library extends EventEmitter<LibraryEvents> {
           () => undefined,
         ));
       if (!stats) return undefined;
-      const file = { path, size: stats.size, mtimeMs: stats.mtimeMs, sidecar: await currentSidecarStamp(path) };
+      const file = {
+        path,
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+        sidecar: await currentSidecarStamp(path, caseInsensitive),
+      };
       if (this.closed) return undefined;
       const [outcome] = this.repo.upsertScanned(folder.id, [file]);
       return { file, outcome };
@@ -700,7 +713,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       try {
         while ((asked.size > 0 || named.size > 0) && !this.closed) {
           for (const [folder, names] of named)
-            for (const path of this.repo.photosNamed(folder, [...names])) ask(path, null);
+            for (const path of this.repo.photosNamed(folder, [...names], caseInsensitive)) ask(path, null);
           named.clear();
           const batch = [...asked];
           asked.clear();
@@ -757,7 +770,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         onWarning: (message) => this.emit('warning', message),
         knownPhotos: (folder) => this.repo.photosInFolder(folder, () => undefined),
       },
-      options,
+      watching,
     );
     for (const folder of this.workingFolders()) await this.watcher.add(folder.path);
   }

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
@@ -118,6 +127,33 @@ describe('a watched library', () => {
       }
     });
   }
+
+  it("reads again a photo's keywords from a sidecar named in another case, where the file system ignores case", async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'photos');
+    mkdirSync(folder);
+    copyFileSync(photo('parrot.jpg'), join(folder, 'IMG_1.JPG'));
+    const sidecar = join(folder, 'img_1.jpg.xmp');
+    execFileSync('exiftool', ['-q', '-XMP-dc:Subject=Beach', sidecar]);
+    // Stands in for a file system that ignores case (Linux's tell it apart): opening IMG_1.JPG.xmp opens
+    // img_1.jpg.xmp, while the events name img_1.jpg.xmp only.
+    symlinkSync('img_1.jpg.xmp', join(folder, 'IMG_1.JPG.xmp'));
+    const { library } = await taggedLibrary(dir, folder);
+    const fromFile = () =>
+      library.repo
+        .withTags(library.repo.photoByPath(join(folder, 'IMG_1.JPG'))!)
+        .labels.filter((tag) => tag.source === 'file')
+        .map((tag) => tag.name)
+        .join(', ');
+    try {
+      assert.equal(fromFile(), 'Beach');
+      await library.watch({ settleMs: 200, caseInsensitive: true });
+      execFileSync('exiftool', ['-q', '-overwrite_original', '-XMP-dc:Subject=Holiday', sidecar]);
+      await until(library, () => fromFile() === 'Holiday', "an edit of img_1.jpg.xmp is read as IMG_1.JPG's");
+    } finally {
+      await library.close();
+    }
+  });
 
   for (const polling of [false, true]) {
     it(`photo.jpg loses photo.xmp's keywords when photo.png comes beside it, and takes them back when it goes${polling ? ', when it polls' : ''}`, async () => {
