@@ -98,8 +98,9 @@ export async function decodePhoto(
           limitInputPixels: MAX_INPUT_PIXELS,
           sequentialRead: true,
         });
-    // JPEG bytes in hand tell their size and orientation without libvips' own pass over the header (0.2-0.4 CPU-ms
-    // of a small photo's 3-5 ms decode); other input, or a JPEG whose decode belies its bytes, asks libvips.
+    // JPEG bytes in hand tell their size and orientation without libvips' own pass over the header (a tenth of a
+    // small photo's decode CPU, test/bench/decode-steps-bench.ts); other input, or a JPEG whose decode belies its
+    // bytes, asks libvips.
     const fromBytes = input instanceof Buffer && !foreign ? await jpegHeader(input) : undefined;
     const stored = fromBytes ?? (await libvipsHeader(image));
     const pixels = (foreign?.fullWidth ?? stored.width) * (foreign?.fullHeight ?? stored.height);
