@@ -294,9 +294,11 @@ export class PhotoRepository {
       ),
       markChanged: prepare(`UPDATE photos SET size = ?, mtime_ms = ?, sidecar_stamp = ?, status = 'pending',
         error = NULL, missing_since = NULL WHERE id = ?`),
-      // After the photo's keywords were read from that sidecar, while the row holds the photo's version they were read of.
+      // After the photo's keywords were read from that sidecar, while the row holds the photo's version they were read
+      // of and the stamp it held when the read began (@stored): another read stored since may be of a newer sidecar.
       setSidecarStamp: prepare(`UPDATE photos SET sidecar_stamp = @sidecar
-        WHERE id = @id AND size = @size AND mtime_ms = @mtimeMs`),
+        WHERE id = @id AND size = @size AND mtime_ms = @mtimeMs AND sidecar_stamp IS @stored`),
+      sidecarStampAt: prepare('SELECT sidecar_stamp FROM photos WHERE path = ?').pluck(),
       // The photo at @path ('<folder>/<name>') and those from '<name>.' to below '<name>/' ('.' sorts just below '/'):
       // every <name>.<extension>, and no IMG_1 copy.jpg, IMG_1-edit.jpg or IMG_1-raw/ for IMG_1, which sort between.
       photosFromName: prepare(`SELECT path FROM photos WHERE path = @path AND status != 'missing' UNION ALL
@@ -532,19 +534,34 @@ export class PhotoRepository {
     })();
   }
 
+  /** The stamp recorded of the photo's sidecar (null: none), undefined when the library does not hold the photo. */
+  sidecarStampAt(path: string): string | null | undefined {
+    return this.statements.sidecarStampAt.get(path) as string | null | undefined;
+  }
+
   /**
    * Photos' keywords as they were read again, their files unchanged (see upsertScanned's 'sidecar'), in one
    * transaction: each one's file tags become its `tags`, and `sidecar`, the stamp of the sidecar they were read from,
-   * is recorded. A photo that left the library or changed since is passed over (its tagging reads them then).
+   * is recorded. A photo that left the library or changed since is passed over (its tagging reads them then). So is
+   * one whose stamp is no longer `stored`, the one sidecarStampAt gave before the read: another read landed first,
+   * maybe of a newer sidecar. Returns those of them whose stamp is now another sidecar's than the one read, to read
+   * again: the read that landed first may have been the older one.
    */
-  setFileKeywords(photos: readonly { file: ScannedFile; tags: Tag[]; sidecar: string | null }[]): void {
-    this.db.transaction(() => {
-      for (const { file, tags, sidecar } of photos) {
+  setFileKeywords(
+    photos: readonly { file: ScannedFile; tags: Tag[]; sidecar: string | null; stored: string | null }[],
+  ): ScannedFile[] {
+    return this.db.transaction(() => {
+      const again: ScannedFile[] = [];
+      for (const { file, tags, sidecar, stored } of photos) {
         const photo = this.photoByPath(file.path);
         if (!photo) continue;
-        const version = { id: photo.id, size: file.size, mtimeMs: Math.trunc(file.mtimeMs), sidecar };
+        const mtimeMs = Math.trunc(file.mtimeMs);
+        const version = { id: photo.id, size: file.size, mtimeMs, sidecar, stored };
         if (this.statements.setSidecarStamp.run(version).changes > 0) this.corrections.setFileTags(photo.id, tags);
+        else if (photo.size === file.size && photo.mtimeMs === mtimeMs && this.sidecarStampAt(file.path) !== sidecar)
+          again.push(file);
       }
+      return again;
     })();
   }
 

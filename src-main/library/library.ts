@@ -395,32 +395,38 @@ export class Library extends EventEmitter<LibraryEvents> {
    * its model tags stay as they are. A sidecar that cannot be read is a warning, as when tagging; returns those. A
    * photo or sidecar that cannot be read now (permission, a lock, the disk) leaves the photo's file tags and stamp as
    * they were, so the next scan reads them again. REREAD_LOOKS photos are read at once and REREAD_BATCH stored in
-   * one transaction: an upgraded library's first scan reads every sidecar.
+   * one transaction: an upgraded library's first scan reads every sidecar. A read is stored only if no other (the
+   * watcher's, a scan's, tagging's) landed since it began, and read again if the one that landed was of another
+   * sidecar: whichever read began last is the one kept.
    */
   private async rereadKeywords(files: ScannedFile[]): Promise<{ path: string; message: string }[]> {
     const warnings: { path: string; message: string }[] = [];
     if (files.length === 0) return warnings;
     const keywordTag = this.keywordTag(this.activeLabelSet(), this.repo.corrections.userLabels());
-    const read: { file: ScannedFile; tags: Tag[]; sidecar: string | null }[] = [];
+    const read: { file: ScannedFile; tags: Tag[]; sidecar: string | null; stored: string | null }[] = [];
+    const again: ScannedFile[] = [];
     const store = () => {
-      if (read.length > 0 && !this.closed) this.repo.setFileKeywords(read.splice(0));
+      if (read.length > 0 && !this.closed) again.push(...this.repo.setFileKeywords(read.splice(0)));
     };
     const lane = concurrencyLimit(REREAD_LOOKS);
-    await Promise.all(
-      files.map((file) =>
-        lane(async () => {
-          if (this.closed) return;
-          const { keywords, problems, sidecar, readable } = await readKeywords(file.path);
-          for (const message of problems) {
-            warnings.push({ path: file.path, message });
-            this.emit('warning', message);
-          }
-          if (readable) read.push({ file, tags: keywords.map(keywordTag), sidecar });
-          if (read.length >= REREAD_BATCH) store();
-        }),
-      ),
-    );
-    store();
+    for (let batch = files; batch.length > 0 && !this.closed; batch = again.splice(0)) {
+      await Promise.all(
+        batch.map((file) =>
+          lane(async () => {
+            const stored = this.closed ? undefined : this.repo.sidecarStampAt(file.path);
+            if (stored === undefined) return;
+            const { keywords, problems, sidecar, readable } = await readKeywords(file.path);
+            for (const message of problems) {
+              warnings.push({ path: file.path, message });
+              this.emit('warning', message);
+            }
+            if (readable) read.push({ file, tags: keywords.map(keywordTag), sidecar, stored });
+            if (read.length >= REREAD_BATCH) store();
+          }),
+        ),
+      );
+      store();
+    }
     if (!this.closed) this.emit('changed');
     return warnings;
   }

@@ -614,6 +614,77 @@ describe('XMP: keywords are not lost to a race, a file that cannot be read now, 
     }
   });
 
+  /** A library of dog.jpg, scanned, and the file tags of its photo. */
+  const scannedDog = async () => {
+    const folder = tempDir();
+    const dog = join(folder, 'dog.jpg');
+    copyFileSync(photo('dog.jpg'), dog);
+    const home = tempDir();
+    const lib = Library.open({ dbPath: join(home, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: home } });
+    const libraryFolder = lib.addFolder(folder);
+    await lib.scan(libraryFolder);
+    const fileLabels = () =>
+      lib.repo.corrections
+        .labelsOf(lib.repo.photoByPath(dog)!.id)
+        .filter((tag) => tag.source === 'file')
+        .map((tag) => tag.name);
+    /** Stores keywords read of the sidecar when the row held `stored`, as a re-read does. */
+    const store = (read: FileKeywords, stored: string | null) => {
+      const { size, mtimeMs } = statSync(dog);
+      const tags = read.keywords.map((keyword) => lib.resolveTag(keyword, true));
+      const file = { path: dog, size, mtimeMs, sidecar: read.sidecar };
+      return lib.repo.setFileKeywords([{ file, tags, sidecar: read.sidecar, stored }]);
+    };
+    return { lib, dog, libraryFolder, fileLabels, store };
+  };
+
+  it("a re-read stored after another that began later keeps the later one's keywords", async () => {
+    const { lib, dog, libraryFolder, fileLabels, store } = await scannedDog();
+    try {
+      exiftool('-q', '-XMP-dc:Subject=Beach', `${dog}.xmp`);
+      // A scan's batch reads the sidecar, as rereadKeywords does: the stamp the row holds, then the keywords.
+      const stored = lib.repo.sidecarStampAt(dog)!;
+      const read = await readKeywords(dog);
+      // The user saves it again, and the watcher's re-read stores the newer sidecar's keywords first.
+      exiftool('-q', '-overwrite_original', '-XMP-dc:Subject=Forest walk', `${dog}.xmp`);
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 1);
+      // The scan's batch is stored last.
+      const again = store(read, stored);
+      assert.deepEqual(fileLabels(), ['Forest walk']);
+      assert.deepEqual(
+        again.map((file) => file.path),
+        [dog],
+        'read again, as the stamp now stored is not of the sidecar read',
+      );
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 0, "the stored stamp is the sidecar's on disk");
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it('a re-read that an older read landed before reads the sidecar again', async () => {
+    const { lib, dog, libraryFolder, fileLabels, store } = await scannedDog();
+    try {
+      exiftool('-q', '-XMP-dc:Subject=Beach', `${dog}.xmp`);
+      const stored = lib.repo.sidecarStampAt(dog)!;
+      const older = await readKeywords(dog);
+      // Not XMP: no keywords, and a warning, which comes once the scan's re-read has read it.
+      writeFileSync(`${dog}.xmp`, '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF');
+      const landFirst = (message: string) => {
+        if (!message.includes(`${dog}.xmp`)) return;
+        lib.off('warning', landFirst);
+        // The read of the sidecar before (the watcher's, slower) lands between the scan's read and its store.
+        assert.deepEqual(store(older, stored), []);
+      };
+      lib.on('warning', landFirst);
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 1);
+      assert.deepEqual(fileLabels(), [], 'the sidecar on disk has no keywords');
+      assert.equal((await lib.scan(libraryFolder)).rereadKeywords, 0, "the stored stamp is the sidecar's on disk");
+    } finally {
+      await lib.close();
+    }
+  });
+
   it(
     'a photo that cannot be read while its sidecar changed keeps its keywords, read again once it can be',
     asRoot,
