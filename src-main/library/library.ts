@@ -99,6 +99,8 @@ const WATCH_LOOKS = 8;
 const REREAD_LOOKS = 8;
 /** How many photos' keywords read again are stored in one transaction. */
 const REREAD_BATCH = 256;
+/** How many photos whose keywords could not be read a library remembers having warned about (see rereadKeywords). */
+const UNREAD_WARNED = 1_000;
 /** Folders added to the library, removed ones too, newest first, as a JSON array: the add-folder form offers them. */
 const RECENT_FOLDERS_SETTING = 'recent-folders';
 const RECENT_FOLDERS = 10;
@@ -206,6 +208,11 @@ export class Library extends EventEmitter<LibraryEvents> {
   private modelOverride: string | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
+  /**
+   * Photos whose keywords could not be read for now, by path, with the stamp of their sidecar then (null: none): each
+   * is read again at every scan and polling pass (every 30 s) until it can be, and warned about once for that stamp.
+   */
+  private readonly unreadWarned = new Map<string, string | null>();
 
   private constructor(
     /** The library's database connection, for repositories beyond the photo repository (browsing). */
@@ -394,10 +401,11 @@ export class Library extends EventEmitter<LibraryEvents> {
    * deleted it): the sidecar's and the photo's own, as tagging reads them, without decoding or tagging the photo, so
    * its model tags stay as they are. A sidecar that cannot be read is a warning, as when tagging; returns those. A
    * photo or sidecar that cannot be read now (permission, a lock, the disk) leaves the photo's file tags and stamp as
-   * they were, so the next scan reads them again. REREAD_LOOKS photos are read at once and REREAD_BATCH stored in
-   * one transaction: an upgraded library's first scan reads every sidecar. A read is stored only if no other (the
-   * watcher's, a scan's, tagging's) landed since it began, and read again if the one that landed was of another
-   * sidecar: whichever read began last is the one kept.
+   * they were, so the next scan reads them again; it is warned about again only once its sidecar changed (see
+   * unreadWarned). REREAD_LOOKS photos are read at once and REREAD_BATCH stored in one transaction: an upgraded
+   * library's first scan reads every sidecar. A read is stored only if no other (the watcher's, a scan's, tagging's)
+   * landed since it began, and read again if the one that landed was of another sidecar: whichever read began last
+   * is the one kept.
    */
   private async rereadKeywords(files: ScannedFile[]): Promise<{ path: string; message: string }[]> {
     const warnings: { path: string; message: string }[] = [];
@@ -416,11 +424,15 @@ export class Library extends EventEmitter<LibraryEvents> {
             const stored = this.closed ? undefined : this.repo.sidecarStampAt(file.path);
             if (stored === undefined) return;
             const { keywords, problems, sidecar, readable } = await readKeywords(file.path);
+            const warn = readable || this.unreadWarned.get(file.path) !== (file.sidecar ?? null);
             for (const message of problems) {
               warnings.push({ path: file.path, message });
-              this.emit('warning', message);
+              if (warn) this.emit('warning', message);
             }
-            if (readable) read.push({ file, tags: keywords.map(keywordTag), sidecar, stored });
+            if (readable) {
+              this.unreadWarned.delete(file.path);
+              read.push({ file, tags: keywords.map(keywordTag), sidecar, stored });
+            } else if (warn) this.rememberUnread(file);
             if (read.length >= REREAD_BATCH) store();
           }),
         ),
@@ -429,6 +441,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     }
     if (!this.closed) this.emit('changed');
     return warnings;
+  }
+
+  private rememberUnread(file: ScannedFile): void {
+    this.unreadWarned.set(file.path, file.sidecar ?? null);
+    if (this.unreadWarned.size > UNREAD_WARNED) this.unreadWarned.delete(this.unreadWarned.keys().next().value!);
   }
 
   /** What the library tags with: its model, and unless the options leave them out, the secondary taggers. */

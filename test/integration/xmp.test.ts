@@ -725,6 +725,39 @@ describe('XMP: keywords are not lost to a race, a file that cannot be read now, 
     assert.deepEqual(fileTags(lib, 'dog.jpg'), ['Good boy', 'Rex']);
   });
 
+  it('a sidecar that cannot be read for now is read again at each scan and warned about once', asRoot, () => {
+    const home = tempDir();
+    const folder = join(home, 'photos');
+    mkdirSync(folder);
+    copyFileSync(photo('dog.jpg'), join(folder, 'dog.jpg'));
+    const sidecar = join(folder, 'dog.jpg.xmp');
+    exiftool('-q', '-XMP-dc:Subject=Rex', sidecar);
+    execFileSync('chown', ['-R', '65534:65534', home]);
+    const library = pathToFileURL(join(ROOT, 'src-main/library/library.ts')).href;
+    // Root reads a file whatever its mode: the library runs as "nobody", who owns the files.
+    const script = `import { chmodSync, writeFileSync } from 'node:fs';
+      import { Library } from ${JSON.stringify(library)};
+      const lib = Library.open({ dbPath: ${JSON.stringify(join(home, 'library.sqlite'))},
+        modelDirs: { embedded: ${JSON.stringify(MODELS_DIR)}, user: ${JSON.stringify(home)} } });
+      const warnings = [];
+      lib.on('warning', (message) => warnings.push(message));
+      const folder = lib.addFolder(${JSON.stringify(folder)});
+      await lib.scan(folder);
+      writeFileSync(${JSON.stringify(sidecar)}, '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
+      chmodSync(${JSON.stringify(sidecar)}, 0o000);
+      const passes = [];
+      for (let pass = 0; pass < 2; pass++) passes.push((await lib.scan(folder)).rereadKeywords);
+      const unread = [...warnings];
+      chmodSync(${JSON.stringify(sidecar)}, 0o644);
+      passes.push((await lib.scan(folder)).rereadKeywords, (await lib.scan(folder)).rereadKeywords);
+      await lib.close();
+      console.log(JSON.stringify({ passes, unread, warnings }));`;
+    const { passes, unread, warnings } = JSON.parse(runAsNobody(script)) as Record<string, unknown[]>;
+    assert.deepEqual(passes, [1, 1, 1, 0], 'read again at each scan until it can be');
+    assert.deepEqual(unread, [`Cannot read ${sidecar}: permission denied.`]);
+    assert.deepEqual(warnings, unread, 'no warning once it is read');
+  });
+
   it('a photo tagged while its sidecar cannot be read has its keywords read once it can be', asRoot, () => {
     const lib = library([]);
     copyFileSync(photo('dog.jpg'), lib.path('dog.jpg'));
