@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { photoVersion, type PhotoRepository, type ScannedFile } from '../db/photo-repository.js';
 
 /** Photos recorded in one transaction. */
@@ -109,9 +110,14 @@ export class ScanComparison {
     this.#leave();
   }
 
-  /** Marks missing what a finished walk did not find; returns how many photos. */
+  /**
+   * Marks missing what a finished walk did not find; returns how many photos. Each photo passed is looked at once
+   * more first: a folder is listed over many turns of the event loop, and an entry renamed or replaced meanwhile (an
+   * editor saving through a temporary file) may be left out of the listing though the photo never went. That costs
+   * one stat a photo passed, nothing for those found.
+   */
   markMissing(): number {
-    const gone = (path: string) => !this.unread.has(path);
+    const gone = (path: string) => !this.unread.has(path) && !statSync(path, { throwIfNoEntry: false })?.isFile();
     const unlisted = this.#subfolders.filter((path) => !this.#listed.has(path) && !this.unread.has(path));
     return this.#repo.markMissing(this.#passed.filter(gone), unlisted);
   }

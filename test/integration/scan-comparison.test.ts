@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { rmSync, utimesSync } from 'node:fs';
+import { renameSync, rmSync, utimesSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { photoVersion } from '../../src-main/db/photo-repository.js';
+import { scanFolderBatches } from '../../src-main/library/folder-scanner.js';
 import { Library } from '../../src-main/library/library.js';
+import { ScanComparison } from '../../src-main/library/scan-comparison.js';
 import { MODELS_DIR, tempDir, writeFile } from '../helpers.js';
 
 const open = (dir: string) =>
@@ -160,6 +162,37 @@ describe('comparing a scan with the library folder by folder', () => {
       const scan = await library.scan(folder);
       assert.deepEqual([scan.added, scan.missing], [1, wide.length]);
       assert.equal(library.repo.photoByPath(join(album, '🎉.jpg'))?.status, 'pending');
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('takes no photo for gone that the listing left out but is there when the walk ends', async () => {
+    const dir = tempDir();
+    const album = join(dir, 'album');
+    for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) writeFile(album, name);
+    const library = open(dir);
+    try {
+      const folder = library.addFolder(album);
+      await library.scan(folder);
+      const comparison = new ScanComparison(library.repo, folder.id);
+      // An editor saving over b.jpg through a temporary file, as the folder is listed: the listing misses it.
+      const saving = join(album, '.b.jpg.tmp');
+      const onFolder = (path: string) => {
+        renameSync(join(album, 'b.jpg'), saving);
+        return comparison.enter(path);
+      };
+      for await (const entries of scanFolderBatches(album, { onFolder })) {
+        for (const entry of entries) if (entry.type === 'photo') comparison.photo(entry);
+      }
+      comparison.finish();
+      renameSync(saving, join(album, 'b.jpg'));
+      rmSync(join(album, 'c.jpg'));
+      assert.equal(comparison.markMissing(), 0);
+      assert.equal(library.repo.photoByPath(join(album, 'b.jpg'))?.status, 'pending');
+      // Gone for real: marked.
+      const scan = await library.scan(folder);
+      assert.equal(scan.missing, 1);
     } finally {
       await library.close();
     }
