@@ -22,6 +22,8 @@ export interface ScanOptions {
   onFolder?: (path: string, id: string) => boolean;
   /** Walk the folders only: no photo entries and no stat per file (the watcher's set-up pass). */
   foldersOnly?: boolean;
+  /** How long a stretch of synchronous listing or stats may hold the event loop (SYNC_BATCH_BUDGET_MS unless set). */
+  syncBudgetMs?: number;
 }
 
 /**
@@ -91,14 +93,14 @@ function statNow(path: string): Stats | Error {
 const statLater = (path: string) => stat(path).then((stats): Stats | Error => stats, asError);
 
 /** A function that stats a batch of paths, synchronously while that is fast (see SYNC_BATCH_BUDGET_MS). */
-function batchStatter(): (paths: string[]) => Promise<(Stats | Error)[]> {
+function batchStatter(budgetMs: number): (paths: string[]) => Promise<(Stats | Error)[]> {
   let pooledBatches = 0;
   return async (paths) => {
     const results: (Stats | Error)[] = [];
     if (pooledBatches > 0) pooledBatches--;
     else {
       const started = performance.now();
-      while (results.length < paths.length && performance.now() - started <= SYNC_BATCH_BUDGET_MS) {
+      while (results.length < paths.length && performance.now() - started <= budgetMs) {
         results.push(statNow(paths[results.length]!));
       }
       if (results.length < paths.length) pooledBatches = SLOW_PAUSE_BATCHES;
@@ -158,6 +160,7 @@ async function sortedListing(
   folder: string,
   foldersOnly: boolean,
   sidecars: FolderSidecars,
+  budgetMs: number,
 ): Promise<{ subfolders: string[]; toStat: string[] }> {
   const subfolders: string[] = [];
   const toStat: string[] = [];
@@ -180,8 +183,8 @@ async function sortedListing(
       // The clock is read a batch at a time: read at every entry, it cost 2% of a no-op tag's CPU.
       if (++read % STAT_BATCH !== 0) continue;
       const elapsed = performance.now() - started;
-      if (elapsed <= SYNC_BATCH_BUDGET_MS) continue;
-      if (elapsed > 2 * SYNC_BATCH_BUDGET_MS) pooled = SLOW_PAUSE_BATCHES * STAT_BATCH;
+      if (elapsed <= budgetMs) continue;
+      if (elapsed > 2 * budgetMs) pooled = SLOW_PAUSE_BATCHES * STAT_BATCH;
       await setImmediate();
       started = performance.now();
     }
@@ -209,13 +212,13 @@ export async function* scanFolder(root: string, options: ScanOptions = {}): Asyn
  * takes them so, as a promise and a turn of the event loop for each photo cost more than comparing it.
  */
 export async function* scanFolderBatches(root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry[]> {
-  const { signal, onFolder, foldersOnly = false } = options;
+  const { signal, onFolder, foldersOnly = false, syncBudgetMs = SYNC_BATCH_BUDGET_MS } = options;
   const start = resolve(root);
   // Where links may lead: the root's own real path, in case the root is reached through a link itself.
   const boundary = await realpath(start).catch(() => start);
   const visited = new Set<string>();
   const pending = [start];
-  const statBatch = batchStatter();
+  const statBatch = batchStatter(syncBudgetMs);
   for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
     signal?.throwIfAborted();
     try {
@@ -230,7 +233,7 @@ export async function* scanFolderBatches(root: string, options: ScanOptions = {}
       visited.add(id);
       if (onFolder && !onFolder(folder, id)) continue;
       const sidecars = new FolderSidecars();
-      const { subfolders, toStat } = await sortedListing(folder, foldersOnly, sidecars);
+      const { subfolders, toStat } = await sortedListing(folder, foldersOnly, sidecars, syncBudgetMs);
       // What join would make of each entry, without its cost a file: the folder is normalized, a name has no separator.
       const inFolder = folderPrefix(folder);
       for (let i = 0; i < toStat.length; i += STAT_BATCH) {

@@ -7,9 +7,9 @@ import { scanFolder, type ScanEntry } from '../../src-main/library/folder-scanne
 import { isPhotoPath } from '../../src-main/library/photo-formats.js';
 import { ROOT, runAsNobody, tempDir, writeFile } from '../helpers.js';
 
-async function scan(root: string): Promise<ScanEntry[]> {
+async function scan(root: string, syncBudgetMs?: number): Promise<ScanEntry[]> {
   const entries: ScanEntry[] = [];
-  for await (const entry of scanFolder(root)) entries.push(entry);
+  for await (const entry of scanFolder(root, { syncBudgetMs })) entries.push(entry);
   return entries;
 }
 
@@ -18,6 +18,22 @@ const photoPaths = (entries: ScanEntry[]) =>
 const problems = (entries: ScanEntry[]) => entries.filter((entry) => entry.type === 'problem');
 
 describe('scanning a folder', () => {
+  it('lists a folder whole and in order through the thread pool, as after a stretch that overran its time', async () => {
+    const root = tempDir();
+    // More than the pooled stretch (16 batches of 64), with folders among the photos and a photo in each.
+    const names = Array.from({ length: 1500 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.jpg`);
+    const folders = Array.from({ length: 30 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    for (const name of names) writeFile(root, name);
+    for (const folder of folders) writeFile(root, `${folder}/x.jpg`);
+    // A budget of 0 ms: every stretch overruns, so the listing and the stats go to the thread pool.
+    const entries = await scan(root, 0);
+    assert.deepEqual(problems(entries), []);
+    assert.deepEqual(
+      photoPaths(entries),
+      [...names, ...folders.map((f) => `${f}/x.jpg`)].map((p) => join(root, p)),
+    );
+  });
+
   it('finds photos in nested folders with absolute paths, sizes and times, in the same order every time', async () => {
     const root = tempDir();
     writeFile(root, 'b.jpg', '12345');
