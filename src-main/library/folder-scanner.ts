@@ -93,7 +93,7 @@ function statNow(path: string): Stats | Error {
 const statLater = (path: string) => stat(path).then((stats): Stats | Error => stats, asError);
 
 /** A function that stats a batch of paths, synchronously while that is fast (see SYNC_BATCH_BUDGET_MS). */
-function batchStatter(budgetMs: number): (paths: string[]) => Promise<(Stats | Error)[]> {
+export function batchStatter(budgetMs = SYNC_BATCH_BUDGET_MS): (paths: string[]) => Promise<(Stats | Error)[]> {
   let pooledBatches = 0;
   return async (paths) => {
     const results: (Stats | Error)[] = [];

@@ -591,7 +591,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (why) return unavailable(why);
     // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
     const purged = this.repo.purgeMissing(folder.id);
-    summary.missing = comparison.markMissing();
+    summary.missing = await comparison.markMissing();
     this.repo.setFolderDevice(folder.id, device);
     if (purged > 0) await this.sweepThumbnails();
     this.emit('changed');

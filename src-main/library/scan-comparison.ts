@@ -1,5 +1,9 @@
-import { statSync } from 'node:fs';
 import { photoVersion, type PhotoRepository, type ScannedFile } from '../db/photo-repository.js';
+import { errorCode } from '../file-errors.js';
+import { batchStatter } from './folder-scanner.js';
+
+/** Photos passed by a walk that markMissing stats again at once. */
+const RECHECK_BATCH = 1024;
 
 /** Photos recorded in one transaction. */
 const CHUNK = 1000;
@@ -114,12 +118,23 @@ export class ScanComparison {
    * Marks missing what a finished walk did not find; returns how many photos. Each photo passed is looked at once
    * more first: a folder is listed over many turns of the event loop, and an entry renamed or replaced meanwhile (an
    * editor saving through a temporary file) may be left out of the listing though the photo never went. That costs
-   * one stat a photo passed, nothing for those found.
+   * one stat a photo passed, nothing for those found, made as the scan makes its own (batchStatter): a thousand
+   * photos deleted from a slow share do not hold the event loop.
    */
-  markMissing(): number {
-    const gone = (path: string) => !this.unread.has(path) && !statSync(path, { throwIfNoEntry: false })?.isFile();
+  async markMissing(): Promise<number> {
+    const passed = this.#passed.filter((path) => !this.unread.has(path));
+    const statBatch = batchStatter();
+    const gone: string[] = [];
+    for (let i = 0; i < passed.length; i += RECHECK_BATCH) {
+      const paths = passed.slice(i, i + RECHECK_BATCH);
+      (await statBatch(paths)).forEach((stats, j) => {
+        // Not there is gone; any other error says nothing of the photo, and fails the scan, as a stat of it did.
+        if (stats instanceof Error && !['ENOENT', 'ENOTDIR'].includes(errorCode(stats) ?? '')) throw stats;
+        if (stats instanceof Error || !stats.isFile()) gone.push(paths[j]!);
+      });
+    }
     const unlisted = this.#subfolders.filter((path) => !this.#listed.has(path) && !this.unread.has(path));
-    return this.#repo.markMissing(this.#passed.filter(gone), unlisted);
+    return this.#repo.markMissing(gone, unlisted);
   }
 
   /** The library's next photo in the folder was not found where the walk would have met it. */

@@ -188,7 +188,7 @@ describe('comparing a scan with the library folder by folder', () => {
       comparison.finish();
       renameSync(saving, join(album, 'b.jpg'));
       rmSync(join(album, 'c.jpg'));
-      assert.equal(comparison.markMissing(), 0);
+      assert.equal(await comparison.markMissing(), 0);
       assert.equal(library.repo.photoByPath(join(album, 'b.jpg'))?.status, 'pending');
       // Gone for real: marked.
       const scan = await library.scan(folder);
