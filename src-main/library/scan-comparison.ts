@@ -22,8 +22,8 @@ interface Listing {
   /** The library's photo the walk compares with next, or undefined when the folder has no more. */
   next: Row | undefined;
   subfolders: string[];
-  /** The library's photos in it that the walk passed without finding. */
-  passed: string[];
+  /** The library's photos in it that the walk passed without finding, with their versions. */
+  passed: Row[];
   /**
    * Its photos found out of step: added, or held already yet apart from where the library's order met them. Either
    * may be passed as well (the two orders differ, and a photo added is written before the library's photos beyond it
@@ -58,8 +58,8 @@ export class ScanComparison {
   #chunk: ScannedFile[] = [];
   /** Photos found the same but for their sidecar, whose keywords are to be read again (takeSidecarChanges). */
   #sidecarChanged: ScannedFile[] = [];
-  /** Photos of the folders listed that the walk passed without finding. */
-  readonly #passed: string[] = [];
+  /** Photos of the folders listed that the walk passed without finding, with their versions. */
+  readonly #passed: Row[] = [];
   /** The library's subfolders of the folders listed, and the folders listed. */
   readonly #subfolders: string[] = [];
   readonly #listed = new Set<string>();
@@ -119,19 +119,28 @@ export class ScanComparison {
    * more first: a folder is listed over many turns of the event loop, and an entry renamed or replaced meanwhile (an
    * editor saving through a temporary file) may be left out of the listing though the photo never went. That costs
    * one stat a photo passed, nothing for those found, made as the scan makes its own (batchStatter): a thousand
-   * photos deleted from a slow share do not hold the event loop.
+   * photos deleted from a slow share do not hold the event loop. A photo there is found, and one whose size or
+   * modification time moved (saved over) is recorded as changed, to be tagged again; its sidecar is kept as stored,
+   * for the next scan to compare.
    */
   async markMissing(): Promise<number> {
-    const passed = this.#passed.filter((path) => !this.unread.has(path));
+    const passed = this.#passed.filter(([path]) => !this.unread.has(path));
     const statBatch = batchStatter();
     const gone: string[] = [];
     for (let i = 0; i < passed.length; i += RECHECK_BATCH) {
-      const paths = passed.slice(i, i + RECHECK_BATCH);
-      (await statBatch(paths)).forEach((stats, j) => {
+      const rows = passed.slice(i, i + RECHECK_BATCH);
+      (await statBatch(rows.map(([path]) => path))).forEach((stats, j) => {
+        const [path, version] = rows[j]!;
         // Not there is gone; any other error says nothing of the photo, and fails the scan, as a stat of it did.
         if (stats instanceof Error && !['ENOENT', 'ENOTDIR'].includes(errorCode(stats) ?? '')) throw stats;
-        if (stats instanceof Error || !stats.isFile()) gone.push(paths[j]!);
+        if (stats instanceof Error || !stats.isFile()) return void gone.push(path);
+        this.found++;
+        const file = { path, size: stats.size, mtimeMs: stats.mtimeMs };
+        const unchanged = photoVersion(file);
+        if (version === unchanged || version.startsWith(`${unchanged} `)) return void this.known++;
+        this.#chunk.push({ ...file, sidecar: this.#repo.sidecarStampAt(path) });
       });
+      this.#record();
     }
     const unlisted = this.#subfolders.filter((path) => !this.#listed.has(path) && !this.unread.has(path));
     return this.#repo.markMissing(gone, unlisted);
@@ -141,7 +150,7 @@ export class ScanComparison {
   #pass(listing: Listing): void {
     const [path, version] = listing.next!;
     // An empty version: missing already.
-    if (version !== '') listing.passed.push(path);
+    if (version !== '') listing.passed.push([path, version]);
     listing.next = nextOf(listing.photos);
   }
 
@@ -162,7 +171,7 @@ export class ScanComparison {
     const listing = this.#current;
     if (!listing) return;
     while (listing.next !== undefined) this.#pass(listing);
-    for (const path of listing.passed) if (!listing.foundApart.has(path)) this.#passed.push(path);
+    for (const row of listing.passed) if (!listing.foundApart.has(row[0])) this.#passed.push(row);
     this.#listed.add(listing.path);
     for (const subfolder of listing.subfolders) this.#subfolders.push(subfolder);
     this.#current = undefined;

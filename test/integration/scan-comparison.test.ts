@@ -190,9 +190,46 @@ describe('comparing a scan with the library folder by folder', () => {
       rmSync(join(album, 'c.jpg'));
       assert.equal(await comparison.markMissing(), 0);
       assert.equal(library.repo.photoByPath(join(album, 'b.jpg'))?.status, 'pending');
+      // Found by the second look, the same as stored: nothing to record.
+      assert.deepEqual([comparison.found, comparison.changed], [3, 0]);
       // Gone for real: marked.
       const scan = await library.scan(folder);
       assert.equal(scan.missing, 1);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('records as changed a photo saved over while the listing left it out, keeping its sidecar', async () => {
+    const dir = tempDir();
+    const album = join(dir, 'album');
+    for (const name of ['a.jpg', 'b.jpg', 'b.xmp']) writeFile(album, name);
+    const library = open(dir);
+    try {
+      const folder = library.addFolder(album);
+      await library.scan(folder);
+      const before = library.repo.photoByPath(join(album, 'b.jpg'))!;
+      const stamp = library.repo.sidecarStampAt(before.path);
+      assert.ok(stamp);
+      library.db.prepare("UPDATE photos SET status = 'done' WHERE id = ?").run(before.id);
+      const comparison = new ScanComparison(library.repo, folder.id);
+      const saving = join(album, '.b.jpg.tmp');
+      const onFolder = (path: string) => {
+        renameSync(before.path, saving);
+        return comparison.enter(path);
+      };
+      for await (const entries of scanFolderBatches(album, { onFolder })) {
+        for (const entry of entries) if (entry.type === 'photo') comparison.photo(entry);
+      }
+      comparison.finish();
+      // The editor's save lands: new bytes, then the rename over the old name.
+      writeFile(album, '.b.jpg.tmp', 'saved over, longer');
+      renameSync(saving, before.path);
+      assert.equal(await comparison.markMissing(), 0);
+      assert.deepEqual([comparison.found, comparison.changed], [2, 1]);
+      const after = library.repo.photoByPath(before.path)!;
+      assert.deepEqual([after.size, after.status], ['saved over, longer'.length, 'pending']);
+      assert.equal(library.repo.sidecarStampAt(before.path), stamp);
     } finally {
       await library.close();
     }
