@@ -135,10 +135,10 @@ export class ScanComparison {
         if (stats instanceof Error && !['ENOENT', 'ENOTDIR'].includes(errorCode(stats) ?? '')) throw stats;
         if (stats instanceof Error || !stats.isFile()) return void gone.push(path);
         this.found++;
-        const file = { path, size: stats.size, mtimeMs: stats.mtimeMs };
-        const unchanged = photoVersion(file);
-        if (version === unchanged || version.startsWith(`${unchanged} `)) return void this.known++;
-        this.#chunk.push({ ...file, sidecar: this.#repo.sidecarStampAt(path) });
+        // The sidecar as stored, so the version compares size and mtime alone (a lookup only for these rare photos).
+        const file = { path, size: stats.size, mtimeMs: stats.mtimeMs, sidecar: this.#repo.sidecarStampAt(path) };
+        if (version === photoVersion(file)) return void this.known++;
+        this.#chunk.push(file);
       });
       this.#record();
     }
