@@ -12,6 +12,21 @@ const open = (dir: string) =>
   Library.open({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') } });
 
 /**
+ * A full walk of `album` through `comparison`, up to markMissing, with `photo` renamed to `saving` as the folder is
+ * listed (an editor saving over it through a temporary file): the listing misses it.
+ */
+async function walkMissing(comparison: ScanComparison, album: string, photo: string, saving: string): Promise<void> {
+  const onFolder = (path: string) => {
+    renameSync(photo, saving);
+    return comparison.enter(path);
+  };
+  for await (const entries of scanFolderBatches(album, { onFolder })) {
+    for (const entry of entries) if (entry.type === 'photo') comparison.photo(entry);
+  }
+  comparison.finish();
+}
+
+/**
  * Names that sort right beside a subfolder's photos in the path index (a space, "-" and "." sort before the
  * separator, "0" just after it), names outside the basic plane, and enough photos, in the folder and in each
  * subfolder, that the folder is read in several stretches and each subfolder is stepped over mid-stretch.
@@ -176,16 +191,8 @@ describe('comparing a scan with the library folder by folder', () => {
       const folder = library.addFolder(album);
       await library.scan(folder);
       const comparison = new ScanComparison(library.repo, folder.id);
-      // An editor saving over b.jpg through a temporary file, as the folder is listed: the listing misses it.
       const saving = join(album, '.b.jpg.tmp');
-      const onFolder = (path: string) => {
-        renameSync(join(album, 'b.jpg'), saving);
-        return comparison.enter(path);
-      };
-      for await (const entries of scanFolderBatches(album, { onFolder })) {
-        for (const entry of entries) if (entry.type === 'photo') comparison.photo(entry);
-      }
-      comparison.finish();
+      await walkMissing(comparison, album, join(album, 'b.jpg'), saving);
       renameSync(saving, join(album, 'b.jpg'));
       rmSync(join(album, 'c.jpg'));
       assert.equal(await comparison.markMissing(), 0);
@@ -214,14 +221,7 @@ describe('comparing a scan with the library folder by folder', () => {
       library.db.prepare("UPDATE photos SET status = 'done' WHERE id = ?").run(before.id);
       const comparison = new ScanComparison(library.repo, folder.id);
       const saving = join(album, '.b.jpg.tmp');
-      const onFolder = (path: string) => {
-        renameSync(before.path, saving);
-        return comparison.enter(path);
-      };
-      for await (const entries of scanFolderBatches(album, { onFolder })) {
-        for (const entry of entries) if (entry.type === 'photo') comparison.photo(entry);
-      }
-      comparison.finish();
+      await walkMissing(comparison, album, before.path, saving);
       // The editor's save lands: new bytes, then the rename over the old name.
       writeFile(album, '.b.jpg.tmp', 'saved over, longer');
       renameSync(saving, before.path);
