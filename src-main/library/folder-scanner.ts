@@ -92,19 +92,52 @@ function statNow(path: string): Stats | Error {
 
 const statLater = (path: string) => stat(path).then((stats): Stats | Error => stats, asError);
 
+/**
+ * When a walk's file-system calls are made synchronously (see SYNC_BATCH_BUDGET_MS): in stretches timed from their
+ * start, the event loop free between them, each batch of calls made either within a stretch or through the thread
+ * pool. The caller tells when a stretch has run out of time and whether it was slow; how long counts as slow is the
+ * caller's, as it depends on how often it reads the clock.
+ */
+class SyncBudget {
+  #started = performance.now();
+  #pooledBatches = 0;
+
+  /** How long the current stretch has run, in ms. */
+  elapsed(): number {
+    return performance.now() - this.#started;
+  }
+
+  /**
+   * Whether the next batch goes to the thread pool, as the SLOW_PAUSE_BATCHES batches after a slow stretch do (it is
+   * counted); if not, a stretch starts now.
+   */
+  pooled(): boolean {
+    if (this.#pooledBatches > 0) {
+      this.#pooledBatches--;
+      return true;
+    }
+    this.#started = performance.now();
+    return false;
+  }
+
+  /** Ends a stretch, freeing the event loop; after a slow one the next SLOW_PAUSE_BATCHES batches are pooled. */
+  async end(slow: boolean): Promise<void> {
+    if (slow) this.#pooledBatches = SLOW_PAUSE_BATCHES;
+    await setImmediate();
+  }
+}
+
 /** A function that stats a batch of paths, synchronously while that is fast (see SYNC_BATCH_BUDGET_MS). */
 export function batchStatter(budgetMs = SYNC_BATCH_BUDGET_MS): (paths: string[]) => Promise<(Stats | Error)[]> {
-  let pooledBatches = 0;
+  const budget = new SyncBudget();
   return async (paths) => {
     const results: (Stats | Error)[] = [];
-    if (pooledBatches > 0) pooledBatches--;
-    else {
-      const started = performance.now();
-      while (results.length < paths.length && performance.now() - started <= budgetMs) {
+    // A stretch a batch: other work runs between two batches. One that did not finish in time was slow.
+    if (!budget.pooled()) {
+      while (results.length < paths.length && budget.elapsed() <= budgetMs) {
         results.push(statNow(paths[results.length]!));
       }
-      if (results.length < paths.length) pooledBatches = SLOW_PAUSE_BATCHES;
-      await setImmediate();
+      await budget.end(results.length < paths.length);
     }
     const rest = paths.slice(results.length);
     return rest.length === 0 ? results : [...results, ...(await Promise.all(rest.map(statLater)))];
@@ -166,27 +199,25 @@ async function sortedListing(
   const toStat: string[] = [];
   const dir = await opendir(folder);
   try {
-    let pooled = 0;
-    let started = performance.now();
+    const budget = new SyncBudget();
+    let pooled = false;
     let read = 0;
-    for (let entry = dir.readSync(); entry !== null; entry = pooled > 0 ? await dir.read() : dir.readSync()) {
+    for (let entry = dir.readSync(); entry !== null; entry = pooled ? await dir.read() : dir.readSync()) {
       const { name } = entry;
       if (!foldersOnly) sidecars.add(name);
       if (!isSkippedName(name)) {
         if (entry.isDirectory()) subfolders.push(name);
         else if (needsStat(entry) || (!foldersOnly && entry.isFile() && isPhotoPath(name))) toStat.push(name);
       }
-      if (pooled > 0) {
-        if (--pooled === 0) started = performance.now();
-        continue;
-      }
-      // The clock is read a batch at a time: read at every entry, it cost 2% of a no-op tag's CPU.
+      // A batch is STAT_BATCH entries, and the clock is read once a batch: read at every entry, it cost 2% of a no-op
+      // tag's CPU. So a stretch overruns its time by up to a batch; by as much again is slow.
       if (++read % STAT_BATCH !== 0) continue;
-      const elapsed = performance.now() - started;
-      if (elapsed <= budgetMs) continue;
-      if (elapsed > 2 * budgetMs) pooled = SLOW_PAUSE_BATCHES * STAT_BATCH;
-      await setImmediate();
-      started = performance.now();
+      if (!pooled) {
+        const elapsed = budget.elapsed();
+        if (elapsed <= budgetMs) continue;
+        await budget.end(elapsed > 2 * budgetMs);
+      }
+      pooled = budget.pooled();
     }
   } finally {
     await dir.close();
