@@ -31,6 +31,7 @@ import { photoVersion } from '../db/photo-repository.js';
 import { errorCode } from '../file-errors.js';
 import { isSidecarPath } from '../xmp/sidecar-file.js';
 import { isSkippedName, scanFolder, scanFolderBatches } from './folder-scanner.js';
+import { KnownPhotos, type KnownPhoto } from './known-photos.js';
 import { isPhotoPath } from './photo-formats.js';
 
 export interface PhotoFile {
@@ -66,7 +67,7 @@ export interface WatchEvents {
   knownPhotos(folder: string): Iterable<KnownPhoto>;
 }
 
-export type KnownPhoto = [path: string, version: string];
+export type { KnownPhoto };
 
 /** A native watch on one folder, not recursive: `onChange` gets the name of the entry that changed in it. */
 export interface FolderWatch {
@@ -160,14 +161,11 @@ const mayBeOutOfOrder = (name: string) => /[\uD800-\uFFFF]/.test(name);
 
 /**
  * A folder as a polling pass lists it (in name order), compared with the library's photos in it, read alongside in
- * path order as ScanComparison does for a full scan: an unchanged photo costs a string comparison, and memory holds
- * only what differs, never the folder's listing nor the library's photos in it. Exported for its tests.
+ * path order (KnownPhotos) as ScanComparison does for a full scan: an unchanged photo costs a string comparison, and
+ * memory holds only what differs, never the folder's listing nor the library's photos in it. Exported for its tests.
  */
 export class PolledFolder {
-  readonly #known: Iterator<KnownPhoto>;
-  #next: KnownPhoto | undefined;
-  /** The library's photos, not missing already, that the walk passed without meeting, by path, with their versions. */
-  readonly #passed = new Map<string, string>();
+  readonly #known: KnownPhotos;
   /** Photos not met where the library's order would have put them, that it may still hold elsewhere in that order. */
   readonly #apart: PhotoFile[] = [];
 
@@ -177,16 +175,13 @@ export class PolledFolder {
     /** A photo found, with the library's version of it; undefined: the library does not hold it, or holds it missing. */
     private readonly found: (photo: PhotoFile, version: string | undefined) => void,
   ) {
-    this.#known = known[Symbol.iterator]();
-    this.#advance();
+    this.#known = new KnownPhotos(known);
   }
 
   photo(photo: PhotoFile): void {
-    while (this.#next !== undefined && this.#next[0] < photo.path) this.#pass();
-    if (this.#next?.[0] === photo.path) {
-      const version = this.#next[1] || undefined;
-      this.#advance();
-      this.found(photo, version);
+    const version = this.#known.meet(photo.path);
+    if (version !== undefined) {
+      this.found(photo, version || undefined);
     } else if (mayBeOutOfOrder(photo.path.slice(this.path.length))) {
       this.#apart.push(photo);
     } else {
@@ -198,24 +193,13 @@ export class PolledFolder {
 
   /** After the walk listed the folder: the paths of the library's photos, not missing already, that it did not find. */
   finish(): string[] {
-    while (this.#next !== undefined) this.#pass();
+    this.#known.finish();
+    const { passed } = this.#known;
     for (const photo of this.#apart) {
-      this.found(photo, this.#passed.get(photo.path));
-      this.#passed.delete(photo.path);
+      this.found(photo, passed.get(photo.path));
+      passed.delete(photo.path);
     }
-    return [...this.#passed.keys()];
-  }
-
-  /** Steps past the library's next photo; one missing already is nothing to report gone, nor to hold. */
-  #pass(): void {
-    const [path, version] = this.#next!;
-    if (version !== '') this.#passed.set(path, version);
-    this.#advance();
-  }
-
-  #advance(): void {
-    const next = this.#known.next();
-    this.#next = next.done ? undefined : next.value;
+    return [...passed.keys()];
   }
 }
 

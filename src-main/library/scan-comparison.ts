@@ -1,6 +1,7 @@
 import { photoVersion, type PhotoRepository, type ScannedFile } from '../db/photo-repository.js';
 import { errorCode } from '../file-errors.js';
 import { batchStatter } from './folder-scanner.js';
+import { KnownPhotos, type KnownPhoto } from './known-photos.js';
 
 /** Photos passed by a walk that markMissing stats again at once. */
 const RECHECK_BATCH = 1024;
@@ -8,22 +9,11 @@ const RECHECK_BATCH = 1024;
 /** Photos recorded in one transaction. */
 const CHUNK = 1000;
 
-type Row = [path: string, version: string];
-
-const nextOf = (rows: Generator<Row>): Row | undefined => {
-  const next = rows.next();
-  return next.done ? undefined : next.value;
-};
-
 /** A folder being listed: the library's photos in it, read in step with the walk, and its subfolders seen so far. */
 interface Listing {
   path: string;
-  photos: Generator<Row>;
-  /** The library's photo the walk compares with next, or undefined when the folder has no more. */
-  next: Row | undefined;
+  photos: KnownPhotos;
   subfolders: string[];
-  /** The library's photos in it that the walk passed without finding, with their versions. */
-  passed: Row[];
   /**
    * Its photos found out of step: added, or held already yet apart from where the library's order met them. Either
    * may be passed as well (the two orders differ, and a photo added is written before the library's photos beyond it
@@ -59,7 +49,7 @@ export class ScanComparison {
   /** Photos found the same but for their sidecar, whose keywords are to be read again (takeSidecarChanges). */
   #sidecarChanged: ScannedFile[] = [];
   /** Photos of the folders listed that the walk passed without finding, with their versions. */
-  readonly #passed: Row[] = [];
+  readonly #passed: KnownPhoto[] = [];
   /** The library's subfolders of the folders listed, and the folders listed. */
   readonly #subfolders: string[] = [];
   readonly #listed = new Set<string>();
@@ -73,25 +63,20 @@ export class ScanComparison {
   readonly enter = (path: string): boolean => {
     this.#leave();
     const subfolders: string[] = [];
-    const photos = this.#repo.photosInFolder(path, (subfolder) => subfolders.push(subfolder));
-    this.#current = { path, photos, next: nextOf(photos), subfolders, passed: [], foundApart: new Set() };
+    const photos = new KnownPhotos(this.#repo.photosInFolder(path, (subfolder) => subfolders.push(subfolder)));
+    this.#current = { path, photos, subfolders, foundApart: new Set() };
     return true;
   };
 
   photo(file: ScannedFile): void {
     this.found++;
     const listing = this.#current!;
-    while (listing.next !== undefined && listing.next[0] < file.path) this.#pass(listing);
-    const met = listing.next?.[0] === file.path;
-    if (met) {
-      const same = listing.next![1] === photoVersion(file);
-      listing.next = nextOf(listing.photos);
-      if (same) {
-        this.known++;
-        return;
-      }
+    const version = listing.photos.meet(file.path);
+    if (version === photoVersion(file)) {
+      this.known++;
+      return;
     }
-    if (!met) listing.foundApart.add(file.path);
+    if (version === undefined) listing.foundApart.add(file.path);
     this.#chunk.push(file);
     if (this.#chunk.length >= CHUNK) this.#record();
   }
@@ -146,14 +131,6 @@ export class ScanComparison {
     return this.#repo.markMissing(gone, unlisted);
   }
 
-  /** The library's next photo in the folder was not found where the walk would have met it. */
-  #pass(listing: Listing): void {
-    const [path, version] = listing.next!;
-    // An empty version: missing already.
-    if (version !== '') listing.passed.push([path, version]);
-    listing.next = nextOf(listing.photos);
-  }
-
   #record(): void {
     if (this.#chunk.length === 0) return;
     const outcomes = this.#repo.upsertScanned(this.#folderId, this.#chunk);
@@ -170,8 +147,10 @@ export class ScanComparison {
     this.#record();
     const listing = this.#current;
     if (!listing) return;
-    while (listing.next !== undefined) this.#pass(listing);
-    for (const row of listing.passed) if (!listing.foundApart.has(row[0])) this.#passed.push(row);
+    listing.photos.finish();
+    for (const [path, version] of listing.photos.passed) {
+      if (!listing.foundApart.has(path)) this.#passed.push([path, version]);
+    }
     this.#listed.add(listing.path);
     for (const subfolder of listing.subfolders) this.#subfolders.push(subfolder);
     this.#current = undefined;
