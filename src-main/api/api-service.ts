@@ -17,7 +17,7 @@ import {
   suggestedTags,
 } from '../features/photo-similarity.js';
 import { folderJoinNote, type FolderJoin, type Library } from '../library/library.js';
-import { expandHome } from '../library/folder-rules.js';
+import { expandHome, systemFolderReason } from '../library/folder-rules.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import { demoMark, primaryModels } from '../models/model-catalog.js';
@@ -139,6 +139,7 @@ export class ApiService {
       addFolder: (request) => this.addFolder(request.path),
       folderSuggestions: () => this.library.folderSuggestions(),
       removeFolder: (request) => this.removeFolder(request.folderId),
+      rescanFolder: (request) => this.rescanFolder(request.folderId),
       queryPhotos: (request) => this.queryPhotos(request),
       timeline: (request) => this.timeline(request.filter, request.sort),
       photo: (request) => this.photo(request.id),
@@ -274,8 +275,23 @@ export class ApiService {
   }
 
   private folderInfo(folder: Folder): FolderInfo {
-    const summary = this.browse.folderSummaries().find((candidate) => candidate.id === folder.id);
-    return summary ?? { ...folder, total: 0, done: 0, failed: 0, pending: 0, corrected: 0 };
+    const summary = this.folders().find((candidate) => candidate.id === folder.id);
+    return (
+      summary ?? {
+        ...folder,
+        total: 0,
+        done: 0,
+        failed: 0,
+        pending: 0,
+        corrected: 0,
+        ...this.library.folderScan(folder.id),
+      }
+    );
+  }
+
+  /** Every library folder with its photos counted and its scans, as the folder list shows them. */
+  private folders(): FolderInfo[] {
+    return this.browse.folderSummaries().map((folder) => ({ ...folder, ...this.library.folderScan(folder.id) }));
   }
 
   /** Read from the kept counts (migration 8): a pass over the tags, whatever the library's size. */
@@ -292,7 +308,7 @@ export class ApiService {
   private counts(): LibraryCounts {
     return this.library.db.transaction(() => ({
       counts: this.library.repo.counts(),
-      folders: this.browse.folderSummaries(),
+      folders: this.folders(),
       toReview: this.review.count(),
       uncertain: this.review.uncertain(),
       canUndo: this.library.repo.corrections.canUndo(),
@@ -344,10 +360,25 @@ export class ApiService {
     return { folder: this.folderInfo(folder), note: folderJoinNote(joined) };
   }
 
-  private async removeFolder(folderId: number): Promise<ApiResult<'removeFolder'>> {
+  private libraryFolder(folderId: number): Folder {
     const folder = this.library.repo.folders().find((candidate) => candidate.id === folderId);
     if (!folder) throw new ApiServiceError('not-found', `There is no library folder with id ${folderId}.`);
-    return { removed: true, ...(await this.library.removeFolder(folder.path)) };
+    return folder;
+  }
+
+  private async removeFolder(folderId: number): Promise<ApiResult<'removeFolder'>> {
+    return { removed: true, ...(await this.library.removeFolder(this.libraryFolder(folderId).path)) };
+  }
+
+  /** The scan start-up runs, of one folder, now; the call waits for it, the tagging after it does not. */
+  private async rescanFolder(folderId: number): Promise<ApiResult<'rescanFolder'>> {
+    const folder = this.libraryFolder(folderId);
+    // As start-up skips it (see Library.workingFolders): walking a system folder could take minutes and gigabytes.
+    const refusal = systemFolderReason(folder.path);
+    if (refusal) throw new ApiServiceError('refused', `${folder.path} is not scanned: ${refusal}.`);
+    await this.library.scan(folder);
+    this.background(() => this.library.tag());
+    return { folder: this.folderInfo(folder) };
   }
 
   /** The suggestions of the filter's labels, when it asks for them (see PhotoFilter.suggested). */

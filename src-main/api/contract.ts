@@ -168,6 +168,12 @@ export const requestSchemas = {
   folderSuggestions: z.strictObject({}),
   removeFolder: z.strictObject({ folderId: photoId }),
   /**
+   * Scans a library folder now, as start-up does, and answers once it is scanned (a scan of it under way is waited
+   * for, then the folder is scanned again: never two at once); what it found is tagged in the background, progress
+   * following.
+   */
+  rescanFolder: z.strictObject({ folderId: photoId }),
+  /**
    * One page of the photos matching a filter in `sort` order: those after the cursor `after` (from the start when
    * null), skipping `offset` of them. Keyset paging: a page costs the same anywhere in a million photos, and a
    * photo added or removed meanwhile shifts no other page. How many there are is the timeline's to say.
@@ -355,6 +361,28 @@ export interface FolderInfo {
   pending: number;
   /** Photos carrying corrections. Removing the folder keeps their corrections for when it is added again. */
   corrected: number;
+  /** How the folder's latest scan since the engine started ended; null before its first. */
+  lastScan: FolderScan | null;
+  /** A scan of the folder is under way (at start-up, after it was added, or asked for by rescanFolder). */
+  scanning: boolean;
+}
+
+/** What one scan of a library folder found (see Library.scan). */
+export interface FolderScan {
+  /** When it ended, in milliseconds since the epoch. */
+  at: number;
+  /** Photos found in it, of which new, and saved over since the scan before; photos gone from it since. */
+  found: number;
+  added: number;
+  changed: number;
+  missing: number;
+  /** Files and subfolders that could not be read (each was a warning). */
+  problems: number;
+  /**
+   * The folder's drive or share was not there (an unreadable, suddenly empty or other-device folder): why, in words
+   * ("it cannot be read or is gone"), and how many photos are kept until it is back. Null when it was read.
+   */
+  unavailable: { reason: string; kept: number } | null;
 }
 
 export interface Progress {
@@ -673,6 +701,8 @@ export interface ApiResults {
   folderSuggestions: { recent: string[]; suggested: string[] };
   /** What left the library: its photos, of which `corrected` carried corrections (kept for a re-add). */
   removeFolder: { removed: true; photos: number; corrected: number };
+  /** The folder after its scan: `lastScan` says what it found, or that it is not available. */
+  rescanFolder: { folder: FolderInfo };
   queryPhotos: PhotoPage;
   timeline: Timeline;
   photo: PhotoDetail;

@@ -27,8 +27,8 @@ export interface FolderRemoval {
 /** The row a result belongs to: which photo, and which version of its file was read. */
 export type ClaimedPhoto = Pick<PhotoRow, 'id' | 'path' | 'size' | 'mtimeMs'>;
 
-/** A folder with its photos counted: the API's own shape. */
-export type FolderSummary = FolderInfo;
+/** A folder with its photos counted: the API's own shape, less its scans, which the Library knows of. */
+export type FolderSummary = Omit<FolderInfo, 'lastScan' | 'scanning'>;
 
 export interface ScannedFile {
   path: string;

@@ -48,6 +48,7 @@ import { readKeywords } from '../pipeline/photo-facts.js';
 import { isPhotoPath } from './photo-formats.js';
 import { knownTags, searchedTags } from './tag-search.js';
 import type { Tag } from '../db/correction-repository.js';
+import type { FolderScan } from '../api/contract.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 
 export interface LibraryOptions {
@@ -79,6 +80,12 @@ export interface ScanSummary {
   /** Photos found unchanged whose keywords were read again, as their XMP sidecar appeared, changed or went. */
   rereadKeywords: number;
   problems: { path: string; message: string }[];
+}
+
+/** A folder's scan under way, and the one asked for meanwhile that follows it (see Library.scan). */
+interface FolderScans {
+  running: Promise<ScanSummary>;
+  next?: Promise<ScanSummary>;
 }
 
 interface LibraryEvents {
@@ -213,6 +220,14 @@ export class Library extends EventEmitter<LibraryEvents> {
    * is read again at every scan and polling pass (every 30 s) until it can be, and warned about once for that stamp.
    */
   private readonly unreadWarned = new Map<string, string | null>();
+  /**
+   * How each folder's latest scan ended, by folder id. In memory, not in the database: it tells of this engine's run
+   * only, every start scans each folder again at once (a drive may have come back meanwhile), and the CLI's processes
+   * would only leave outcomes there that no window follows.
+   */
+  private readonly lastScans = new Map<number, FolderScan>();
+  /** Each folder's scan under way, and the one asked for meanwhile that follows it (see scan). */
+  private readonly scans = new Map<number, FolderScans>();
 
   private constructor(
     /** The library's database connection, for repositories beyond the photo repository (browsing). */
@@ -476,6 +491,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     }
     const inner = folders.filter((folder) => isUnder(folder.path, absolute));
     const folder = this.repo.addFolder(absolute, inner);
+    for (const absorbed of inner) this.lastScans.delete(absorbed.id);
     this.rememberFolder(absolute);
     this.emit('changed');
     const outcome = inner.length > 0 ? 'merged' : 'added';
@@ -528,6 +544,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.watcher?.remove(folder.path);
     const removal = this.repo.folderRemoval(folder.id);
     this.repo.removeFolder(folder.id);
+    this.lastScans.delete(folder.id);
     this.rememberFolder(folder.path);
     this.emit('changed');
     await this.sweepThumbnails();
@@ -540,8 +557,41 @@ export class Library extends EventEmitter<LibraryEvents> {
    * (hidden, kept in case they moved or their disk comes back); those already missing before a healthy walk began
    * leave the library. An unavailable folder changes nothing. `onReread` hears how many photos of the folder had
    * their keywords read again so far: an upgraded library's first scan reads every sidecar (see rereadKeywords).
+   *
+   * One scan of a folder at a time, whoever asks (start-up, a folder added, a rescan): a scan asked for while one
+   * runs follows it, as it may have been asked for a change the running one has already passed, and every scan
+   * asked for meanwhile is that same one, with the signal and onReread of the first to ask. How it ended is kept
+   * (see folderScan), unless it was aborted.
    */
-  async scan(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void): Promise<ScanSummary> {
+  scan(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void): Promise<ScanSummary> {
+    const scans = this.scans.get(folder.id);
+    if (!scans) return this.startScan(folder, signal, onReread);
+    scans.next ??= scans.running.then(
+      () => this.startScan(folder, signal, onReread),
+      () => this.startScan(folder, signal, onReread),
+    );
+    return scans.next;
+  }
+
+  /** How the folder's latest scan ended (null before its first), and whether one is under way. */
+  folderScan(folderId: number): { lastScan: FolderScan | null; scanning: boolean } {
+    return { lastScan: this.lastScans.get(folderId) ?? null, scanning: this.scans.has(folderId) };
+  }
+
+  private startScan(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void): Promise<ScanSummary> {
+    const scans: FolderScans = { running: this.walkFolder(folder, signal, onReread) };
+    this.scans.set(folder.id, scans);
+    const ended = () => {
+      // A scan asked for meanwhile takes the folder's place as it starts: none can start between the two.
+      if (this.scans.get(folder.id) === scans && !scans.next) this.scans.delete(folder.id);
+    };
+    scans.running.then(ended, ended);
+    // The folder list says it is being scanned.
+    this.emit('changed');
+    return scans.running;
+  }
+
+  private async walkFolder(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void) {
     const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, rereadKeywords: 0, problems: [] };
     const reread = async (files: ScannedFile[]) => {
       if (files.length === 0) return;
@@ -551,7 +601,16 @@ export class Library extends EventEmitter<LibraryEvents> {
     };
     const held = this.repo.presentInFolder(folder.id);
     const device = folderDevice(folder.path);
+    /** How the scan ended, kept for the folder list (see folderScan); an aborted one tells nothing. */
+    const record = (unavailable: FolderScan['unavailable'] = null) => {
+      if (signal?.aborted) return;
+      const { found, added, changed, missing, problems } = summary;
+      const outcome = { found, added, changed, missing, problems: problems.length, unavailable };
+      this.lastScans.set(folder.id, { at: Date.now(), ...outcome });
+    };
     const unavailable = (why: string) => {
+      // Said apart from the problems with its files.
+      record({ reason: why, kept: held });
       const message =
         `The library folder ${folder.path} is not available (${why}: an unplugged drive or an unmounted share?); ` +
         `its ${held.toLocaleString('en')} photo${held === 1 ? ' is' : 's are'} kept until it is back.`;
@@ -596,6 +655,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     Object.assign(summary, { found: comparison.found, changed: comparison.changed });
     this.repo.setFolderDevice(folder.id, device);
     if (purged > 0) await this.sweepThumbnails();
+    record();
     this.emit('changed');
     return summary;
   }
