@@ -52,6 +52,14 @@ export function takenAt(value: string): string {
 export const dateTime = (ms: number) =>
   new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
+/** "14:02" today, "2 Dec, 14:02" another day: when something happened lately, as short as it can be said. */
+export function clockTime(ms: number, now = Date.now()): string {
+  const date = new Date(ms);
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (date.toDateString() === new Date(now).toDateString()) return time;
+  return `${date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}, ${time}`;
+}
+
 /** The last part of a path, whichever separator the engine's machine uses. */
 export const baseName = (path: string) => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 

@@ -7,6 +7,12 @@ export const ICONS = {
   /** Removing a folder: the same cross, shifted a little. */
   remove: 'M18.3 5.7 12 12l6.3 6.3-1.4 1.4-6.3-6.3-6.3 6.3-1.4-1.4L10.6 12 4.3 5.7l1.4-1.4 6.3 6.3 6.3-6.3z',
   plus: 'M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z',
+  /** Rescanning a folder. */
+  refresh:
+    'M17.65 6.35A7.96 7.96 0 0 0 12 4a8 8 0 1 0 7.73 10h-2.08A6 6 0 1 1 12 6c1.66 0 3.14.69 4.22 1.78L13 11h7V4l-2.35 2.35Z',
+  /** A library folder whose drive or share is not there: a cloud struck through. */
+  unavailable:
+    'M19.35 10.04A7.49 7.49 0 0 0 12 4c-1.48 0-2.85.43-4.01 1.17l1.46 1.46A5.5 5.5 0 0 1 17.5 11.5v.5H19a3 3 0 0 1 1.07 5.8l1.45 1.45A5 5 0 0 0 19.35 10.04ZM3 5.27l2.75 2.74A6 6 0 0 0 6 20h11.73l2 2L21 20.73 4.27 4 3 5.27ZM7.73 10l8 8H6a4 4 0 0 1 0-8h1.73Z',
   /** The header's button that shows and hides the library sidebar. */
   menu: 'M3 6h18v2H3V6Zm0 5h18v2H3v-2Zm0 5h18v2H3v-2Z',
   previous: 'M15.4 7.4 14 6l-6 6 6 6 1.4-1.4L10.8 12z',

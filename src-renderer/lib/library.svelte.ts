@@ -138,6 +138,12 @@ export class LibraryState {
     await this.refresh();
   }
 
+  /** Scans a folder now; resolves once it is scanned, the folder list showing what the scan found. */
+  async rescanFolder(folderId: number): Promise<void> {
+    await this.client.call('rescanFolder', { folderId });
+    await this.refresh();
+  }
+
   async setPaused(paused: boolean): Promise<void> {
     const { progress } = await this.client.call(paused ? 'pause' : 'resume', {});
     this.progress = progress;
