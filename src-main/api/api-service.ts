@@ -377,6 +377,10 @@ export class ApiService {
     const refusal = systemFolderReason(folder.path);
     if (refusal) throw new ApiServiceError('refused', `${folder.path} is not scanned: ${refusal}.`);
     await this.library.scan(folder);
+    // Removed, or taken in by a folder added, while it was scanned: the scan stopped, and there is no row to show.
+    if (!this.library.holds(folderId)) {
+      throw new ApiServiceError('not-found', `${folder.path} was removed from the library while it was scanned.`);
+    }
     this.background(() => this.library.tag());
     return { folder: this.folderInfo(folder) };
   }

@@ -240,7 +240,7 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
   let found = 0;
   let reread = 0;
   for (const folder of added) {
-    const scan = await library.scan(folder, undefined, (count) =>
+    const scan = await library.scan(folder, (count) =>
       status.show(`Scanning... keywords read again for ${(reread + count).toLocaleString('en')} photos`),
     );
     found += scan.found;

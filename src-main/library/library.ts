@@ -85,8 +85,21 @@ export interface ScanSummary {
 /** A folder's scan under way, and the one asked for meanwhile that follows it (see Library.scan). */
 interface FolderScans {
   running: Promise<ScanSummary>;
+  /** Stops the running scan: its folder leaves the library (removed, or taken in by a folder added). */
+  abort: AbortController;
   next?: Promise<ScanSummary>;
+  /** The onReread of everyone who asked for the scan that follows: each hears its counts. */
+  nextReread: ((count: number) => void)[];
 }
+
+const emptySummary = (): ScanSummary => ({
+  found: 0,
+  added: 0,
+  changed: 0,
+  missing: 0,
+  rereadKeywords: 0,
+  problems: [],
+});
 
 interface LibraryEvents {
   progress: [Progress];
@@ -228,6 +241,10 @@ export class Library extends EventEmitter<LibraryEvents> {
   private readonly lastScans = new Map<number, FolderScan>();
   /** Each folder's scan under way, and the one asked for meanwhile that follows it (see scan). */
   private readonly scans = new Map<number, FolderScans>();
+  /** Aborted as the library closes: every scan stops where it is, and none queued walks. */
+  private readonly closing = new AbortController();
+  /** Folders being removed (see removeFolder): a scan asked for meanwhile does not walk. */
+  private readonly leaving = new Set<number>();
 
   private constructor(
     /** The library's database connection, for repositories beyond the photo repository (browsing). */
@@ -490,8 +507,14 @@ export class Library extends EventEmitter<LibraryEvents> {
       return { path: absolute, folder: holder, outcome: holder.path === absolute ? 'already' : 'inside', absorbed: [] };
     }
     const inner = folders.filter((folder) => isUnder(folder.path, absolute));
+    // Their scans stop, and write nothing more for folders that are gone (see walkFolder): the new folder's scan
+    // walks their photos again.
+    for (const absorbed of inner) this.leave(absorbed.id);
     const folder = this.repo.addFolder(absolute, inner);
-    for (const absorbed of inner) this.lastScans.delete(absorbed.id);
+    for (const absorbed of inner) {
+      this.leaving.delete(absorbed.id);
+      this.lastScans.delete(absorbed.id);
+    }
     this.rememberFolder(absolute);
     this.emit('changed');
     const outcome = inner.length > 0 ? 'merged' : 'added';
@@ -542,13 +565,32 @@ export class Library extends EventEmitter<LibraryEvents> {
     const folder = this.repo.folders().find((candidate) => candidate.path === resolve(path));
     if (!folder) throw new Error(`${resolve(path)} is not a library folder.`);
     await this.watcher?.remove(folder.path);
-    const removal = this.repo.folderRemoval(folder.id);
-    this.repo.removeFolder(folder.id);
-    this.lastScans.delete(folder.id);
-    this.rememberFolder(folder.path);
-    this.emit('changed');
-    await this.sweepThumbnails();
-    return removal;
+    // Its scans stop and are let end before its rows go: a walk writing for a folder that is gone fails the database.
+    this.leave(folder.id);
+    try {
+      let scans: FolderScans | undefined;
+      while ((scans = this.scans.get(folder.id))) await Promise.allSettled([scans.running, scans.next]);
+      const removal = this.repo.folderRemoval(folder.id);
+      this.repo.removeFolder(folder.id);
+      this.lastScans.delete(folder.id);
+      this.rememberFolder(folder.path);
+      this.emit('changed');
+      await this.sweepThumbnails();
+      return removal;
+    } finally {
+      this.leaving.delete(folder.id);
+    }
+  }
+
+  /** Whether the folder is in the library, and not being removed: a scan of it ended stopped when it is not. */
+  holds(folderId: number): boolean {
+    return !this.leaving.has(folderId) && this.repo.folders().some((folder) => folder.id === folderId);
+  }
+
+  /** The folder is leaving the library: its running scan is aborted, and the one queued will not walk. */
+  private leave(folderId: number): void {
+    this.leaving.add(folderId);
+    this.scans.get(folderId)?.abort.abort();
   }
 
   /**
@@ -560,16 +602,18 @@ export class Library extends EventEmitter<LibraryEvents> {
    *
    * One scan of a folder at a time, whoever asks (start-up, a folder added, a rescan): a scan asked for while one
    * runs follows it, as it may have been asked for a change the running one has already passed, and every scan
-   * asked for meanwhile is that same one, with the signal and onReread of the first to ask. How it ended is kept
-   * (see folderScan), unless it was aborted.
+   * asked for meanwhile is that same one, each caller's onReread hearing it. How it ended is kept (see folderScan).
+   * A scan stops, and tells nothing, as its folder leaves the library or the library closes: it resolves with what
+   * it had found, and one queued then resolves found nothing, without walking.
    */
-  scan(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void): Promise<ScanSummary> {
+  scan(folder: Folder, onReread?: (count: number) => void): Promise<ScanSummary> {
+    if (this.closed) return Promise.reject(new Error(`The library ${this.dbPath} is closed.`));
     const scans = this.scans.get(folder.id);
-    if (!scans) return this.startScan(folder, signal, onReread);
-    scans.next ??= scans.running.then(
-      () => this.startScan(folder, signal, onReread),
-      () => this.startScan(folder, signal, onReread),
-    );
+    if (!scans) return this.startScan(folder, onReread ? [onReread] : []);
+    if (onReread) scans.nextReread.push(onReread);
+    // Whether the running scan failed or not, the one asked for after it is a scan of its own.
+    const start = () => this.startScan(folder, scans.nextReread);
+    scans.next ??= scans.running.then(start, start);
     return scans.next;
   }
 
@@ -578,34 +622,43 @@ export class Library extends EventEmitter<LibraryEvents> {
     return { lastScan: this.lastScans.get(folderId) ?? null, scanning: this.scans.has(folderId) };
   }
 
-  private startScan(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void): Promise<ScanSummary> {
-    const scans: FolderScans = { running: this.walkFolder(folder, signal, onReread) };
+  private startScan(folder: Folder, rereads: readonly ((count: number) => void)[]): Promise<ScanSummary> {
+    const abort = new AbortController();
+    const gone = this.closed || !this.holds(folder.id);
+    const signal = AbortSignal.any([this.closing.signal, abort.signal]);
+    const onReread = (count: number) => rereads.forEach((heard) => heard(count));
+    const running = gone ? Promise.resolve(emptySummary()) : this.walkFolder(folder, signal, onReread);
+    const scans: FolderScans = { running, abort, nextReread: [] };
     this.scans.set(folder.id, scans);
     const ended = () => {
       // A scan asked for meanwhile takes the folder's place as it starts: none can start between the two.
       if (this.scans.get(folder.id) === scans && !scans.next) this.scans.delete(folder.id);
+      // However it ended (found, unavailable, failed, stopped), the folder list stops saying it is scanned.
+      if (!this.closed) this.emit('changed');
     };
-    scans.running.then(ended, ended);
+    running.then(ended, ended);
     // The folder list says it is being scanned.
-    this.emit('changed');
-    return scans.running;
+    if (!this.closed) this.emit('changed');
+    return running;
   }
 
-  private async walkFolder(folder: Folder, signal?: AbortSignal, onReread?: (count: number) => void) {
-    const summary: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, rereadKeywords: 0, problems: [] };
+  private async walkFolder(folder: Folder, signal: AbortSignal, onReread: (count: number) => void) {
+    const summary = emptySummary();
+    /** Files and subfolders the walk could not read, as the outcome counts them: sidecars' problems aside. */
+    let unread = 0;
     const reread = async (files: ScannedFile[]) => {
       if (files.length === 0) return;
       summary.rereadKeywords += files.length;
       summary.problems.push(...(await this.rereadKeywords(files)));
-      onReread?.(summary.rereadKeywords);
+      onReread(summary.rereadKeywords);
     };
     const held = this.repo.presentInFolder(folder.id);
     const device = folderDevice(folder.path);
     /** How the scan ended, kept for the folder list (see folderScan); an aborted one tells nothing. */
     const record = (unavailable: FolderScan['unavailable'] = null) => {
-      if (signal?.aborted) return;
-      const { found, added, changed, missing, problems } = summary;
-      const outcome = { found, added, changed, missing, problems: problems.length, unavailable };
+      if (signal.aborted || !this.holds(folder.id)) return;
+      const { found, added, changed, missing } = summary;
+      const outcome = { found, added, changed, missing, problems: unread, unavailable };
       this.lastScans.set(folder.id, { at: Date.now(), ...outcome });
     };
     const unavailable = (why: string) => {
@@ -628,6 +681,7 @@ export class Library extends EventEmitter<LibraryEvents> {
             continue;
           }
           summary.problems.push({ path: entry.path, message: entry.message });
+          unread++;
           comparison.problem(entry.path);
           this.emit('warning', entry.message);
         }
@@ -635,35 +689,37 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
       comparison.finish();
       await reread(comparison.takeSidecarChanges());
+      const { found, added, changed, known } = comparison;
+      Object.assign(summary, { found, added, changed });
+      if (signal.aborted) return summary;
+      const why = comparison.unread.has(folder.path)
+        ? 'it cannot be read'
+        : unavailability(folder, device, { found, known, held });
+      if (why) return unavailable(why);
+      // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
+      const purged = this.repo.purgeMissing(folder.id);
+      summary.missing = await comparison.markMissing();
+      // Photos the listing left out but the second look found, saved over meanwhile, are counted with the others.
+      Object.assign(summary, { found: comparison.found, changed: comparison.changed });
+      this.repo.setFolderDevice(folder.id, device);
+      if (purged > 0) await this.sweepThumbnails();
     } catch (error) {
+      // Stopped (see scan): the listing's abort, or a write for a folder taken in by another since, says nothing.
+      if (signal.aborted) return summary;
       // The library's database failing, not the folder: nothing is taken for gone, and the words say which.
       if (!errorCode(error)?.startsWith('SQLITE_')) throw error;
       const reason = (error as Error).message;
       throw new Error(`Cannot compare ${folder.path} with the library ${this.dbPath}: ${reason}.`, { cause: error });
     }
-    const { found, added, changed, known } = comparison;
-    Object.assign(summary, { found, added, changed });
-    if (signal?.aborted) return summary;
-    const why = comparison.unread.has(folder.path)
-      ? 'it cannot be read'
-      : unavailability(folder, device, { found, known, held });
-    if (why) return unavailable(why);
-    // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
-    const purged = this.repo.purgeMissing(folder.id);
-    summary.missing = await comparison.markMissing();
-    // Photos the listing left out but the second look found, saved over meanwhile, are counted with the others.
-    Object.assign(summary, { found: comparison.found, changed: comparison.changed });
-    this.repo.setFolderDevice(folder.id, device);
-    if (purged > 0) await this.sweepThumbnails();
     record();
-    this.emit('changed');
     return summary;
   }
 
-  async scanAll(signal?: AbortSignal): Promise<ScanSummary> {
-    const total: ScanSummary = { found: 0, added: 0, changed: 0, missing: 0, rereadKeywords: 0, problems: [] };
+  async scanAll(): Promise<ScanSummary> {
+    const total = emptySummary();
     for (const folder of this.workingFolders()) {
-      const summary = await this.scan(folder, signal);
+      if (this.closed) break;
+      const summary = await this.scan(folder);
       total.found += summary.found;
       total.added += summary.added;
       total.changed += summary.changed;
@@ -891,6 +947,9 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A scan walking on would write to a closed database ("The database connection is not open").
+    this.closing.abort();
+    await Promise.allSettled([...this.scans.values()].flatMap(({ running, next }) => [running, next]));
     await this.loading?.catch(() => undefined);
     this.pipeline?.cancel();
     await this.pipeline?.whenIdle();

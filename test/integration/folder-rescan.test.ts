@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiService } from '../../src-main/api/api-service.js';
@@ -153,5 +153,173 @@ describe('rescanning a library folder through the service, with the real model a
     assert.equal(second.found, 3);
     assert.equal(info.lastScan!.found, 3);
     assert.equal(library.folderScan(folder.id).scanning, false);
+  });
+});
+
+describe("a folder's scans, however they end", () => {
+  /** A library in a fresh folder, with `photos` (fixture names, or a count of copies of one) in the folder Photos. */
+  const setUp = (photos: string[] | number = ['dog.jpg', 'owl.jpg']) => {
+    const dir = tempDir('phototag-scan-end-');
+    const folder = join(dir, 'Photos');
+    mkdirSync(folder);
+    if (typeof photos === 'number') {
+      for (let i = 0; i < photos; i++) copyFileSync(photo('dog.jpg'), join(folder, `dog-${i}.jpg`));
+    } else {
+      for (const name of photos) copyFileSync(photo(name), join(folder, name));
+    }
+    const dbPath = join(dir, 'library.sqlite');
+    const library = Library.open({ dbPath });
+    return { dir, folder, dbPath, library };
+  };
+
+  /** Whether the folder was said to be scanned at each 'changed' the library emitted, in order. */
+  const scanningAtChanges = (library: Library, folderId: number) => {
+    const seen: boolean[] = [];
+    library.on('changed', () => seen.push(library.folderScan(folderId).scanning));
+    return seen;
+  };
+
+  const noDatabaseError = (results: PromiseSettledResult<unknown>[]) => {
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        assert.doesNotMatch(String((result.reason as Error).message), /FOREIGN KEY|Cannot compare|not open/);
+      }
+    }
+  };
+
+  it('stops a running and a queued scan of a folder removed, with no database error and no outcome left', async () => {
+    const { folder, library } = setUp(['dog.jpg', 'owl.jpg', 'cat.bmp', 'eagle.jpg']);
+    const service = new ApiService(library);
+    try {
+      const added = library.addFolder(folder);
+      const running = library.scan(added);
+      const queued = service.call('rescanFolder', { folderId: added.id });
+      const settled = Promise.allSettled([running, queued]);
+      await library.removeFolder(folder);
+      const results = await settled;
+      noDatabaseError(results);
+      assert.equal(results[0].status, 'fulfilled', 'the running scan stops with what it found');
+      assert.equal(results[1].status, 'rejected');
+      assert.deepEqual(
+        {
+          code: (results[1] as PromiseRejectedResult).reason.code,
+          message: (results[1] as PromiseRejectedResult).reason.message,
+        },
+        { code: 'not-found', message: `${folder} was removed from the library while it was scanned.` },
+      );
+      assert.deepEqual(library.folderScan(added.id), { lastScan: null, scanning: false });
+      assert.equal(library.repo.counts().total, 0);
+    } finally {
+      service.close();
+      await library.close();
+    }
+  });
+
+  it('stops the scans of a folder taken in by a folder added above it, which then finds its photos', async () => {
+    const { dir, folder, library } = setUp(['dog.jpg', 'owl.jpg', 'cat.bmp', 'eagle.jpg']);
+    try {
+      const inner = library.addFolder(folder);
+      const running = library.scan(inner);
+      const queued = library.scan(inner);
+      const { folder: outer, outcome } = library.joinFolder(dir);
+      assert.equal(outcome, 'merged');
+      noDatabaseError(await Promise.allSettled([running, queued]));
+      assert.deepEqual(library.folderScan(inner.id), { lastScan: null, scanning: false });
+      assert.equal((await library.scan(outer)).found, 4);
+      assert.equal(library.folderScan(outer.id).lastScan?.found, 4);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('stops saying the folder is scanned, in a change heard after the end, when the folder is not available', async () => {
+    const { folder, library } = setUp();
+    try {
+      const added = library.addFolder(folder);
+      await library.scan(added);
+      rmSync(folder, { recursive: true });
+      const seen = scanningAtChanges(library, added.id);
+      const summary = await library.scan(added);
+      assert.equal(summary.problems.length, 1, 'not available');
+      assert.equal(library.folderScan(added.id).scanning, false);
+      assert.equal(seen.at(-1), false, `the last change says it is no longer scanned (${JSON.stringify(seen)})`);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('stops saying the folder is scanned, in a change heard after the end, when the scan fails', async () => {
+    const { folder, library } = setUp();
+    try {
+      const added = library.addFolder(folder);
+      await library.scan(added);
+      // Every read of the comparison fails, as a damaged library's would (see scan-comparison.test.ts).
+      library.db.exec('DROP INDEX photos_scan');
+      const seen = scanningAtChanges(library, added.id);
+      await assert.rejects(library.scan(added), /^Error: Cannot compare .*no such index: photos_scan\.$/);
+      assert.equal(library.folderScan(added.id).scanning, false);
+      assert.equal(seen.at(-1), false, `the last change says it is no longer scanned (${JSON.stringify(seen)})`);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('runs the scan queued behind one that failed, and everyone who asked for it gets its result', async () => {
+    const { folder, library } = setUp();
+    try {
+      const added = library.addFolder(folder);
+      library.db.exec('DROP INDEX photos_scan');
+      const failing = library.scan(added);
+      // Mended as soon as the first scan fails, before the one queued behind it reads the library.
+      const mended = failing.then(
+        () => assert.fail('the first scan fails'),
+        (error: Error) => {
+          library.db.exec('CREATE INDEX photos_scan ON photos(path, size, mtime_ms, status, sidecar_stamp)');
+          return error;
+        },
+      );
+      const [queued, again] = [library.scan(added), library.scan(added)];
+      assert.match((await mended).message, /no such index: photos_scan/);
+      assert.equal(await queued, await again);
+      assert.equal((await queued).added, 2);
+      assert.equal(library.folderScan(added.id).lastScan?.added, 2);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('stops a scan as the library closes: no error escapes, and the library is whole', async () => {
+    const { folder, dbPath, library } = setUp(300);
+    const added = library.addFolder(folder);
+    const scan = library.scan(added);
+    await library.close();
+    const summary = await scan;
+    assert.ok(summary.found < 300, `stopped before the end (${summary.found} found)`);
+    const reopened = Library.open({ dbPath });
+    try {
+      assert.deepEqual(reopened.db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+      assert.deepEqual(
+        reopened.repo.folders().map(({ path }) => path),
+        [folder],
+      );
+      assert.equal((await reopened.scan(reopened.repo.folders()[0]!)).found, 300);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it("counts as unreadable only the files and folders the walk could not read, not a sidecar's keywords", async () => {
+    const { folder, library } = setUp();
+    try {
+      const added = library.addFolder(folder);
+      await library.scan(added);
+      writeFileSync(join(folder, 'dog.jpg.xmp'), 'this is not XML at all');
+      const summary = await library.scan(added);
+      assert.equal(summary.rereadKeywords, 1);
+      assert.equal(summary.problems.length, 1, "the sidecar's problem is in the summary");
+      assert.equal(library.folderScan(added.id).lastScan?.problems, 0);
+    } finally {
+      await library.close();
+    }
   });
 });

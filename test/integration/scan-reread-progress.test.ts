@@ -29,7 +29,7 @@ async function scannedLibrary(count: number) {
     library,
     count,
     sidecarsOf: () => names.map((name) => join(folder, `${name}.xmp`)),
-    scan: (onReread?: (count: number) => void) => library.scan(added, undefined, onReread),
+    scan: (onReread?: (count: number) => void) => library.scan(added, onReread),
     fileTags: () =>
       library.db
         .prepare(
