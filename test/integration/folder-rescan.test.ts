@@ -140,17 +140,18 @@ describe('rescanning a library folder through the service, with the real model a
     const first = library.scan(folder);
     assert.equal(library.folderScan(folder.id).scanning, true, 'scanning as soon as asked');
     assert.equal((await shown()).scanning, true);
-    // Copied after the first scan was asked for: the scan that follows it finds the photo.
-    copyFileSync(photo('eagle.jpg'), join(photos, 'eagle.jpg'));
+    // Copied once the first scan is over, before the one asked for meanwhile walks: only that one can find it.
+    const copied = first.then(() => copyFileSync(photo('eagle.jpg'), join(photos, 'eagle.jpg')));
     const [second, third, { folder: info }] = await Promise.all([
       library.scan(folder),
       library.scan(folder),
       service.call('rescanFolder', { folderId: folder.id }),
-      first,
+      copied,
     ]);
+    assert.equal((await first).found, 2, 'the first scan missed the photo');
     assert.notEqual(await first, second, 'the second scan is a scan of its own');
     assert.equal(second, third, 'those asked for while the first ran are one');
-    assert.equal(second.found, 3);
+    assert.deepEqual([second.found, second.added], [3, 1], 'the scan that followed found it');
     assert.equal(info.lastScan!.found, 3);
     assert.equal(library.folderScan(folder.id).scanning, false);
   });
