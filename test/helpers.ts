@@ -20,6 +20,22 @@ export function tempDir(prefix = 'phototag-test-'): string {
   return dir;
 }
 
+/**
+ * Resolves once `check` holds, asking again every `everyMs`; rejects naming `what` when it still does not after
+ * `timeoutMs`, rather than letting the test hang until the runner's own timeout, saying nothing.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 30_000, everyMs = 100 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
 /** Writes `content` to `relative` under `folder`, making the folders on the way; returns the file's path. */
 export function writeFile(folder: string, relative: string, content = 'x'): string {
   const path = join(folder, relative);

@@ -140,8 +140,12 @@ export class LibraryState {
 
   /** Scans a folder now; resolves once it is scanned, the folder list showing what the scan found. */
   async rescanFolder(folderId: number): Promise<void> {
-    await this.client.call('rescanFolder', { folderId });
-    await this.refresh();
+    try {
+      await this.client.call('rescanFolder', { folderId });
+    } finally {
+      // A rescan that failed ends too: the list stops saying the folder is scanned, whatever the events said.
+      await this.refresh();
+    }
   }
 
   async setPaused(paused: boolean): Promise<void> {

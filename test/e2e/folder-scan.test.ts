@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
-import { photo, tempDir } from '../helpers.js';
-import { callApi, startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
+import type { Page, Request, Route } from 'playwright-core';
+import { photo, tempDir, until } from '../helpers.js';
+import { callApi, holdRequests, startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
 
 /** Where the sidebar's screenshots go, one per window size, for a person to look at. */
 const SHOTS = '/tmp/shots-folders';
@@ -59,16 +59,41 @@ describe('a folder row says how its last scan went and rescans it on request, in
   it('shows the folder as not available when a rescan finds it gone, its photos kept', async () => {
     renameSync(folder, away);
     // The watcher hears its root go and stops watching it: nothing but a scan looks at it from now on.
-    await until(async () =>
-      (await callApi(served!.server, 'summary', {})).warnings.some((warning) =>
-        warning.message.startsWith(`Phototag can no longer reach ${folder}`),
-      ),
+    await until(
+      async () =>
+        (await callApi(served!.server, 'summary', {})).warnings.some((warning) =>
+          warning.message.startsWith(`Phototag can no longer reach ${folder}`),
+        ),
+      'the watcher says it can no longer reach the folder',
     );
+    // Held on their way to the engine, each let through in turn.
+    const held: Route[] = [];
+    await page.route('**/api/rescanFolder', (route) => void held.push(route));
     await rescan().focus();
     await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await until(() => held.length === 2, 'both rescans are asked for');
+    assert.equal(await scanLine().textContent(), 'Scanning…');
+    // The page's requests but the second rescan held: the first rescan's, and the refresh after it.
+    const asking = new Set<Request>();
+    const answered = (request: Request) => void asking.delete(request);
+    page.on('request', (request) => {
+      if (/\/api\/(?!events|rescanFolder)/.test(request.url())) asking.add(request);
+    });
+    page.on('requestfinished', answered).on('requestfailed', answered);
+    await held[0]!.continue();
+    // The first rescan's answer is shown, the row marked not available, and the page has every answer it asked for.
+    await sidebar().locator('li.unavailable').waitFor();
+    await until(() => asking.size === 0, 'the refresh after the first rescan is answered');
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve)));
+    assert.equal(await scanLine().textContent(), 'Scanning…', 'the second rescan is still under way');
+    await held[1]!.continue();
+    await page.unroute('**/api/rescanFolder');
     await scanLine()
       .filter({ hasText: 'Not available: it cannot be read or is gone — 2 photos kept until it is back' })
       .waitFor();
+    // Said as it changes, the focus staying on Rescan.
+    assert.equal(await scanLine().getAttribute('aria-live'), 'polite');
     assert.ok(await row().evaluate((item) => item.classList.contains('unavailable')), 'the row is marked');
     for (const name of ['dog.jpg', 'owl.jpg']) {
       await page.getByRole('gridcell', { name: new RegExp(`^${name.replace('.', '\\.')}, `) }).waitFor();
@@ -80,7 +105,12 @@ describe('a folder row says how its last scan went and rescans it on request, in
     renameSync(away, folder);
     copyFileSync(photo('cat.bmp'), join(folder, 'cat.bmp'));
     await page.setViewportSize(SIZES[0]!);
+    const held = await holdRequests(page, '**/api/rescanFolder');
     await rescan().click();
+    // Said, not only spun, while the folder not available is scanned again.
+    await scanLine().filter({ hasText: 'Scanning…' }).waitFor();
+    assert.ok(await row().evaluate((item) => item.classList.contains('unavailable')), 'not available until scanned');
+    await held();
     await scanLine()
       .filter({ hasText: /^Scanned .+: 1 new$/ })
       .waitFor();
@@ -121,8 +151,3 @@ describe('a folder row says how its last scan went and rescans it on request, in
     if (size.width <= 720) await page.keyboard.press('Escape');
   }
 });
-
-/** Resolves once `test` holds, asking again every 100 ms. */
-async function until(test: () => Promise<boolean>): Promise<void> {
-  while (!(await test())) await new Promise((resolve) => setTimeout(resolve, 100));
-}
