@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApiService } from '../../src-main/api/api-service.js';
 import type { FolderInfo, FolderScan, Progress } from '../../src-main/api/contract.js';
 import type { Folder } from '../../src-main/db/photo-repository.js';
-import { Library } from '../../src-main/library/library.js';
+import { Library, type ScanSummary } from '../../src-main/library/library.js';
 import { photo, tempDir } from '../helpers.js';
 
 describe('rescanning a library folder through the service, with the real model and no watcher', () => {
@@ -233,37 +233,43 @@ describe("a folder's scans, however they end", () => {
     }
   });
 
-  it('stops saying the folder is scanned, in a change heard after the end, when the folder is not available', async () => {
-    const { folder, library } = setUp();
-    try {
-      const added = library.addFolder(folder);
-      await library.scan(added);
-      rmSync(folder, { recursive: true });
-      const seen = scanningAtChanges(library, added.id);
-      const summary = await library.scan(added);
-      assert.equal(summary.problems.length, 1, 'not available');
-      assert.equal(library.folderScan(added.id).scanning, false);
-      assert.equal(seen.at(-1), false, `the last change says it is no longer scanned (${JSON.stringify(seen)})`);
-    } finally {
-      await library.close();
-    }
-  });
+  /**
+   * A folder scanned once, then `spoil`ed, then scanned again (`ends` checks how that scan ends): the folder list
+   * stops saying it is scanned, and a change heard after the end says so.
+   */
+  const endsSaidOver =
+    (spoil: (folder: string, library: Library) => void, ends: (scan: Promise<ScanSummary>) => Promise<unknown>) =>
+    async () => {
+      const { folder, library } = setUp();
+      try {
+        const added = library.addFolder(folder);
+        await library.scan(added);
+        spoil(folder, library);
+        const seen = scanningAtChanges(library, added.id);
+        await ends(library.scan(added));
+        assert.equal(library.folderScan(added.id).scanning, false);
+        assert.equal(seen.at(-1), false, `the last change says it is no longer scanned (${JSON.stringify(seen)})`);
+      } finally {
+        await library.close();
+      }
+    };
 
-  it('stops saying the folder is scanned, in a change heard after the end, when the scan fails', async () => {
-    const { folder, library } = setUp();
-    try {
-      const added = library.addFolder(folder);
-      await library.scan(added);
+  it(
+    'stops saying the folder is scanned, in a change heard after the end, when the folder is not available',
+    endsSaidOver(
+      (folder) => rmSync(folder, { recursive: true }),
+      async (scan) => assert.equal((await scan).problems.length, 1, 'not available'),
+    ),
+  );
+
+  it(
+    'stops saying the folder is scanned, in a change heard after the end, when the scan fails',
+    endsSaidOver(
       // Every read of the comparison fails, as a damaged library's would (see scan-comparison.test.ts).
-      library.db.exec('DROP INDEX photos_scan');
-      const seen = scanningAtChanges(library, added.id);
-      await assert.rejects(library.scan(added), /^Error: Cannot compare .*no such index: photos_scan\.$/);
-      assert.equal(library.folderScan(added.id).scanning, false);
-      assert.equal(seen.at(-1), false, `the last change says it is no longer scanned (${JSON.stringify(seen)})`);
-    } finally {
-      await library.close();
-    }
-  });
+      (_, library) => library.db.exec('DROP INDEX photos_scan'),
+      (scan) => assert.rejects(scan, /^Error: Cannot compare .*no such index: photos_scan\.$/),
+    ),
+  );
 
   it('runs the scan queued behind one that failed, and everyone who asked for it gets its result', async () => {
     const { folder, library } = setUp();
