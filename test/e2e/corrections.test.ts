@@ -8,7 +8,14 @@ import type { Locator, Page } from 'playwright-core';
 import type { ApiArgs, ApiMethod, ExportClassSummary } from '../../src-main/api/contract.js';
 import { decodePhoto } from '../../src-main/imaging/decode.js';
 import { photo, ROOT, tempDir } from '../helpers.js';
-import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+import {
+  callApi,
+  gridShows,
+  startServedPage,
+  stopServedPage,
+  type ServedPage,
+  type ServeProcess,
+} from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const PHOTOS = [
@@ -44,8 +51,7 @@ describe('correcting labels, reviewing and exporting in Chromium, over the real 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `corrections-${name}.png`) });
   const cells = () => page.getByRole('grid', { name: 'Photos' }).getByRole('gridcell');
   const cell = (name: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(name)}, `) });
-  const cellCount = (n: number) =>
-    page.waitForFunction((count) => document.querySelectorAll('[role=gridcell]').length === count, n);
+  const cellCount = (n: number) => gridShows(page, n);
   const toast = (text: string | RegExp) => page.getByRole('status').filter({ hasText: text });
   /** The sidebar button of a tag: "Rex, 1 photos". */
   const tagButton = (name: string, count: number) =>

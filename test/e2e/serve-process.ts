@@ -124,6 +124,17 @@ export async function holdRequests(page: Page, url: string): Promise<() => Promi
   };
 }
 
+/**
+ * Waits until the grid shows `count` photos, each loaded: a tile whose page is still on its way is a placeholder
+ * ("Photo 2, loading"), counted as a cell but naming no photo yet.
+ */
+export async function gridShows(page: Page, count: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const cells = [...document.querySelectorAll('[role=gridcell]')];
+    return cells.length === n && cells.every((cell) => !cell.getAttribute('aria-label')?.endsWith(', loading'));
+  }, count);
+}
+
 export interface ServedPage {
   server: ServeProcess;
   browser: Browser;

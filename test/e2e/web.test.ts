@@ -14,6 +14,7 @@ import { Library } from '../../src-main/library/library.js';
 import { startWebServer, type WebServer } from '../../src-main/web/web-server.js';
 import {
   callApi,
+  gridShows,
   holdRequests,
   launchChromium,
   startServedPage,
@@ -170,7 +171,7 @@ describe('web mode in Chromium, over the real engine', () => {
             : `${photo.name}, ${caption(photo.top!)} ${Math.round((photo.top!.detail?.score ?? photo.top!.score) * 100)}%`,
       )
       .sort();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, photoCount);
+    await gridShows(page, photoCount);
     assert.deepEqual(await cellLabels(), expected);
     // What a person sees in these photos (test/fixtures/photos/README.md).
     for (const [name, tag] of [
@@ -226,7 +227,7 @@ describe('web mode in Chromium, over the real engine', () => {
 
     await page.getByRole('button', { name: `Cat, ${cat.count} photos`, exact: true }).click();
     await page.getByText(`${cat.count} photos`, { exact: true }).waitFor();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, cat.count);
+    await gridShows(page, cat.count);
     const shown = (await cellLabels()).map((label) => label.split(', ')[0]).sort();
     assert.deepEqual(shown, photos.map((photo) => photo.name).sort());
     await page.getByRole('list', { name: 'Active filters' }).getByText('Cat').waitFor();
@@ -275,7 +276,7 @@ describe('web mode in Chromium, over the real engine', () => {
     assert.deepEqual(photos.map((photo) => photo.name).sort(), ['face.jpg', 'grace_hopper.bmp']);
 
     await page.getByRole('button', { name: `People, ${people.count} photos`, exact: true }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, people.count);
+    await gridShows(page, people.count);
     assert.deepEqual((await cellLabels()).map((label) => label.split(', ')[0]).sort(), [
       'face.jpg',
       'grace_hopper.bmp',
@@ -291,7 +292,7 @@ describe('web mode in Chromium, over the real engine', () => {
   it('lists the photos that failed, each with its reason, and the filter survives a reload', async () => {
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await page.getByRole('button', { name: /^Failed/ }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, HOSTILE.length);
+    await gridShows(page, HOSTILE.length);
     for (const name of HOSTILE) {
       const cell = page.getByRole('gridcell', { name: new RegExp(`^${name.replace('.', '\\.')}, failed: `) });
       assert.match((await cell.getAttribute('aria-label'))!, reasons.get(name)!);
@@ -299,7 +300,7 @@ describe('web mode in Chromium, over the real engine', () => {
     await shot('6-failed');
 
     await page.reload();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, HOSTILE.length);
+    await gridShows(page, HOSTILE.length);
     assert.equal(await page.getByRole('button', { name: /^Failed/ }).getAttribute('aria-pressed'), 'true');
 
     await page.getByRole('gridcell', { name: /^notes\.jpg, / }).click();
@@ -312,7 +313,7 @@ describe('web mode in Chromium, over the real engine', () => {
 
   it('moves through the grid with the keyboard and opens with Enter', async () => {
     await page.getByRole('button', { name: /^All photos/ }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, photoCount);
+    await gridShows(page, photoCount);
     const labels = await cells().evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label') ?? ''));
     await page.getByRole('grid', { name: 'Photos' }).focus();
     await page.keyboard.press('ArrowRight');
@@ -332,7 +333,7 @@ describe('web mode in Chromium, over the real engine', () => {
 
   it('shows the photos newest first under a header for each month, and oldest first on request', async () => {
     await page.getByRole('button', { name: /^All photos/ }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, photoCount);
+    await gridShows(page, photoCount);
     const newest = await api('timeline', {});
     assert.deepEqual(
       await headings(),
@@ -398,7 +399,7 @@ describe('web mode in Chromium, over the real engine', () => {
       );
     assert.equal(either.total, new Set([...(await names('cat')), ...(await names('dog'))]).size);
     await page.getByText(`${either.total} photos`, { exact: true }).waitFor();
-    await page.waitForFunction((n) => document.querySelectorAll('[role=gridcell]').length === n, either.total);
+    await gridShows(page, either.total);
     assert.deepEqual(await tops(), unfiltered, 'two chips and the toggle move nothing either');
     await shot('10-cat-or-dog');
 
