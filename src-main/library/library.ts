@@ -510,11 +510,14 @@ export class Library extends EventEmitter<LibraryEvents> {
     // Their scans stop, and write nothing more for folders that are gone (see walkFolder): the new folder's scan
     // walks their photos again.
     for (const absorbed of inner) this.leave(absorbed.id);
-    const folder = this.repo.addFolder(absolute, inner);
-    for (const absorbed of inner) {
-      this.leaving.delete(absorbed.id);
-      this.lastScans.delete(absorbed.id);
+    let folder: Folder;
+    try {
+      folder = this.repo.addFolder(absolute, inner);
+    } finally {
+      // Taken in, or still the library's own when adding failed (a locked database): leaving no more either way.
+      for (const absorbed of inner) this.leaving.delete(absorbed.id);
     }
+    for (const absorbed of inner) this.lastScans.delete(absorbed.id);
     this.rememberFolder(absolute);
     this.emit('changed');
     const outcome = inner.length > 0 ? 'merged' : 'added';
@@ -568,8 +571,12 @@ export class Library extends EventEmitter<LibraryEvents> {
     // Its scans stop and are let end before its rows go: a walk writing for a folder that is gone fails the database.
     this.leave(folder.id);
     try {
-      let scans: FolderScans | undefined;
-      while ((scans = this.scans.get(folder.id))) await Promise.allSettled([scans.running, scans.next]);
+      // A scan asked for meanwhile takes the entry as it starts, and finds the folder leaving: it ends at once.
+      for (let scans = this.scans.get(folder.id); scans;) {
+        await Promise.allSettled([scans.running, scans.next]);
+        const after = this.scans.get(folder.id);
+        scans = after === scans ? undefined : after;
+      }
       const removal = this.repo.folderRemoval(folder.id);
       this.repo.removeFolder(folder.id);
       this.lastScans.delete(folder.id);
@@ -624,10 +631,11 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   private startScan(folder: Folder, rereads: readonly ((count: number) => void)[]): Promise<ScanSummary> {
     const abort = new AbortController();
-    const gone = this.closed || !this.holds(folder.id);
     const signal = AbortSignal.any([this.closing.signal, abort.signal]);
     const onReread = (count: number) => rereads.forEach((heard) => heard(count));
-    const running = gone ? Promise.resolve(emptySummary()) : this.walkFolder(folder, signal, onReread);
+    // Async, so a failing look at the database (holds) rejects this scan rather than throwing past its entry.
+    const running = (async () =>
+      this.closed || !this.holds(folder.id) ? emptySummary() : this.walkFolder(folder, signal, onReread))();
     const scans: FolderScans = { running, abort, nextReread: [] };
     this.scans.set(folder.id, scans);
     const ended = () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { ApiService } from '../../src-main/api/api-service.js';
 import type { FolderInfo, FolderScan, Progress } from '../../src-main/api/contract.js';
@@ -229,6 +230,24 @@ describe("a folder's scans, however they end", () => {
       assert.equal((await library.scan(outer)).found, 4);
       assert.equal(library.folderScan(outer.id).lastScan?.found, 4);
     } finally {
+      await library.close();
+    }
+  });
+
+  it('keeps scanning a folder when adding one above it fails, as on a database another process holds', async () => {
+    const { dir, folder, dbPath, library } = setUp();
+    const other = new Database(dbPath);
+    try {
+      const inner = library.addFolder(folder);
+      library.db.pragma('busy_timeout = 50');
+      other.exec('BEGIN IMMEDIATE');
+      assert.throws(() => library.joinFolder(dir), /locked|busy/i);
+      other.exec('ROLLBACK');
+      assert.ok(library.holds(inner.id), 'the folder is still the library’s own');
+      assert.equal((await library.scan(inner)).found, 2);
+      assert.equal(library.folderScan(inner.id).lastScan?.found, 2);
+    } finally {
+      other.close();
       await library.close();
     }
   });
