@@ -706,7 +706,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (why) return unavailable(why);
       // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
       const purged = this.repo.purgeMissing(folder.id);
-      summary.missing = await comparison.markMissing();
+      summary.missing = await comparison.markMissing(signal);
       // Photos the listing left out but the second look found, saved over meanwhile, are counted with the others.
       Object.assign(summary, { found: comparison.found, changed: comparison.changed });
       this.repo.setFolderDevice(folder.id, device);

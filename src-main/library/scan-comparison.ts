@@ -106,15 +106,18 @@ export class ScanComparison {
    * one stat a photo passed, nothing for those found, made as the scan makes its own (batchStatter): a thousand
    * photos deleted from a slow share do not hold the event loop. A photo there is found, and one whose size or
    * modification time moved (saved over) is recorded as changed, to be tagged again; its sidecar is kept as stored,
-   * for the next scan to compare.
+   * for the next scan to compare. A scan stopped meanwhile (`signal`: its folder left the library, or the library
+   * closes) marks nothing and records nothing more.
    */
-  async markMissing(): Promise<number> {
+  async markMissing(signal?: AbortSignal): Promise<number> {
     const passed = this.#passed.filter(([path]) => !this.unread.has(path));
     const statBatch = batchStatter();
     const gone: string[] = [];
     for (let i = 0; i < passed.length; i += RECHECK_BATCH) {
       const rows = passed.slice(i, i + RECHECK_BATCH);
-      (await statBatch(rows.map(([path]) => path))).forEach((stats, j) => {
+      const checked = await statBatch(rows.map(([path]) => path));
+      if (signal?.aborted) return 0;
+      checked.forEach((stats, j) => {
         const [path, version] = rows[j]!;
         // Not there is gone; any other error says nothing of the photo, and fails the scan, as a stat of it did.
         if (stats instanceof Error && !['ENOENT', 'ENOTDIR'].includes(errorCode(stats) ?? '')) throw stats;

@@ -207,6 +207,29 @@ describe('comparing a scan with the library folder by folder', () => {
     }
   });
 
+  it('marks nothing missing when its scan is stopped during the second look', async () => {
+    const dir = tempDir();
+    const album = join(dir, 'album');
+    for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) writeFile(album, name);
+    const library = open(dir);
+    try {
+      const folder = library.addFolder(album);
+      await library.scan(folder);
+      rmSync(join(album, 'c.jpg'));
+      const comparison = new ScanComparison(library.repo, folder.id);
+      await walkMissing(comparison, album, join(album, 'b.jpg'), join(album, '.b.jpg.tmp'));
+      const stop = new AbortController();
+      const marking = comparison.markMissing(stop.signal);
+      // As the folder leaves the library, or the library closes, while the second look's stats are out.
+      stop.abort();
+      assert.equal(await marking, 0);
+      const status = (name: string) => library.repo.photoByPath(join(album, name))?.status;
+      assert.deepEqual([status('b.jpg'), status('c.jpg')], ['pending', 'pending']);
+    } finally {
+      await library.close();
+    }
+  });
+
   it('records as changed a photo saved over while the listing left it out, keeping its sidecar', async () => {
     const dir = tempDir();
     const album = join(dir, 'album');
