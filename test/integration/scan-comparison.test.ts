@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { renameSync, rmSync, utimesSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { describe, it } from 'node:test';
-import { photoVersion } from '../../src-main/db/photo-repository.js';
+import { photoVersion, type Folder } from '../../src-main/db/photo-repository.js';
 import { scanFolderBatches } from '../../src-main/library/folder-scanner.js';
 import { Library } from '../../src-main/library/library.js';
 import { ScanComparison } from '../../src-main/library/scan-comparison.js';
@@ -24,6 +24,24 @@ async function walkMissing(comparison: ScanComparison, album: string, photo: str
     for (const entry of entries) if (entry.type === 'photo') comparison.photo(entry);
   }
   comparison.finish();
+}
+
+/** `names` written into a fresh album, added to a fresh library and scanned once, for `body`; closed after it. */
+async function withScannedAlbum(
+  names: string[],
+  body: (album: string, library: Library, folder: Folder) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir();
+  const album = join(dir, 'album');
+  for (const name of names) writeFile(album, name);
+  const library = open(dir);
+  try {
+    const folder = library.addFolder(album);
+    await library.scan(folder);
+    await body(album, library, folder);
+  } finally {
+    await library.close();
+  }
 }
 
 /**
@@ -182,14 +200,8 @@ describe('comparing a scan with the library folder by folder', () => {
     }
   });
 
-  it('takes no photo for gone that the listing left out but is there when the walk ends', async () => {
-    const dir = tempDir();
-    const album = join(dir, 'album');
-    for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) writeFile(album, name);
-    const library = open(dir);
-    try {
-      const folder = library.addFolder(album);
-      await library.scan(folder);
+  it('takes no photo for gone that the listing left out but is there when the walk ends', () =>
+    withScannedAlbum(['a.jpg', 'b.jpg', 'c.jpg'], async (album, library, folder) => {
       const comparison = new ScanComparison(library.repo, folder.id);
       const saving = join(album, '.b.jpg.tmp');
       await walkMissing(comparison, album, join(album, 'b.jpg'), saving);
@@ -202,19 +214,10 @@ describe('comparing a scan with the library folder by folder', () => {
       // Gone for real: marked.
       const scan = await library.scan(folder);
       assert.equal(scan.missing, 1);
-    } finally {
-      await library.close();
-    }
-  });
+    }));
 
-  it('marks nothing missing when its scan is stopped during the second look', async () => {
-    const dir = tempDir();
-    const album = join(dir, 'album');
-    for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) writeFile(album, name);
-    const library = open(dir);
-    try {
-      const folder = library.addFolder(album);
-      await library.scan(folder);
+  it('marks nothing missing when its scan is stopped during the second look', () =>
+    withScannedAlbum(['a.jpg', 'b.jpg', 'c.jpg'], async (album, library, folder) => {
       rmSync(join(album, 'c.jpg'));
       const comparison = new ScanComparison(library.repo, folder.id);
       await walkMissing(comparison, album, join(album, 'b.jpg'), join(album, '.b.jpg.tmp'));
@@ -225,19 +228,10 @@ describe('comparing a scan with the library folder by folder', () => {
       assert.equal(await marking, 0);
       const status = (name: string) => library.repo.photoByPath(join(album, name))?.status;
       assert.deepEqual([status('b.jpg'), status('c.jpg')], ['pending', 'pending']);
-    } finally {
-      await library.close();
-    }
-  });
+    }));
 
-  it('records as changed a photo saved over while the listing left it out, keeping its sidecar', async () => {
-    const dir = tempDir();
-    const album = join(dir, 'album');
-    for (const name of ['a.jpg', 'b.jpg', 'b.xmp']) writeFile(album, name);
-    const library = open(dir);
-    try {
-      const folder = library.addFolder(album);
-      await library.scan(folder);
+  it('records as changed a photo saved over while the listing left it out, keeping its sidecar', () =>
+    withScannedAlbum(['a.jpg', 'b.jpg', 'b.xmp'], async (album, library, folder) => {
       const before = library.repo.photoByPath(join(album, 'b.jpg'))!;
       const stamp = library.repo.sidecarStampAt(before.path);
       assert.ok(stamp);
@@ -253,8 +247,5 @@ describe('comparing a scan with the library folder by folder', () => {
       const after = library.repo.photoByPath(before.path)!;
       assert.deepEqual([after.size, after.status], ['saved over, longer'.length, 'pending']);
       assert.equal(library.repo.sidecarStampAt(before.path), stamp);
-    } finally {
-      await library.close();
-    }
-  });
+    }));
 });
