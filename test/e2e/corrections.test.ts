@@ -15,6 +15,7 @@ import {
   stopServedPage,
   type ServedPage,
   type ServeProcess,
+  TAGGING_TIMEOUT,
 } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
@@ -28,8 +29,6 @@ const PHOTOS = [
   'sunflower.bmp',
   'kite_and_cold.jpg',
 ];
-/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('correcting labels, reviewing and exporting in Chromium, over the real engine', () => {

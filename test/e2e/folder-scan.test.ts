@@ -6,18 +6,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Request, Route } from 'playwright-core';
 import { photo, tempDir, until } from '../helpers.js';
-import { callApi, holdRequests, startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
+import {
+  callApi,
+  holdRequests,
+  startTaggedLibrary,
+  stopServedPage,
+  type ServedPage,
+  TAGGING_TIMEOUT,
+  WINDOW_SIZES,
+} from './serve-process.js';
 
 /** Where the sidebar's screenshots go, one per window size, for a person to look at. */
 const SHOTS = '/tmp/shots-folders';
-const SIZES = [
-  { width: 1400, height: 900 },
-  { width: 800, height: 600 },
-  { width: 390, height: 844 },
-];
-/** The first run loads the model; tagging itself takes a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
-
 describe('a folder row says how its last scan went and rescans it on request, in Chromium', () => {
   let served: ServedPage | undefined;
   let page: Page;
@@ -98,13 +98,13 @@ describe('a folder row says how its last scan went and rescans it on request, in
     for (const name of ['dog.jpg', 'owl.jpg']) {
       await page.getByRole('gridcell', { name: new RegExp(`^${name.replace('.', '\\.')}, `) }).waitFor();
     }
-    for (const size of SIZES) await shoot(size, 'unavailable');
+    for (const size of WINDOW_SIZES) await shoot(size, 'unavailable');
   });
 
   it('finds a photo copied in once the folder is back, on Rescan, tags it and says what it found', async () => {
     renameSync(away, folder);
     copyFileSync(photo('cat.bmp'), join(folder, 'cat.bmp'));
-    await page.setViewportSize(SIZES[0]!);
+    await page.setViewportSize(WINDOW_SIZES[0]!);
     const held = await holdRequests(page, '**/api/rescanFolder');
     await rescan().click();
     // Said, not only spun, while the folder not available is scanned again.
@@ -117,7 +117,7 @@ describe('a folder row says how its last scan went and rescans it on request, in
     assert.ok(!(await row().evaluate((item) => item.classList.contains('unavailable'))), 'available again');
     await page.getByRole('gridcell', { name: /^cat\.bmp, / }).waitFor({ timeout: TAGGING_TIMEOUT });
     await page.getByText('All caught up: 3 photos tagged', { exact: true }).waitFor({ timeout: TAGGING_TIMEOUT });
-    for (const size of SIZES) await shoot(size, 'scanned');
+    for (const size of WINDOW_SIZES) await shoot(size, 'scanned');
   });
 
   /** The sidebar at `size`: docked beside the grid, or in a phone's width the drawer its menu button opens. */

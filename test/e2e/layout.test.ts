@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { ROOT, tempDir } from '../helpers.js';
-import { callApi, startTaggedLibrary, stopServedPage, type ServedPage } from './serve-process.js';
+import { callApi, startTaggedLibrary, stopServedPage, type ServedPage, WINDOW_SIZES } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 /**
@@ -23,12 +23,8 @@ const PHOTOS = [
   'cat_720p.jpg',
   'cat.bmp',
 ];
-const SIZES = [
-  { width: 1400, height: 900 },
-  { width: 800, height: 600 },
-  { width: 390, height: 844 },
-  { width: 360, height: 740 },
-];
+/** And a small phone. */
+const SIZES = [...WINDOW_SIZES, { width: 360, height: 740 }];
 /** The grid's gap between tiles: the most room the timeline's labels may leave beside the tiles. */
 const TILE_GAP = 8;
 

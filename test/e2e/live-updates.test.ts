@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { photo, tempDir } from '../helpers.js';
+import { photo, tempDir, until } from '../helpers.js';
 import {
   callApi,
   holdRequests,
@@ -10,17 +10,18 @@ import {
   startTaggedLibrary,
   stopServedPage,
   type ServedPage,
+  TAGGING_TIMEOUT,
 } from './serve-process.js';
 
 const PHOTOS = ['dog.jpg', 'owl.jpg'];
 
 /** Resolves once the engine has tagged every photo it knows of and is idle: the page's own view is not asked. */
 async function whenEngineIdle(served: ServedPage, photos: number): Promise<void> {
-  for (;;) {
+  const idle = async () => {
     const { progress, counts } = await callApi(served.server, 'summary', {});
-    if (progress.state === 'idle' && progress.queued === 0 && counts.done === photos) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return progress.state === 'idle' && progress.queued === 0 && counts.done === photos;
+  };
+  await until(idle, `the engine has tagged ${photos} photos and is idle`, { timeoutMs: TAGGING_TIMEOUT });
 }
 
 describe('the header follows the engine in Chromium, whatever the order in which answers and events arrive', () => {

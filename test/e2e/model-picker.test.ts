@@ -10,12 +10,17 @@ import type { Page } from 'playwright-core';
 import { phototag } from '../cli.js';
 import { ROOT, tempDir } from '../helpers.js';
 import { describeDownload, downloadPayload, OFFLINE_URL } from '../model-downloads.js';
-import { callApi, startTaggedLibrary, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+import {
+  callApi,
+  startTaggedLibrary,
+  stopServedPage,
+  type ServedPage,
+  type ServeProcess,
+  TAGGING_TIMEOUT,
+} from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const PHOTOS = ['dog.jpg', 'owl.jpg', 'cat.bmp'];
-/** Generous: loading a model and tagging take a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
 /** The slow download sends this much, then waits until the test has seen it in the picker. */
 const HALF = Math.floor(downloadPayload.length / 2);
 

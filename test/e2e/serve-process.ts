@@ -143,6 +143,12 @@ export interface ServedPage {
 
 /** The page's size unless a test asks for another. */
 const VIEWPORT = { width: 1280, height: 860 };
+/** The window sizes every layout is looked at in: a desktop, a small window, a phone. */
+export const WINDOW_SIZES = [
+  { width: 1400, height: 900 },
+  { width: 800, height: 600 },
+  { width: 390, height: 844 },
+];
 /** For a test that needs every photo of a small library drawn at once, under its month headers. */
 export const TALL_VIEWPORT = { width: 1280, height: 2000 };
 
@@ -182,7 +188,7 @@ export async function startServedPage(options: {
 }
 
 /** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
+export const TAGGING_TIMEOUT = 120_000;
 
 /** Adds `folder` to the served library, opens the page on it and waits until its `photos` photos are tagged. */
 export async function openTaggedFolder(served: ServedPage, folder: string, photos: number): Promise<void> {

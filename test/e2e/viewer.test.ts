@@ -8,7 +8,14 @@ import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { ApiArgs, ApiMethod } from '../../src-main/api/contract.js';
 import { photo, ROOT, tempDir } from '../helpers.js';
-import { callApi, startServedPage, stopServedPage, type ServedPage, type ServeProcess } from './serve-process.js';
+import {
+  callApi,
+  startServedPage,
+  stopServedPage,
+  type ServedPage,
+  type ServeProcess,
+  TAGGING_TIMEOUT,
+} from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 /** A 12 MP portrait (made in before()), a 1080p landscape, and a photo smaller than any stage. */
@@ -16,8 +23,6 @@ const TALL = { name: 'portrait.jpg', width: 3000, height: 4000 };
 const WIDE = { name: 'cat_1080p.jpg', width: 1920, height: 1080 };
 const SMALL = { name: 'dog.jpg', width: 260, height: 380 };
 const PHOTOS = [TALL, WIDE, SMALL];
-/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface Box {

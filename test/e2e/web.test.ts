@@ -22,12 +22,11 @@ import {
   TALL_VIEWPORT,
   type ServedPage,
   type ServeProcess,
+  TAGGING_TIMEOUT,
 } from './serve-process.js';
 
 const SHOTS = join(ROOT, 'test-results');
 const HOSTILE = ['notes.jpg', 'truncated.jpg'];
-/** Generous: the first run loads the model; tagging itself takes a few seconds on two cores. */
-const TAGGING_TIMEOUT = 120_000;
 const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `web-${name}.png`) });
 
 describe('web mode in Chromium, over the real engine', () => {
