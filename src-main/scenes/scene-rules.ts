@@ -121,6 +121,13 @@ export const SCENE_THRESHOLDS = {
      */
     tintConcentration: [0.93, 0.98],
     /**
+     * A toned print's colour follows its brightness alone, so pixels of one brightness share one colour: how far
+     * they stray from it (toneSpread in PixelStats). Sepia and blue tints of the fixtures, saved as JPEG at quality
+     * 70-85 or with grain added, stray 2-9 (JPEG's coarser colour does it); colour photos of one muted hue, whose
+     * things differ in colour at one brightness, stray more (a pig on grass: 14, a red cliff dwelling 16).
+     */
+    toneSpread: [12, 9],
+    /**
      * Sepia's chroma peaks near 80 in the light tones; a colour photo of one hue (underwater, a sunset, a fox) goes
      * far above on many pixels.
      */
@@ -203,6 +210,11 @@ export interface PixelStats {
   /** How tightly the hues gather, 0..1, each pixel weighted by its chroma; 1 when there is no colour at all. */
   hueConcentration: number;
   /**
+   * How far the visible pixels' colours stray from the mean colour of the visible pixels as bright as each (in
+   * luma steps of TONE_STEP): the root mean square on the opponent axes, in 0..255 units; 0 when none is visible.
+   */
+  toneSpread: number;
+  /**
    * Warm pixels in the sky rows and in the ground rows, the sky's mean luma above the ground's, and the sky's mean
    * luma step between neighbours.
    */
@@ -223,6 +235,9 @@ const luma = (r: number, g: number, b: number) => (77 * r + 150 * g + 29 * b) >>
  * neighbours along a row, which every other row gives about as well as all of them do, at half the cost.
  */
 const ROW_STEP = 2;
+
+/** The luma step of toneSpread's brightness bands: a band as wide as this holds pixels of one brightness. */
+const TONE_STEP = 8;
 
 /** How many of the rows from `start` up to `end` (not included) are read. */
 const rowsRead = (start: number, end: number) => Math.ceil(end / ROW_STEP) - Math.ceil(start / ROW_STEP);
@@ -256,6 +271,12 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
   let hueX = 0;
   let hueY = 0;
   let hueLength = 0;
+  // Per brightness band: the visible pixels, the sums of their opponent axes, and of their squared lengths.
+  const bands = 256 / TONE_STEP;
+  const bandPixels = new Float64Array(bands);
+  const bandX = new Float64Array(bands);
+  const bandY = new Float64Array(bands);
+  const bandSquares = new Float64Array(bands);
   let skyWarm = 0;
   let groundWarm = 0;
   let skyLuma = 0;
@@ -277,13 +298,18 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
       const chroma = max - Math.min(r, g, b);
       if (y8 < night.darkLuma) dark++;
       else if (y8 >= night.litLuma) lit++;
+      const a = r - (g + b) / 2;
+      const o = (Math.sqrt(3) / 2) * (g - b);
       if (max >= mono.visibleValue) {
         visible++;
         if (chroma <= mono.greyChroma) grey++;
         else if (chroma > mono.tintMaxChroma) vivid++;
+        const band = Math.floor(y8 / TONE_STEP);
+        bandPixels[band]!++;
+        bandX[band]! += a;
+        bandY[band]! += o;
+        bandSquares[band]! += a * a + o * o;
       }
-      const a = r - (g + b) / 2;
-      const o = (Math.sqrt(3) / 2) * (g - b);
       hueX += a;
       hueY += o;
       hueLength += Math.sqrt(a * a + o * o);
@@ -319,6 +345,10 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
     .sort((p, q) => q - p)
     .slice(0, screen.topColours)
     .reduce((sum, count) => sum + count, 0);
+  let straying = 0;
+  for (let band = 0; band < bands; band++) {
+    if (bandPixels[band]) straying += bandSquares[band]! - (bandX[band]! ** 2 + bandY[band]! ** 2) / bandPixels[band]!;
+  }
   return {
     pixels,
     medianLuma: median(histogram, pixels),
@@ -328,6 +358,7 @@ export function measurePixels(photo: Pick<ScenePhoto, 'data' | 'width' | 'height
     greyShare: visible ? grey / visible : 0,
     vividShare: visible ? vivid / visible : 0,
     hueConcentration: hueLength === 0 ? 1 : Math.hypot(hueX, hueY) / hueLength,
+    toneSpread: visible ? Math.sqrt(Math.max(0, straying) / visible) : 0,
     warmSkyShare: skyPixels ? skyWarm / skyPixels : 0,
     warmGroundShare: groundPixels ? groundWarm / groundPixels : 0,
     skyOverGround: skyPixels && groundPixels ? skyLuma / skyPixels - groundLuma / groundPixels : 0,
@@ -391,12 +422,14 @@ export function sunsetScore(stats: PixelStats): number {
 
 /**
  * Black & white: of the visible pixels, hardly one is vivid, and either nearly all have no colour, or the photo is
- * toned (sepia, cyanotype, selenium): one hue, the hues gathered within about 11 degrees. A colour photo of one
- * dominant hue (underwater, a sunset) is far more saturated than a toned print.
+ * toned (sepia, cyanotype, selenium): one hue, the hues gathered within about 11 degrees, and one colour for each
+ * brightness. A colour photo of one dominant hue (underwater, a sunset) is far more saturated than a toned print;
+ * one of a muted hue (grass, brown stone) holds things of one brightness in different colours.
  */
 export function blackAndWhiteScore(stats: PixelStats): number {
   const rule = SCENE_THRESHOLDS.blackAndWhite;
-  const tones = Math.max(ramp(stats.greyShare, rule.greyShare), ramp(stats.hueConcentration, rule.tintConcentration));
+  const toned = ramp(stats.hueConcentration, rule.tintConcentration) * ramp(stats.toneSpread, rule.toneSpread);
+  const tones = Math.max(ramp(stats.greyShare, rule.greyShare), toned);
   return ramp(stats.visibleShare, rule.visibleShare) * ramp(stats.vividShare, rule.vividShare) * tones;
 }
 

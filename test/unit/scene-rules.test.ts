@@ -77,6 +77,21 @@ describe('Black & white', () => {
     assert.equal(blackAndWhiteScore(measurePixels(blue)), 0);
   });
 
+  it('one muted hue is toned when its colour follows the brightness, colour when things of one brightness differ', () => {
+    // An olive tint whose colour is set by the brightness alone, as a toned print's is.
+    const olive = (v: number): Rgb => [v + 10, v + 30, v - 30];
+    const shade = (x: number, y: number) => 40 + ((x + y) % 180);
+    const toned = measurePixels(frame((x, y) => olive(shade(x, y))));
+    assert.ok(toned.toneSpread < 1, `tone spread ${toned.toneSpread}`);
+    assert.equal(blackAndWhiteScore(toned), 1);
+    // The same hue, and as muted, but a grey-olive pig stands on the olive grass at the grass's brightness.
+    const pig = (v: number): Rgb => [v + 3, v + 10, v - 10];
+    const farm = measurePixels(frame((x, y) => (x % 64 < 24 ? pig : olive)(shade(x, y))));
+    assert.ok(farm.hueConcentration >= SCENE_THRESHOLDS.blackAndWhite.tintConcentration[1], 'one hue all the same');
+    assert.ok(farm.toneSpread > SCENE_THRESHOLDS.blackAndWhite.toneSpread[0], `tone spread ${farm.toneSpread}`);
+    assert.equal(blackAndWhiteScore(farm), 0);
+  });
+
   it('a frame nearly all black shows no colour because it shows nothing: it is not black & white', () => {
     assert.equal(blackAndWhiteScore(measurePixels(dark)), 0);
   });
