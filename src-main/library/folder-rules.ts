@@ -1,6 +1,8 @@
-import { readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
+import { readFileSync, realpathSync, statfsSync } from 'node:fs';
+import { realpath, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, parse, resolve, sep } from 'node:path';
+import { isFolder } from '../file-errors.js';
 
 /**
  * Linux file systems that hold kernel state, never photos, by their statfs f_type (linux/magic.h). Walking one is
@@ -70,11 +72,14 @@ function realPath(path: string): string {
   }
 }
 
+/** The name of the pseudo file system `path` is on (statfs's f_type), undefined for any other. */
+const pseudoFileSystem = (type: number): string | undefined => PSEUDO_FILE_SYSTEMS.get(type);
+
 function fileSystemName(path: string): string | undefined {
   // Other kernels number their file systems differently.
   if (process.platform !== 'linux') return undefined;
   try {
-    return PSEUDO_FILE_SYSTEMS.get(statfsSync(path).type);
+    return pseudoFileSystem(statfsSync(path).type);
   } catch {
     return undefined;
   }
@@ -94,9 +99,30 @@ function isFileSystemRoot(path: string): boolean {
  */
 export function systemFolderReason(path: string): string | undefined {
   const real = realPath(path);
+  return refusal(real, fileSystemName(real));
+}
+
+/**
+ * systemFolderReason, asking the file system through Node's thread pool: a share that no longer answers (hard-mounted,
+ * its server gone) holds a pool thread rather than the caller's, which goes on serving the window meanwhile.
+ */
+export async function systemFolderReasonLater(path: string): Promise<string | undefined> {
+  const real = await realpath(path).catch(() => path);
+  const type =
+    process.platform === 'linux'
+      ? await statfs(real).then(
+          (stats) => stats.type,
+          () => undefined,
+        )
+      : undefined;
+  return refusal(real, type === undefined ? undefined : pseudoFileSystem(type));
+}
+
+/** Why the folder whose real path is `real`, on the pseudo file system named so if any, cannot be a library folder. */
+function refusal(real: string, pseudoFileSystemName: string | undefined): string | undefined {
   if (isFileSystemRoot(real)) return 'it is the root of the file system, not a photo folder';
   const name =
-    fileSystemName(real) ?? SYSTEM_PATHS.find(([folder]) => isUnder(comparable(real), comparable(folder)))?.[1];
+    pseudoFileSystemName ?? SYSTEM_PATHS.find(([folder]) => isUnder(comparable(real), comparable(folder)))?.[1];
   return name ? `it is a system folder (${name}), not a photo folder` : undefined;
 }
 
@@ -107,14 +133,6 @@ export function systemFolderReason(path: string): string | undefined {
 export function expandHome(path: string, home = homedir()): string {
   return path === '~' || path.startsWith('~/') || path.startsWith(`~${sep}`) ? join(home, path.slice(1)) : path;
 }
-
-const isFolder = (path: string) => {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-};
 
 /** XDG_PICTURES_DIR from the environment or from ~/.config/user-dirs.dirs (the desktop's "Pictures", localized). */
 function xdgPicturesDir(env: NodeJS.ProcessEnv, home: string): string | undefined {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -35,9 +35,16 @@ import {
 } from '../pipeline/tagging-pipeline.js';
 import { scanFolderBatches } from './folder-scanner.js';
 import { ScanComparison } from './scan-comparison.js';
-import { caseInsensitiveNames, expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
+import {
+  caseInsensitiveNames,
+  expandHome,
+  isUnder,
+  suggestedFolders,
+  systemFolderReason,
+  systemFolderReasonLater,
+} from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
-import { errorCode } from '../file-errors.js';
+import { errorCode, isFolder } from '../file-errors.js';
 import { concurrencyLimit } from '../imaging/concurrency-limit.js';
 import { FolderWatcher, type FolderWatcherOptions, type PhotoFile } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
@@ -160,17 +167,31 @@ const THUMBNAILS_SWEPT_SETTING = 'thumbnails-swept';
 /** The FAILURE_RULES the library's failed photos were last read under. */
 const FAILURE_RULES_SETTING = 'failure-rules';
 
-/** The folder's device (st_dev), or undefined when it is not a folder that can be read. */
-function folderDevice(path: string): string | undefined {
-  try {
-    const stats = statSync(path, { bigint: true });
-    return stats.isDirectory() ? String(stats.dev) : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * How long close() waits for the scans, the run and the watcher to stop, and removeFolder for the folder's scans. A
+ * file-system call that never returns (a stat on a hard-mounted network share that is gone) would hold them for
+ * ever, and the app's quit or the folder's removal with them: past this, they go on without. An aborted scan and a
+ * cancelled run write nothing more, and a write they still try fails against the closed database or the folder's
+ * deleted row, unheard (see walkFolder's catch).
+ */
+const STOP_WAIT_MS = 5_000;
+
+/** Resolves once `work` has settled, or at `deadline` (a performance.now() time) if it has not by then. */
+async function settledBy(deadline: number, work: (Promise<unknown> | undefined)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - performance.now())));
+  await Promise.race([Promise.allSettled(work), late]);
+  clearTimeout(timer);
 }
 
-const isDirectory = (path: string) => folderDevice(path) !== undefined;
+/**
+ * The folder's device (st_dev), or undefined when it is not a folder that can be read. Asked through the thread
+ * pool: a share that no longer answers (hard-mounted, its server gone) holds a pool thread, not the engine's.
+ */
+async function folderDevice(path: string): Promise<string | undefined> {
+  const stats = await stat(path, { bigint: true }).catch(() => undefined);
+  return stats?.isDirectory() ? String(stats.dev) : undefined;
+}
 
 /**
  * Why a scanned folder is not to be trusted with the photos it lacks, or undefined when it is healthy. A folder that
@@ -498,7 +519,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   joinFolder(path: string): FolderJoin {
     const absolute = resolve(expandHome(path));
     if (!existsSync(absolute)) throw new Error(`Cannot add ${absolute}: it does not exist.`);
-    if (!isDirectory(absolute)) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
+    if (!isFolder(absolute)) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
     const refusal = systemFolderReason(absolute);
     if (refusal) throw new Error(`Cannot add ${absolute}: ${refusal}.`);
     const folders = this.repo.folders();
@@ -549,9 +570,11 @@ export class Library extends EventEmitter<LibraryEvents> {
    * The library's folders, less those addFolder would refuse now (a system folder added by an older Phototag):
    * walking one could take minutes and gigabytes, so it is neither scanned nor watched, and a warning says why.
    */
-  private workingFolders(): Folder[] {
-    return this.repo.folders().filter((folder) => {
-      const refusal = systemFolderReason(folder.path);
+  private async workingFolders(): Promise<Folder[]> {
+    const folders = this.repo.folders();
+    const refusals = await Promise.all(folders.map((folder) => systemFolderReasonLater(folder.path)));
+    return folders.filter((folder, index) => {
+      const refusal = refusals[index];
       if (refusal && !this.refusedFolders.has(folder.path)) {
         this.refusedFolders.add(folder.path);
         this.emit('warning', `Skipped the library folder ${folder.path}: ${refusal}; remove it from the library.`);
@@ -572,8 +595,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.leave(folder.id);
     try {
       // A scan asked for meanwhile takes the entry as it starts, and finds the folder leaving: it ends at once.
-      for (let scans = this.scans.get(folder.id); scans;) {
-        await Promise.allSettled([scans.running, scans.next]);
+      const deadline = performance.now() + STOP_WAIT_MS;
+      for (let scans = this.scans.get(folder.id); scans && performance.now() < deadline;) {
+        await settledBy(deadline, [scans.running, scans.next]);
         const after = this.scans.get(folder.id);
         scans = after === scans ? undefined : after;
       }
@@ -661,7 +685,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       onReread(summary.rereadKeywords);
     };
     const held = this.repo.presentInFolder(folder.id);
-    const device = folderDevice(folder.path);
+    const device = await folderDevice(folder.path);
     /** How the scan ended, kept for the folder list (see folderScan); an aborted one tells nothing. */
     const record = (unavailable: FolderScan['unavailable'] = null) => {
       if (signal.aborted || !this.holds(folder.id)) return;
@@ -725,7 +749,7 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   async scanAll(): Promise<ScanSummary> {
     const total = emptySummary();
-    for (const folder of this.workingFolders()) {
+    for (const folder of await this.workingFolders()) {
       if (this.closed) break;
       const summary = await this.scan(folder);
       total.found += summary.found;
@@ -921,7 +945,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       },
       watching,
     );
-    for (const folder of this.workingFolders()) await this.watcher.add(folder.path);
+    for (const folder of await this.workingFolders()) await this.watcher.add(folder.path);
   }
 
   /** Watches a folder just added; the watches of the library folders it took in give way to its own. */
@@ -955,13 +979,16 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    const deadline = performance.now() + STOP_WAIT_MS;
     // A scan walking on would write to a closed database ("The database connection is not open").
     this.closing.abort();
-    await Promise.allSettled([...this.scans.values()].flatMap(({ running, next }) => [running, next]));
+    await settledBy(
+      deadline,
+      [...this.scans.values()].flatMap(({ running, next }) => [running, next]),
+    );
     await this.loading?.catch(() => undefined);
     this.pipeline?.cancel();
-    await this.pipeline?.whenIdle();
-    await this.watcher?.close();
+    await settledBy(deadline, [this.pipeline?.whenIdle(), this.watcher?.close()]);
     await this.classifier?.dispose();
     await this.similarityIndex?.dispose();
     await this.timelineReader?.dispose();

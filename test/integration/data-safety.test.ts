@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -300,5 +300,74 @@ describe('nothing lost', () => {
     const other = phototag(home, ['tag', mountPoint, ...db]);
     assert.match(other.stderr, /is on another device than before and holds none of its photos/);
     assert.equal(JSON.parse(phototag(home, ['corrections', '--json', ...db]).stdout).length, 5);
+  });
+});
+
+describe('a share whose file-system calls never return (a hard-mounted share gone)', () => {
+  /**
+   * In a child whose file-system thread pool is one thread, held by opening a FIFO that nobody writes to, so that
+   * every asynchronous stat and listing waits behind it as it would on a dead share: scans the folder (two photos)
+   * once healthily, starts a second scan, which waits, and starts `step` (a promise of `library` and `folder`).
+   * Returns how long it took until `done` (an expression, asked every 50 ms; `settled` says the step's promise
+   * has), at most 20 s; then the FIFO is written to (the share answers at last), and the step and the stopped scan
+   * let end. Also returns what they gave, and the count of the folder's photos once the library is opened again.
+   */
+  function withStuckShare(step: string, done = 'settled') {
+    const dir = tempDir();
+    const folder = copies(dir, 'share', ['dog.jpg', 'owl.jpg'], 2);
+    const fifo = join(dir, 'never-written');
+    execFileSync('mkfifo', [fifo]);
+    const script = `import { closeSync, openSync } from 'node:fs';
+      import { open } from 'node:fs/promises';
+      import { Library } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src-main/library/library.ts')).href)};
+      process.on('unhandledRejection', (error) => { console.error('unhandled:', error); process.exit(3); });
+      const options = ${JSON.stringify({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') } })};
+      const library = Library.open(options);
+      const folder = library.addFolder(${JSON.stringify(folder)});
+      await library.scan(folder);
+      const held = open(${JSON.stringify(fifo)}, 'r');
+      const stuck = library.scan(folder);
+      const start = performance.now();
+      const pending = ${step};
+      let settled = false;
+      pending.finally(() => (settled = true));
+      while (!(${done}) && performance.now() - start < 20_000) await new Promise((wake) => setTimeout(wake, 50));
+      const ms = performance.now() - start;
+      closeSync(openSync(${JSON.stringify(fifo)}, 'w'));
+      await (await held).close();
+      const result = await pending;
+      const scan = await stuck;
+      await library.close();
+      const again = Library.open(options);
+      const photos = again.repo.photosUnder(${JSON.stringify(folder)}).length;
+      await again.close();
+      console.log(JSON.stringify({ ms, result, scan, photos }));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(child.status, 0, `the child ${child.error ? 'hung' : 'failed'}: ${child.stderr}`);
+    return JSON.parse(child.stdout) as { ms: number; result: unknown; scan: ScanSummary; photos: number };
+  }
+
+  it('closes the library within seconds while a scan waits on the share, keeping every photo', () => {
+    const { ms, scan, photos } = withStuckShare('library.close()');
+    assert.ok(ms < 10_000, `close took ${Math.round(ms)} ms`);
+    // The stopped scan, once the share answered, found nothing and took nothing for missing.
+    assert.deepEqual([scan.found, scan.missing], [0, 0]);
+    assert.equal(photos, 2);
+  });
+
+  it('removes the folder within seconds while a scan waits on the share; the scan writes nothing after', () => {
+    const { ms, result, scan, photos } = withStuckShare(
+      'library.removeFolder(folder.path)',
+      'library.repo.folders().length === 0',
+    );
+    assert.ok(ms < 10_000, `the folder left after ${Math.round(ms)} ms`);
+    assert.deepEqual(result, { photos: 2, corrected: 0 });
+    assert.deepEqual([scan.found, scan.added], [0, 0]);
+    assert.equal(photos, 0);
   });
 });

@@ -6,7 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ApiService, ApiServiceError } from '../../src-main/api/api-service.js';
 import type { ApiEvent } from '../../src-main/api/contract.js';
-import { expandHome, suggestedFolders, systemFolderReason } from '../../src-main/library/folder-rules.js';
+import {
+  expandHome,
+  suggestedFolders,
+  systemFolderReason,
+  systemFolderReasonLater,
+} from '../../src-main/library/folder-rules.js';
 import { folderJoinNote, Library } from '../../src-main/library/library.js';
 import { phototag } from '../cli.js';
 import { photo, tempDir } from '../helpers.js';
@@ -50,6 +55,15 @@ describe('folders that are not photo folders', () => {
   it('allows the home folder and temporary folders (tmpfs holds photos too)', () => {
     assert.equal(systemFolderReason(homedir()), undefined);
     assert.equal(systemFolderReason(tempDir()), undefined);
+  });
+
+  it('gives the same reasons through the thread pool, as scans ask, as it gives at once', async () => {
+    const disguised = join(tempDir('phototag-rules-'), 'innocent-looking');
+    symlinkSync('/proc/self', disguised);
+    const folders = ['/proc/self', '/sys', '/dev', '/', disguised, homedir(), tempDir(), join(tempDir(), 'gone')];
+    const later = await Promise.all(folders.map(systemFolderReasonLater));
+    assert.deepEqual(later, folders.map(systemFolderReason));
+    if (!linuxOnly) assert.equal(later.filter(Boolean).length, 5, 'five of them refused');
   });
 
   describe('through the API', () => {
