@@ -155,6 +155,11 @@ export const SCENE_THRESHOLDS = {
     otherSizeFit: 0.4,
     /** A tall phone screen is at least this much taller than wide (18:9 and up); cameras shoot 4:3, 3:2, 16:9. */
     phoneRatio: 1.95,
+    /**
+     * And at least this wide: no phone's screen is narrower (the first iPhone SE, 320 points), so a smaller picture
+     * of that shape is a banner or a product cut out on white (pliers of 320x126), not a capture of a whole screen.
+     */
+    phoneMinSide: 320,
     /** Screenshots are PNG; a JPEG one (re-saved by a messenger) counts a little less. */
     pngFit: 1,
     otherFormatFit: 0.85,
@@ -433,11 +438,15 @@ export function blackAndWhiteScore(stats: PixelStats): number {
   return ramp(stats.visibleShare, rule.visibleShare) * ramp(stats.vividShare, rule.vividShare) * tones;
 }
 
-/** How much the full image's size looks like a screen's: an exact screen size, a tall phone's shape, or neither. */
+/**
+ * How much the full image's size looks like a screen's: an exact screen size, a tall phone's shape at a phone's size,
+ * or neither.
+ */
 function screenSizeFit(width: number, height: number): number {
   const rule = SCENE_THRESHOLDS.screenshot;
   if (SCREEN_SIZES.has(sizeKey(width, height))) return rule.screenSizeFit;
-  return Math.max(width, height) / Math.min(width, height) >= rule.phoneRatio ? rule.phoneRatioFit : rule.otherSizeFit;
+  const [short, long] = [Math.min(width, height), Math.max(width, height)];
+  return long / short >= rule.phoneRatio && short >= rule.phoneMinSide ? rule.phoneRatioFit : rule.otherSizeFit;
 }
 
 /**

@@ -102,7 +102,7 @@ describe('Screenshot', () => {
   const screen = (original: Partial<ScenePhoto>) =>
     frame((x, y) => (y % 24 < 4 ? [0, 0, 0] : x > 200 && y > 150 ? [0, 122, 255] : [255, 255, 255]), original);
 
-  it('screen sizes, at 1x to 4x and either way round, fit fully; a tall phone shape less; any other size least', () => {
+  it('screen sizes, at 1x to 4x and either way round, fit fully; a tall phone shape at a phone size less; others least', () => {
     const score = (original: Partial<ScenePhoto>) => {
       const photo = screen({ format: 'png', ...original });
       return screenshotScore(measurePixels(photo), photo, NO_EXIF);
@@ -118,6 +118,8 @@ describe('Screenshot', () => {
       assert.equal(score({ originalWidth, originalHeight }), rule.screenSizeFit, `${originalWidth}x${originalHeight}`);
     }
     assert.equal(score({ originalWidth: 1000, originalHeight: 2200 }), rule.phoneRatioFit);
+    assert.equal(score({ originalWidth: 320, originalHeight: 700 }), rule.phoneRatioFit, 'as narrow as a phone');
+    assert.equal(score({ originalWidth: 320, originalHeight: 126 }), rule.otherSizeFit, 'a banner, narrower than any');
     assert.equal(score({ originalWidth: 1000, originalHeight: 1000 }), rule.otherSizeFit);
     assert.equal(score({ originalWidth: 4032, originalHeight: 3024 }), rule.otherSizeFit, "a phone camera's 4:3");
   });
