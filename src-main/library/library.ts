@@ -168,11 +168,12 @@ const THUMBNAILS_SWEPT_SETTING = 'thumbnails-swept';
 const FAILURE_RULES_SETTING = 'failure-rules';
 
 /**
- * How long close() waits for the scans, the run and the watcher to stop, and removeFolder for the folder's scans. A
+ * How long close() waits for the scans, the run, the watcher and the sidecar writes, and removeFolder for the scans. A
  * file-system call that never returns (a stat on a hard-mounted network share that is gone) would hold them for
- * ever, and the app's quit or the folder's removal with them: past this, they go on without. An aborted scan and a
- * cancelled run write nothing more, and a write they still try fails against the closed database or the folder's
- * deleted row, unheard (see walkFolder's catch).
+ * ever, and the app's quit or the folder's removal with them: past this, they go on without. A stopped scan that
+ * wakes writes nothing (see ScanComparison), though its folder's id may be another folder's by then; a cancelled
+ * run saves a result only on the very row and file version it read; a write still tried fails against the closed
+ * database, unheard (see walkFolder's catch).
  */
 const STOP_WAIT_MS = 5_000;
 
@@ -601,6 +602,10 @@ export class Library extends EventEmitter<LibraryEvents> {
         const after = this.scans.get(folder.id);
         scans = after === scans ? undefined : after;
       }
+      // Past the deadline, a scan still waiting on the share is let go: stopped, it writes nothing when it wakes
+      // (see ScanComparison), the one queued behind it never walks, and a folder added later under the same id
+      // scans without waiting for it.
+      this.scans.delete(folder.id);
       const removal = this.repo.folderRemoval(folder.id);
       this.repo.removeFolder(folder.id);
       this.lastScans.delete(folder.id);
@@ -642,8 +647,10 @@ export class Library extends EventEmitter<LibraryEvents> {
     const scans = this.scans.get(folder.id);
     if (!scans) return this.startScan(folder, onReread ? [onReread] : []);
     if (onReread) scans.nextReread.push(onReread);
-    // Whether the running scan failed or not, the one asked for after it is a scan of its own.
-    const start = () => this.startScan(folder, scans.nextReread);
+    // Whether the running scan failed or not, the one asked for after it is a scan of its own; unless the folder's
+    // removal gave up waiting for the running one and let its entry go (see removeFolder): nothing of it walks then.
+    const start = () =>
+      this.scans.get(folder.id) === scans ? this.startScan(folder, scans.nextReread) : Promise.resolve(emptySummary());
     scans.next ??= scans.running.then(start, start);
     return scans.next;
   }
@@ -686,6 +693,8 @@ export class Library extends EventEmitter<LibraryEvents> {
     };
     const held = this.repo.presentInFolder(folder.id);
     const device = await folderDevice(folder.path);
+    // Stopped while the share kept the answer: it tells nothing, not even that the folder is unavailable.
+    if (signal.aborted) return summary;
     /** How the scan ended, kept for the folder list (see folderScan); an aborted one tells nothing. */
     const record = (unavailable: FolderScan['unavailable'] = null) => {
       if (signal.aborted || !this.holds(folder.id)) return;
@@ -704,9 +713,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       return summary;
     };
     if (device === undefined) return unavailable('it cannot be read or is gone');
-    const comparison = new ScanComparison(this.repo, folder.id);
+    const comparison = new ScanComparison(this.repo, folder.id, signal);
     try {
       for await (const entries of scanFolderBatches(folder.path, { signal, onFolder: comparison.enter })) {
+        // A batch the share gave back after the stop: not a word of its files.
+        signal.throwIfAborted();
         for (const entry of entries) {
           if (entry.type === 'photo') {
             comparison.photo(entry);
@@ -730,7 +741,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (why) return unavailable(why);
       // Missing before this walk and not found by it (a found one is no longer missing): gone for good.
       const purged = this.repo.purgeMissing(folder.id);
-      summary.missing = await comparison.markMissing(signal);
+      summary.missing = await comparison.markMissing();
       // Photos the listing left out but the second look found, saved over meanwhile, are counted with the others.
       Object.assign(summary, { found: comparison.found, changed: comparison.changed });
       this.repo.setFolderDevice(folder.id, device);
@@ -945,7 +956,9 @@ export class Library extends EventEmitter<LibraryEvents> {
       },
       watching,
     );
-    for (const folder of await this.workingFolders()) await this.watcher.add(folder.path);
+    const folders = await this.workingFolders();
+    // Asked through the thread pool, the folder rules may answer late: what left the library meanwhile is not watched.
+    for (const folder of folders) if (!this.closed && this.holds(folder.id)) await this.watcher.add(folder.path);
   }
 
   /** Watches a folder just added; the watches of the library folders it took in give way to its own. */
@@ -986,13 +999,14 @@ export class Library extends EventEmitter<LibraryEvents> {
       deadline,
       [...this.scans.values()].flatMap(({ running, next }) => [running, next]),
     );
-    await this.loading?.catch(() => undefined);
+    await settledBy(deadline, [this.loading]);
     this.pipeline?.cancel();
     await settledBy(deadline, [this.pipeline?.whenIdle(), this.watcher?.close()]);
     await this.classifier?.dispose();
     await this.similarityIndex?.dispose();
     await this.timelineReader?.dispose();
-    await this.xmp.close();
+    // Sidecar writes still queued are flushed; one to a share that no longer answers is given up at the deadline.
+    await settledBy(deadline, [this.xmp.close()]);
     this.taggingLock?.release();
     this.db.close();
   }

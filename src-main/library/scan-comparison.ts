@@ -43,6 +43,7 @@ export class ScanComparison {
   readonly unread = new Set<string>();
   readonly #repo: PhotoRepository;
   readonly #folderId: number;
+  readonly #signal: AbortSignal | undefined;
   #current: Listing | undefined;
   /** Photos found out of step, to be recorded by upsertScanned. */
   #chunk: ScannedFile[] = [];
@@ -54,9 +55,15 @@ export class ScanComparison {
   readonly #subfolders: string[] = [];
   readonly #listed = new Set<string>();
 
-  constructor(repo: PhotoRepository, folderId: number) {
+  /**
+   * `signal`: the scan stopped (its folder left the library, or the library closes). From then on the comparison
+   * records nothing and marks nothing missing: each step that would write throws the signal's reason instead, as the
+   * scan may resume long after (a share that answers again) and its folder's id may belong to another folder by then.
+   */
+  constructor(repo: PhotoRepository, folderId: number, signal?: AbortSignal) {
     this.#repo = repo;
     this.#folderId = folderId;
+    this.#signal = signal;
   }
 
   /** The scanner's onFolder hook: `path` is listed next, and the photos found after this are in it. */
@@ -106,17 +113,16 @@ export class ScanComparison {
    * one stat a photo passed, nothing for those found, made as the scan makes its own (batchStatter): a thousand
    * photos deleted from a slow share do not hold the event loop. A photo there is found, and one whose size or
    * modification time moved (saved over) is recorded as changed, to be tagged again; its sidecar is kept as stored,
-   * for the next scan to compare. A scan stopped meanwhile (`signal`: its folder left the library, or the library
-   * closes) marks nothing and records nothing more.
+   * for the next scan to compare. A scan stopped meanwhile marks nothing and records nothing more.
    */
-  async markMissing(signal?: AbortSignal): Promise<number> {
+  async markMissing(): Promise<number> {
     const passed = this.#passed.filter(([path]) => !this.unread.has(path));
     const statBatch = batchStatter();
     const gone: string[] = [];
     for (let i = 0; i < passed.length; i += RECHECK_BATCH) {
       const rows = passed.slice(i, i + RECHECK_BATCH);
       const checked = await statBatch(rows.map(([path]) => path));
-      if (signal?.aborted) return 0;
+      this.#signal?.throwIfAborted();
       checked.forEach((stats, j) => {
         const [path, version] = rows[j]!;
         // Not there is gone; any other error says nothing of the photo, and fails the scan, as a stat of it did.
@@ -131,10 +137,12 @@ export class ScanComparison {
       this.#record();
     }
     const unlisted = this.#subfolders.filter((path) => !this.#listed.has(path) && !this.unread.has(path));
+    this.#signal?.throwIfAborted();
     return this.#repo.markMissing(gone, unlisted);
   }
 
   #record(): void {
+    this.#signal?.throwIfAborted();
     if (this.#chunk.length === 0) return;
     const outcomes = this.#repo.upsertScanned(this.#folderId, this.#chunk);
     for (const [i, outcome] of outcomes.entries()) {

@@ -57,14 +57,20 @@ describe('folders that are not photo folders', () => {
     assert.equal(systemFolderReason(tempDir()), undefined);
   });
 
-  it('gives the same reasons through the thread pool, as scans ask, as it gives at once', async () => {
-    const disguised = join(tempDir('phototag-rules-'), 'innocent-looking');
-    symlinkSync('/proc/self', disguised);
-    const folders = ['/proc/self', '/sys', '/dev', '/', disguised, homedir(), tempDir(), join(tempDir(), 'gone')];
-    const later = await Promise.all(folders.map(systemFolderReasonLater));
-    assert.deepEqual(later, folders.map(systemFolderReason));
-    if (!linuxOnly) assert.equal(later.filter(Boolean).length, 5, 'five of them refused');
-  });
+  const noLinks = process.platform === 'win32' && 'symbolic links need privileges on Windows';
+
+  it(
+    'gives the same reasons through the thread pool, as scans ask, as it gives at once',
+    { skip: noLinks },
+    async () => {
+      const disguised = join(tempDir('phototag-rules-'), 'innocent-looking');
+      symlinkSync('/proc/self', disguised);
+      const folders = ['/proc/self', '/sys', '/dev', '/', disguised, homedir(), tempDir(), join(tempDir(), 'gone')];
+      const later = await Promise.all(folders.map(systemFolderReasonLater));
+      assert.deepEqual(later, folders.map(systemFolderReason));
+      if (!linuxOnly) assert.equal(later.filter(Boolean).length, 5, 'five of them refused');
+    },
+  );
 
   describe('through the API', () => {
     const dir = tempDir('phototag-rules-api-');
