@@ -378,7 +378,7 @@ export class ApiService {
     if (refusal) throw new ApiServiceError('refused', `${folder.path} is not scanned: ${refusal}.`);
     await this.library.scan(folder);
     // Removed, or taken in by a folder added, while it was scanned: the scan stopped, and there is no row to show.
-    if (!this.library.holds(folderId)) {
+    if (!this.library.holds(folder)) {
       throw new ApiServiceError('not-found', `${folder.path} was removed from the library while it was scanned.`);
     }
     this.background(() => this.library.tag());

@@ -618,9 +618,16 @@ export class Library extends EventEmitter<LibraryEvents> {
     }
   }
 
-  /** Whether the folder is in the library, and not being removed: a scan of it ended stopped when it is not. */
-  holds(folderId: number): boolean {
-    return !this.leaving.has(folderId) && this.repo.folders().some((folder) => folder.id === folderId);
+  /**
+   * Whether the folder is in the library, and not being removed: a scan of it ended stopped when it is not. By id
+   * and path: SQLite gives a folder added after a removal the removed one's id, and a caller may hold the folder
+   * from before (start-up's list of folders, a rescan asked for as it was removed).
+   */
+  holds(folder: Pick<Folder, 'id' | 'path'>): boolean {
+    return (
+      !this.leaving.has(folder.id) &&
+      this.repo.folders().some((held) => held.id === folder.id && held.path === folder.path)
+    );
   }
 
   /** The folder is leaving the library: its running scan is aborted, and the one queued will not walk. */
@@ -666,7 +673,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const onReread = (count: number) => rereads.forEach((heard) => heard(count));
     // Async, so a failing look at the database (holds) rejects this scan rather than throwing past its entry.
     const running = (async () =>
-      this.closed || !this.holds(folder.id) ? emptySummary() : this.walkFolder(folder, signal, onReread))();
+      this.closed || !this.holds(folder) ? emptySummary() : this.walkFolder(folder, signal, onReread))();
     const scans: FolderScans = { running, abort, nextReread: [] };
     this.scans.set(folder.id, scans);
     const ended = () => {
@@ -697,7 +704,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (signal.aborted) return summary;
     /** How the scan ended, kept for the folder list (see folderScan); an aborted one tells nothing. */
     const record = (unavailable: FolderScan['unavailable'] = null) => {
-      if (signal.aborted || !this.holds(folder.id)) return;
+      if (signal.aborted || !this.holds(folder)) return;
       const { found, added, changed, missing } = summary;
       const outcome = { found, added, changed, missing, problems: unread, unavailable };
       this.lastScans.set(folder.id, { at: Date.now(), ...outcome });
@@ -859,8 +866,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const warn = (error: Error) => this.emit('warning', error.message);
     /** A photo the watcher asked about, recorded with its sidecar as it is now: how it compares with the library's row. */
     const photoSeen = async (path: string, seen: PhotoFile | null) => {
-      const folder = folderOf(path);
-      if (!folder) return undefined;
+      if (!folderOf(path)) return undefined;
       const stats =
         seen ??
         (await stat(path).then(
@@ -874,7 +880,9 @@ export class Library extends EventEmitter<LibraryEvents> {
         mtimeMs: stats.mtimeMs,
         sidecar: await currentSidecarStamp(path, caseInsensitive),
       };
-      if (this.closed) return undefined;
+      // Its folder as it is now: removed meanwhile, or another under the removed one's id, it is not that folder's.
+      const folder = this.closed ? undefined : folderOf(path);
+      if (!folder) return undefined;
       const [outcome] = this.repo.upsertScanned(folder.id, [file]);
       return { file, outcome };
     };
@@ -958,7 +966,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     );
     const folders = await this.workingFolders();
     // Asked through the thread pool, the folder rules may answer late: what left the library meanwhile is not watched.
-    for (const folder of folders) if (!this.closed && this.holds(folder.id)) await this.watcher.add(folder.path);
+    for (const folder of folders) if (!this.closed && this.holds(folder)) await this.watcher.add(folder.path);
   }
 
   /** Watches a folder just added; the watches of the library folders it took in give way to its own. */

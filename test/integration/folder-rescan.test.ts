@@ -234,6 +234,23 @@ describe("a folder's scans, however they end", () => {
     }
   });
 
+  it('walks nothing for a folder held from before its removal, though a folder added since has its id', async () => {
+    const { dir, folder, library } = setUp();
+    try {
+      // As start-up's list of folders, or a rescan asked for as the folder left, holds it.
+      const stale = library.addFolder(folder);
+      await library.removeFolder(folder);
+      const since = join(dir, 'Since');
+      mkdirSync(since);
+      const added = library.addFolder(since);
+      assert.equal(added.id, stale.id, 'SQLite gave the folder added since another id: this test shows nothing');
+      assert.deepEqual([(await library.scan(stale)).found, library.repo.photosUnder(folder).length], [0, 0]);
+      assert.equal(library.folderScan(added.id).lastScan, null);
+    } finally {
+      await library.close();
+    }
+  });
+
   it('keeps scanning a folder when adding one above it fails, as on a database another process holds', async () => {
     const { dir, folder, dbPath, library } = setUp();
     const other = new Database(dbPath);
@@ -243,7 +260,7 @@ describe("a folder's scans, however they end", () => {
       other.exec('BEGIN IMMEDIATE');
       assert.throws(() => library.joinFolder(dir), /locked|busy/i);
       other.exec('ROLLBACK');
-      assert.ok(library.holds(inner.id), 'the folder is still the library’s own');
+      assert.ok(library.holds(inner), 'the folder is still the library’s own');
       assert.equal((await library.scan(inner)).found, 2);
       assert.equal(library.folderScan(inner.id).lastScan?.found, 2);
     } finally {
