@@ -40,6 +40,7 @@ export class XmpRepository {
       queueAll: prepare("INSERT OR IGNORE INTO xmp_dirty SELECT id FROM photos WHERE status != 'missing'"),
       queued: prepare('SELECT photo_id FROM xmp_dirty ORDER BY photo_id LIMIT ?').pluck(),
       unqueue: prepare('DELETE FROM xmp_dirty WHERE photo_id = ?'),
+      queue: prepare('INSERT OR IGNORE INTO xmp_dirty VALUES (?)'),
       pending: prepare('SELECT COUNT(*) FROM xmp_dirty').pluck(),
       // Only over the stamp the library's keywords were read from (migration 16): a sidecar another program changed
       // before this write still has keywords to read, which the merge kept.
@@ -75,16 +76,22 @@ export class XmpRepository {
     })();
   }
 
+  /** Up to `limit` queued photos, left on the queue: each is taken off as it is written (see take). */
+  queued(limit: number): number[] {
+    return this.statements.queued.all(limit) as number[];
+  }
+
   /**
-   * Takes up to `limit` queued photos off the queue. Taken before their tags are read, so a change made while a
-   * sidecar is being written queues that photo again.
+   * Takes the photo off the queue, before its tags are read: a change made while its sidecar is being written
+   * queues it again.
    */
-  takeQueued(limit: number): number[] {
-    return this.db.transaction(() => {
-      const ids = this.statements.queued.all(limit) as number[];
-      for (const id of ids) this.statements.unqueue.run(id);
-      return ids;
-    })();
+  take(id: number): void {
+    this.statements.unqueue.run(id);
+  }
+
+  /** Puts a photo taken off the queue back on it: its write did not end. */
+  putBack(id: number): void {
+    this.statements.queue.run(id);
   }
 
   pending(): number {

@@ -1013,8 +1013,10 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.classifier?.dispose();
     await this.similarityIndex?.dispose();
     await this.timelineReader?.dispose();
-    // Sidecar writes still queued are flushed; one to a share that no longer answers is given up at the deadline.
+    // Queued sidecars are written; one to a share that no longer answers is given up at the deadline, and it and
+    // those not reached stay queued for the next start.
     await settledBy(deadline, [this.xmp.close()]);
+    this.xmp.stop();
     this.taggingLock?.release();
     this.db.close();
   }

@@ -12,7 +12,7 @@ import { xmpTagsOf } from './xmp-tags.js';
 
 /** How long changes gather before their sidecars are written: a burst of corrections or tagged photos is one pass. */
 export const XMP_DEBOUNCE_MS = 500;
-/** Photos taken off the queue at a time. */
+/** Queued photos read at a time; each is taken off the queue as it is written. */
 const CHUNK = 200;
 
 export interface XmpWriteSummary {
@@ -48,6 +48,10 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
   private readonly files = new PhotoFileXmp();
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<XmpWriteSummary> = Promise.resolve(emptySummary());
+  /** The queued photo being written, taken off the queue. */
+  private writing: number | undefined;
+  /** Set by stop: no more queued photo is written. */
+  private stopped = false;
 
   constructor(private readonly options: XmpSyncOptions) {
     super();
@@ -97,43 +101,58 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
     return this.draining;
   }
 
+  /**
+   * Writes the queued photos, taking each off the queue as its write starts: those not reached stay queued, for
+   * the next pass or the next start, if the process ends (or close gives up on a write, see stop) on the way.
+   */
   private async drain(): Promise<XmpWriteSummary> {
     const total = emptySummary();
-    for (let ids = this.repo.takeQueued(CHUNK); ids.length > 0; ids = this.repo.takeQueued(CHUNK)) {
+    while (!this.stopped) {
+      const ids = this.repo.queued(CHUNK);
+      if (ids.length === 0) break;
       const settings = this.repo.settings();
       if (!settings.enabled) break;
-      const photos = ids.map(this.options.photoById).filter((photo) => photo !== undefined);
-      const summary = await this.writeAll(photos, settings);
-      for (const failure of summary.failed) this.options.warn(failure.message);
-      total.written += summary.written;
-      total.unchanged += summary.unchanged;
-      total.failed.push(...summary.failed);
-      total.sidecarOnly.push(...summary.sidecarOnly);
+      const labelSet = this.options.labelSet();
+      for (const id of ids) {
+        if (this.stopped) break;
+        this.repo.take(id);
+        this.writing = id;
+        const photo = this.options.photoById(id);
+        const failures = total.failed.length;
+        if (photo) await this.writeOne(photo, settings, labelSet, total);
+        this.writing = undefined;
+        for (const failure of total.failed.slice(failures)) this.options.warn(failure.message);
+      }
     }
     if (total.written + total.unchanged + total.failed.length > 0) this.emit('written');
     return total;
   }
 
   /** Writes these photos' XMP as the setting says (whether writing is on or not): what `phototag xmp write` does. */
-  write(photos: PhotoRow[]): Promise<XmpWriteSummary> {
-    return this.writeAll(photos, this.repo.settings());
+  async write(photos: PhotoRow[]): Promise<XmpWriteSummary> {
+    const summary = emptySummary();
+    const settings = this.repo.settings();
+    const labelSet = this.options.labelSet();
+    for (const photo of photos) await this.writeOne(photo, settings, labelSet, summary);
+    return summary;
   }
 
-  private async writeAll(photos: PhotoRow[], settings: XmpSettings): Promise<XmpWriteSummary> {
-    const summary = emptySummary();
-    const labelSet = this.options.labelSet();
-    for (const photo of photos) {
-      if (photo.status === 'missing') continue;
-      const tags = xmpTagsOf(this.repo.tagsOf(photo.id), labelSet, settings.threshold);
-      try {
-        const outcomes = await this.writePhoto(photo, tags, settings, summary.sidecarOnly);
-        if (outcomes.includes('written')) summary.written++;
-        else summary.unchanged++;
-      } catch (error) {
-        summary.failed.push({ path: photo.path, message: (error as Error).message });
-      }
+  /** Writes one photo's XMP, counted in `summary` (a failure too, with its sentence); a missing photo is left. */
+  private async writeOne(
+    photo: PhotoRow,
+    settings: XmpSettings,
+    labelSet: LabelSet | null,
+    summary: XmpWriteSummary,
+  ): Promise<void> {
+    if (photo.status === 'missing') return;
+    const tags = xmpTagsOf(this.repo.tagsOf(photo.id), labelSet, settings.threshold);
+    try {
+      const outcomes = await this.writePhoto(photo, tags, settings, summary.sidecarOnly);
+      if (outcomes.includes('written')) summary.written++;
+      else summary.unchanged++;
+    } catch (error) {
+      summary.failed.push({ path: photo.path, message: (error as Error).message });
     }
-    return summary;
   }
 
   /**
@@ -168,5 +187,15 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
   async close(): Promise<void> {
     await this.flush().catch((error: Error) => this.options.warn(error.message));
     await this.files.close();
+  }
+
+  /**
+   * Writes no more queued photo, and puts the one being written back on the queue: what a library that closes
+   * without waiting for close (a write to a share that no longer answers) calls before its database closes.
+   */
+  stop(): void {
+    this.stopped = true;
+    if (this.writing !== undefined) this.repo.putBack(this.writing);
+    this.writing = undefined;
   }
 }

@@ -409,6 +409,32 @@ describe(
       assert.equal(watching, 'watched');
     });
 
+    it('closes within seconds while a sidecar write waits on the share, keeping every unwritten sidecar queued', () => {
+      const dir = tempDir();
+      const share = copies(dir, 'share', ['dog.jpg', 'owl.jpg', 'parrot.jpg'], 3);
+      const { ms, queued, pending } = withOneThreadPool<{ ms: number; queued: number; pending: number }>(
+        dir,
+        join(dir, 'never-written'),
+        `await library.scan(library.addFolder(${JSON.stringify(share)}));
+        const { pending: queued } = library.xmp.configure({ enabled: true });
+        const held = open(fifo, 'r');
+        const start = performance.now();
+        await library.close();
+        const ms = performance.now() - start;
+        closeSync(openSync(fifo, 'w'));
+        await (await held).close();
+        // The write given up on ends against the closed library.
+        await sleep(500);
+        const again = Library.open({ ...options, readonly: true });
+        const { pending } = again.xmp.status();
+        await again.close();
+        console.log(JSON.stringify({ ms, queued, pending }));`,
+      );
+      assert.ok(ms < 10_000, `close took ${Math.round(ms)} ms`);
+      assert.equal(queued, 3);
+      assert.equal(pending, 3, 'sidecars taken off the queue were never written');
+    });
+
     it('lets a walk stuck midway go with its folder: it writes nothing into a folder added since under its id', () => {
       const dir = tempDir();
       const share = copies(dir, 'share', ['dog.jpg', 'owl.jpg'], 2);
