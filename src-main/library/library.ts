@@ -426,7 +426,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     const decoders = this.options.decoders ?? cores.decoders;
     sharp.concurrency(1);
     const plan = this.plan(entry);
-    this.classifier = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
+    const worker = await TaggerWorker.start(plan, { modelsDir: this.modelDirs.embedded, threads });
+    // Closed while it loaded, past close()'s wait: its sessions are made now, so it can be torn down.
+    if (this.closed) {
+      await worker.dispose();
+      throw new Error(`The library ${this.dbPath} is closed.`);
+    }
+    this.classifier = worker;
     const labelSet = loadLabelSet(this.modelDirs.embedded, entry.manifest.labelSet);
     this.pipeline = new TaggingPipeline(this.repo, this.classifier, {
       plan,
