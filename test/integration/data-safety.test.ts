@@ -308,12 +308,13 @@ describe(
   { skip: process.platform === 'win32' && 'needs mkfifo' },
   () => {
     /**
-     * Runs `body` (module code with `library`, open on a library in `dir`, and `fifo`, a FIFO nobody writes to) in a
-     * child whose file-system thread pool is one thread: opening the FIFO holds it, so that every asynchronous stat
-     * and listing waits behind it as it would on a dead share, until the body writes to the FIFO (the share answers
-     * at last). Returns the JSON the body printed.
+     * Runs `body` (module code with `library`, open on a library in `dir`, and `holdPool`) in a child whose
+     * file-system thread pool is one thread: `holdPool()` holds it by opening a FIFO nobody writes to, so that every
+     * asynchronous stat and listing waits behind it as it would on a dead share, until the body calls the function
+     * it returned (the share answers at last). Returns the JSON the body printed.
      */
-    function withOneThreadPool<T>(dir: string, fifo: string, body: string): T {
+    function withOneThreadPool<T>(dir: string, body: string): T {
+      const fifo = join(dir, 'never-written');
       execFileSync('mkfifo', [fifo]);
       const options = {
         dbPath: join(dir, 'library.sqlite'),
@@ -325,6 +326,14 @@ describe(
       process.on('unhandledRejection', (error) => { console.error('unhandled:', error); process.exit(3); });
       const options = ${JSON.stringify(options)};
       const fifo = ${JSON.stringify(fifo)};
+      // Holds the pool's thread until the function it returns is called: the share answers at last.
+      const holdPool = () => {
+        const held = open(fifo, 'r');
+        return async () => {
+          closeSync(openSync(fifo, 'w'));
+          await (await held).close();
+        };
+      };
       const library = Library.open(options);
       const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
       ${body}`;
@@ -350,10 +359,9 @@ describe(
       const folder = copies(dir, 'share', ['dog.jpg', 'owl.jpg'], 2);
       return withOneThreadPool<{ ms: number; result: unknown; scan: ScanSummary; photos: number }>(
         dir,
-        join(dir, 'never-written'),
         `const folder = library.addFolder(${JSON.stringify(folder)});
       await library.scan(folder);
-      const held = open(fifo, 'r');
+      const answer = holdPool();
       const stuck = library.scan(folder);
       const start = performance.now();
       const pending = ${step};
@@ -361,8 +369,7 @@ describe(
       pending.finally(() => (settled = true));
       while (!(${done}) && performance.now() - start < 20_000) await sleep(50);
       const ms = performance.now() - start;
-      closeSync(openSync(fifo, 'w'));
-      await (await held).close();
+      await answer();
       const result = await pending;
       const scan = await stuck;
       await library.close();
@@ -397,13 +404,11 @@ describe(
       const share = copies(dir, 'share', ['dog.jpg'], 1);
       const { watching } = withOneThreadPool<{ watching: string }>(
         dir,
-        join(dir, 'never-written'),
         `library.addFolder(${JSON.stringify(share)});
-      const held = open(fifo, 'r');
+      const answer = holdPool();
       const watching = library.watch().then(() => 'watched', (error) => error.message);
       await library.close();
-      closeSync(openSync(fifo, 'w'));
-      await (await held).close();
+      await answer();
       console.log(JSON.stringify({ watching: await watching }));`,
       );
       assert.equal(watching, 'watched');
@@ -414,15 +419,13 @@ describe(
       const share = copies(dir, 'share', ['dog.jpg', 'owl.jpg', 'parrot.jpg'], 3);
       const { ms, queued, pending } = withOneThreadPool<{ ms: number; queued: number; pending: number }>(
         dir,
-        join(dir, 'never-written'),
         `await library.scan(library.addFolder(${JSON.stringify(share)}));
         const { pending: queued } = library.xmp.configure({ enabled: true });
-        const held = open(fifo, 'r');
+        const answer = holdPool();
         const start = performance.now();
         await library.close();
         const ms = performance.now() - start;
-        closeSync(openSync(fifo, 'w'));
-        await (await held).close();
+        await answer();
         // The write given up on ends against the closed library.
         await sleep(500);
         const again = Library.open({ ...options, readonly: true });
@@ -444,12 +447,11 @@ describe(
       symlinkSync(other, join(share, 'sub1', 'zz-elsewhere'));
       const outcome = withOneThreadPool<{ ms: number; sameId: boolean; scanningOther: boolean; strays: string[] }>(
         dir,
-        join(dir, 'never-written'),
         `const share = library.addFolder(${JSON.stringify(share)});
-      let held;
+      let answer;
       const warned = new Promise((heard) =>
         library.on('warning', () => {
-          held ??= open(fifo, 'r');
+          answer ??= holdPool();
           heard();
         }),
       );
@@ -464,8 +466,7 @@ describe(
       // SQLite gives the next folder the id of the highest one removed.
       const other = library.addFolder(${JSON.stringify(other)});
       const scanningOther = library.folderScan(other.id).scanning;
-      closeSync(openSync(fifo, 'w'));
-      await (await held).close();
+      await answer();
       await Promise.all([scanning, queued, removing]);
       const strays = library.repo.photosUnder(share.path).map((photo) => photo.path);
       await library.close();
