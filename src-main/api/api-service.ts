@@ -17,7 +17,7 @@ import {
   suggestedTags,
 } from '../features/photo-similarity.js';
 import { folderJoinNote, type FolderJoin, type Library } from '../library/library.js';
-import { expandHome, systemFolderReasonLater } from '../library/folder-rules.js';
+import { expandHome, systemFolderReason } from '../library/folder-rules.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import { demoMark, primaryModels } from '../models/model-catalog.js';
@@ -338,14 +338,14 @@ export class ApiService {
     };
   }
 
-  private addFolder(path: string): ApiResult<'addFolder'> {
+  private async addFolder(path: string): Promise<ApiResult<'addFolder'>> {
     // Relative to what? The engine's working folder means nothing to whoever typed it.
     if (!isAbsolute(expandHome(path))) {
       throw new ApiServiceError('bad-request', `"${path}" is not a full path; give the folder's absolute path.`);
     }
     let joined: FolderJoin;
     try {
-      joined = this.library.joinFolder(path);
+      joined = await this.library.joinFolder(path);
     } catch (error) {
       throw new ApiServiceError('refused', (error as Error).message);
     }
@@ -374,7 +374,7 @@ export class ApiService {
   private async rescanFolder(folderId: number): Promise<ApiResult<'rescanFolder'>> {
     const folder = this.libraryFolder(folderId);
     // As start-up skips it (see Library.workingFolders): walking a system folder could take minutes and gigabytes.
-    const refusal = await systemFolderReasonLater(folder.path);
+    const refusal = await systemFolderReason(folder.path);
     if (refusal) throw new ApiServiceError('refused', `${folder.path} is not scanned: ${refusal}.`);
     await this.library.scan(folder);
     // Removed, or taken in by a folder added, while it was scanned: the scan stopped, and there is no row to show.

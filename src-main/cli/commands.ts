@@ -15,7 +15,7 @@ import { providerStates } from '../classifier/execution-providers.js';
 import sharp from 'sharp';
 import { categoryDetail, type XmpSettings } from '../api/contract.js';
 import type { Folder, Hit, ListedPhoto, PhotoRow, SearchHit } from '../db/photo-repository.js';
-import { folderJoinNote, Library } from '../library/library.js';
+import { folderJoinNote, Library, type FolderJoin } from '../library/library.js';
 import { nothingFound } from '../library/tag-search.js';
 import { pullModel } from '../models/model-download.js';
 import { defaultDatabasePath } from '../db/database.js';
@@ -231,7 +231,9 @@ async function tagFolders(library: Library, folders: string[], holder: string): 
   if (folders.length === 0) throw new UsageError('Name at least one folder to tag.');
   // Before anything is added or scanned: a library that another Phototag is tagging is left as it is.
   library.claimTagging(holder);
-  const joins = folders.map((folder) => library.joinFolder(folder));
+  const joins: FolderJoin[] = [];
+  // One after the other: a folder named after one that holds it is inside it.
+  for (const folder of folders) joins.push(await library.joinFolder(folder));
   for (const note of joins.map(folderJoinNote)) if (note) out(note);
   // Each library folder once: two of the folders named may be in the same one.
   const added = [...new Map(joins.map(({ folder }) => [folder.id, folder])).values()];

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statfsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { realpath, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, parse, resolve, sep } from 'node:path';
@@ -63,27 +63,8 @@ export function isUnder(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folderPrefix(folder));
 }
 
-function realPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    // A folder that is gone (an unplugged drive) is judged by the path the library knows.
-    return path;
-  }
-}
-
 /** The name of the pseudo file system `path` is on (statfs's f_type), undefined for any other. */
 const pseudoFileSystem = (type: number): string | undefined => PSEUDO_FILE_SYSTEMS.get(type);
-
-function fileSystemName(path: string): string | undefined {
-  // Other kernels number their file systems differently.
-  if (process.platform !== 'linux') return undefined;
-  try {
-    return pseudoFileSystem(statfsSync(path).type);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The root of the file system; on Windows only the system drive's, since another drive's root is a camera card's. */
 function isFileSystemRoot(path: string): boolean {
@@ -95,19 +76,14 @@ function isFileSystemRoot(path: string): boolean {
 /**
  * Why `path` (absolute) cannot be a library folder, or undefined when it can: the root of the file system, or a
  * system folder, judged by its real path and its file system so that a link to /proc is refused like /proc. The
- * home folder is allowed: it is where photos live, and the scanner skips its hidden folders.
+ * home folder is allowed: it is where photos live, and the scanner skips its hidden folders. Asked through Node's
+ * thread pool: a share that no longer answers (hard-mounted, its server gone) holds a pool thread rather than the
+ * caller's, which goes on serving the window meanwhile.
  */
-export function systemFolderReason(path: string): string | undefined {
-  const real = realPath(path);
-  return refusal(real, fileSystemName(real));
-}
-
-/**
- * systemFolderReason, asking the file system through Node's thread pool: a share that no longer answers (hard-mounted,
- * its server gone) holds a pool thread rather than the caller's, which goes on serving the window meanwhile.
- */
-export async function systemFolderReasonLater(path: string): Promise<string | undefined> {
+export async function systemFolderReason(path: string): Promise<string | undefined> {
+  // A folder that is gone (an unplugged drive) is judged by the path the library knows.
   const real = await realpath(path).catch(() => path);
+  // Other kernels number their file systems differently.
   const type =
     process.platform === 'linux'
       ? await statfs(real).then(

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -35,16 +34,9 @@ import {
 } from '../pipeline/tagging-pipeline.js';
 import { scanFolderBatches } from './folder-scanner.js';
 import { ScanComparison } from './scan-comparison.js';
-import {
-  caseInsensitiveNames,
-  expandHome,
-  isUnder,
-  suggestedFolders,
-  systemFolderReason,
-  systemFolderReasonLater,
-} from './folder-rules.js';
+import { caseInsensitiveNames, expandHome, isUnder, suggestedFolders, systemFolderReason } from './folder-rules.js';
 import { FAILURE_RULES } from '../imaging/photo-error.js';
-import { errorCode, isFolder } from '../file-errors.js';
+import { errorCode, fileErrorReason } from '../file-errors.js';
 import { concurrencyLimit } from '../imaging/concurrency-limit.js';
 import { FolderWatcher, type FolderWatcherOptions, type PhotoFile } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
@@ -176,6 +168,9 @@ const FAILURE_RULES_SETTING = 'failure-rules';
  * database, unheard (see walkFolder's catch).
  */
 const STOP_WAIT_MS = 5_000;
+
+/** How long adding a folder waits for the file system to say what it is (see joinFolder). */
+const ADD_WAIT_MS = 10_000;
 
 /** Resolves once `work` has settled, or at `deadline` (a performance.now() time) if it has not by then. */
 async function settledBy(deadline: number, work: (Promise<unknown> | undefined)[]): Promise<void> {
@@ -514,21 +509,45 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /** Adds a folder to the library (see joinFolder) and returns the library folder that holds it. */
-  addFolder(path: string): Folder {
-    return this.joinFolder(path).folder;
+  async addFolder(path: string): Promise<Folder> {
+    return (await this.joinFolder(path)).folder;
   }
 
   /**
    * Adds a folder (an existing directory, neither the file system's root nor a system one; `~` is the home folder)
    * to the library, so that no photo is in two library folders: a folder inside a library folder is already there,
-   * and a folder holding library folders takes them in, their photos kept as they are (nothing is read again).
+   * and a folder holding library folders takes them in, their photos kept as they are (nothing is read again). The
+   * folder is looked at through the thread pool, for at most ADD_WAIT_MS: a share that no longer answers refuses
+   * the folder, it does not hold the window.
    */
-  joinFolder(path: string): FolderJoin {
+  async joinFolder(path: string): Promise<FolderJoin> {
     const absolute = resolve(expandHome(path));
-    if (!existsSync(absolute)) throw new Error(`Cannot add ${absolute}: it does not exist.`);
-    if (!isFolder(absolute)) throw new Error(`Cannot add ${absolute}: it is a file, not a folder.`);
-    const refusal = systemFolderReason(absolute);
-    if (refusal) throw new Error(`Cannot add ${absolute}: ${refusal}.`);
+    const cannot = (why: string) => new Error(`Cannot add ${absolute}: ${why}.`);
+    const looked = (async () => {
+      const stats = await stat(absolute).catch((error: unknown) => {
+        if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') throw cannot('it does not exist');
+        throw cannot(fileErrorReason(error));
+      });
+      if (!stats.isDirectory()) throw cannot('it is a file, not a folder');
+      const refusal = await systemFolderReason(absolute);
+      if (refusal) throw cannot(refusal);
+    })();
+    // Answered after the wait was given up: heard by nobody.
+    looked.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(cannot(`it did not answer in ${ADD_WAIT_MS / 1000} s (an unmounted share, or a drive asleep?)`)),
+        ADD_WAIT_MS,
+      );
+    });
+    try {
+      await Promise.race([looked, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Added from here on at once, without a wait: no other add or removal comes between the look and the write.
+    if (this.closed) throw new Error(`The library ${this.dbPath} is closed.`);
     const folders = this.repo.folders();
     const holder = folders.find((folder) => isUnder(absolute, folder.path));
     if (holder) {
@@ -579,7 +598,7 @@ export class Library extends EventEmitter<LibraryEvents> {
    */
   private async workingFolders(): Promise<Folder[]> {
     const folders = this.repo.folders();
-    const refusals = await Promise.all(folders.map((folder) => systemFolderReasonLater(folder.path)));
+    const refusals = await Promise.all(folders.map((folder) => systemFolderReason(folder.path)));
     return folders.filter((folder, index) => {
       const refusal = refusals[index];
       if (refusal && !this.refusedFolders.has(folder.path)) {

@@ -327,7 +327,7 @@ async function measurePipeline(
     ...(plan.overridden ? { threads: plan.threads, decoders: plan.decoders } : {}),
   });
   try {
-    const added = library.addFolder(folder);
+    const added = await library.addFolder(folder);
     const scanStart = performance.now();
     const scan = await library.scan(added);
     const scanSeconds = (performance.now() - scanStart) / 1000;

@@ -93,7 +93,7 @@ async function tagRun() {
     const source = sources[i % sources.length]!;
     linkSync(join(PHOTOS_DIR, source), join(folder, `${String(i).padStart(4, '0')}-${source}`));
   }
-  await library.scan(library.addFolder(folder));
+  await library.scan(await library.addFolder(folder));
   const cpu = process.cpuUsage();
   const chromium = chromiumCpuMs();
   const run = await library.tag();

@@ -56,7 +56,7 @@ if (values.scan) {
     names.forEach((name, index) => copyFileSync(photo(jpegs[index % jpegs.length]!), join(folder, name)));
     const prepared = join(dir, 'prepared.sqlite');
     const library = await openLibrary('.', prepared);
-    await library.scan(library.addFolder(folder));
+    await library.scan(await library.addFolder(folder));
     await library.close();
     const sidecar = join(dir, 'keyword.xmp');
     execFileSync('exiftool', ['-q', '-XMP-dc:Subject=Saved keyword', '-XMP-dc:Subject=Dog', sidecar]);

@@ -89,7 +89,7 @@ function photoFolder(dir: string, name: string, count: number): string {
 
 /** Adds a folder of real photos to the library and tags it: the pipeline's own rate (model loading aside). */
 async function tagInto(library: Library, folder: string): Promise<number> {
-  await library.scan(library.addFolder(folder));
+  await library.scan(await library.addFolder(folder));
   const run = await library.tag();
   if (run.tagged + run.failed === 0) throw new Error(`Nothing was tagged in ${folder}.`);
   return run.photosPerSecond;

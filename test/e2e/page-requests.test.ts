@@ -36,7 +36,7 @@ describe('the page asks the engine for what it shows once, on opening and on eac
     for (const name of PHOTOS) copyFileSync(photo(name), join(folder, name));
     process.env.PHOTOTAG_HOME = join(dir, 'home');
     library = Library.open({ dbPath: join(dir, 'library.sqlite') });
-    await library.scan(library.addFolder(folder));
+    await library.scan(await library.addFolder(folder));
     await library.tag();
     // No engine (no watcher, no run): nothing changes but what a test changes, so every request the page makes
     // answers the page's own opening or that change.

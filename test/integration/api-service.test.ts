@@ -368,7 +368,7 @@ describe('the minimum shown score, with the real model', () => {
     mkdirSync(join(dir, 'photos'));
     for (const name of ['face.jpg', 'parrot.jpg']) copyFileSync(photo(name), join(dir, 'photos', name));
     library = Library.open({ dbPath: join(dir, 'library.sqlite') });
-    await library.scan(library.addFolder(join(dir, 'photos')));
+    await library.scan(await library.addFolder(join(dir, 'photos')));
     await library.tag();
     service = new ApiService(library);
   });

@@ -536,7 +536,7 @@ describe('phototag human output', () => {
   it('pipes the whole output of a large library, JSON or text, to a slow reader, and stops when it leaves', async () => {
     const { home, folder, db } = setup([]);
     const library = Library.open({ dbPath: db, modelDirs: { embedded: MODELS_DIR, user: join(home, 'models') } });
-    const added = library.addFolder(folder);
+    const added = await library.addFolder(folder);
     const names = Array.from({ length: 12000 }, (_, i) => join(folder, `photo-${String(i).padStart(5, '0')}.jpg`));
     library.repo.upsertScanned(
       added.id,
@@ -583,7 +583,7 @@ describe('phototag human output', () => {
     const { home, folder, db } = setup([]);
     const count = 100_000;
     const library = Library.open({ dbPath: db, modelDirs: { embedded: MODELS_DIR, user: join(home, 'models') } });
-    const added = library.addFolder(folder);
+    const added = await library.addFolder(folder);
     library.db
       .prepare(
         `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)

@@ -18,7 +18,7 @@ async function taggedLibrary(files: string[]) {
       modelId,
     });
   const library = open();
-  await library.scan(library.addFolder(folder));
+  await library.scan(await library.addFolder(folder));
   await library.tag();
   return { library, folder, open };
 }

@@ -278,7 +278,7 @@ describe('failed photos', () => {
       const library = open();
       try {
         change?.(library);
-        await library.scan(library.addFolder(folder));
+        await library.scan(await library.addFolder(folder));
         await library.tag();
         return library.repo.photoByPath(truncated)!.error;
       } finally {

@@ -53,7 +53,7 @@ describe('exporting corrections as a dataset', () => {
       dbPath: join(dir, 'library.sqlite'),
       modelDirs: { embedded: MODELS_DIR, user: join(dir, 'm') },
     });
-    await library.scan(library.addFolder(folder));
+    await library.scan(await library.addFolder(folder));
     await library.tag();
     const { repo } = library;
     const ids = (file: string) =>

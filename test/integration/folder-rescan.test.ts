@@ -17,14 +17,14 @@ describe('rescanning a library folder through the service, with the real model a
   let service: ApiService;
   let folder: Folder;
 
-  before(() => {
+  before(async () => {
     process.env.PHOTOTAG_HOME ??= join(dir, 'home');
     mkdirSync(photos);
     for (const name of ['dog.jpg', 'owl.jpg']) copyFileSync(photo(name), join(photos, name));
     library = Library.open({ dbPath: join(dir, 'library.sqlite') });
     // Not started: nothing watches the folder, so only a scan finds what is copied into it.
     service = new ApiService(library);
-    folder = library.addFolder(photos);
+    folder = await library.addFolder(photos);
   });
 
   after(async () => {
@@ -193,7 +193,7 @@ describe("a folder's scans, however they end", () => {
     const { folder, library } = setUp(['dog.jpg', 'owl.jpg', 'cat.bmp', 'eagle.jpg']);
     const service = new ApiService(library);
     try {
-      const added = library.addFolder(folder);
+      const added = await library.addFolder(folder);
       const running = library.scan(added);
       const queued = service.call('rescanFolder', { folderId: added.id });
       const settled = Promise.allSettled([running, queued]);
@@ -220,10 +220,10 @@ describe("a folder's scans, however they end", () => {
   it('stops the scans of a folder taken in by a folder added above it, which then finds its photos', async () => {
     const { dir, folder, library } = setUp(['dog.jpg', 'owl.jpg', 'cat.bmp', 'eagle.jpg']);
     try {
-      const inner = library.addFolder(folder);
+      const inner = await library.addFolder(folder);
       const running = library.scan(inner);
       const queued = library.scan(inner);
-      const { folder: outer, outcome } = library.joinFolder(dir);
+      const { folder: outer, outcome } = await library.joinFolder(dir);
       assert.equal(outcome, 'merged');
       noDatabaseError(await Promise.allSettled([running, queued]));
       assert.deepEqual(library.folderScan(inner.id), { lastScan: null, scanning: false });
@@ -238,11 +238,11 @@ describe("a folder's scans, however they end", () => {
     const { dir, folder, library } = setUp();
     try {
       // As start-up's list of folders, or a rescan asked for as the folder left, holds it.
-      const stale = library.addFolder(folder);
+      const stale = await library.addFolder(folder);
       await library.removeFolder(folder);
       const since = join(dir, 'Since');
       mkdirSync(since);
-      const added = library.addFolder(since);
+      const added = await library.addFolder(since);
       assert.equal(added.id, stale.id, 'SQLite gave the folder added since another id: this test shows nothing');
       assert.deepEqual([(await library.scan(stale)).found, library.repo.photosUnder(folder).length], [0, 0]);
       assert.equal(library.folderScan(added.id).lastScan, null);
@@ -255,10 +255,10 @@ describe("a folder's scans, however they end", () => {
     const { dir, folder, dbPath, library } = setUp();
     const other = new Database(dbPath);
     try {
-      const inner = library.addFolder(folder);
+      const inner = await library.addFolder(folder);
       library.db.pragma('busy_timeout = 50');
       other.exec('BEGIN IMMEDIATE');
-      assert.throws(() => library.joinFolder(dir), /locked|busy/i);
+      await assert.rejects(library.joinFolder(dir), /locked|busy/i);
       other.exec('ROLLBACK');
       assert.ok(library.holds(inner), 'the folder is still the library’s own');
       assert.equal((await library.scan(inner)).found, 2);
@@ -278,7 +278,7 @@ describe("a folder's scans, however they end", () => {
     async () => {
       const { folder, library } = setUp();
       try {
-        const added = library.addFolder(folder);
+        const added = await library.addFolder(folder);
         await library.scan(added);
         spoil(folder, library);
         const seen = scanningAtChanges(library, added.id);
@@ -310,7 +310,7 @@ describe("a folder's scans, however they end", () => {
   it('runs the scan queued behind one that failed, and everyone who asked for it gets its result', async () => {
     const { folder, library } = setUp();
     try {
-      const added = library.addFolder(folder);
+      const added = await library.addFolder(folder);
       library.db.exec('DROP INDEX photos_scan');
       const failing = library.scan(added);
       // Mended as soon as the first scan fails, before the one queued behind it reads the library.
@@ -333,7 +333,7 @@ describe("a folder's scans, however they end", () => {
 
   it('stops a scan as the library closes: no error escapes, and the library is whole', async () => {
     const { folder, dbPath, library } = setUp(300);
-    const added = library.addFolder(folder);
+    const added = await library.addFolder(folder);
     const scan = library.scan(added);
     await library.close();
     const summary = await scan;
@@ -354,7 +354,7 @@ describe("a folder's scans, however they end", () => {
   it("counts as unreadable only the files and folders the walk could not read, not a sidecar's keywords", async () => {
     const { folder, library } = setUp();
     try {
-      const added = library.addFolder(folder);
+      const added = await library.addFolder(folder);
       await library.scan(added);
       writeFileSync(join(folder, 'dog.jpg.xmp'), 'this is not XML at all');
       const summary = await library.scan(added);

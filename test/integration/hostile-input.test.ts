@@ -41,7 +41,7 @@ describe('tagging a folder that holds hostile files', () => {
     for (const name of Object.keys(special)) writeFileSync(join(folder, name), 'soon not a regular file');
     const library = openLibrary(dir);
     try {
-      const scan = await library.scan(library.addFolder(folder));
+      const scan = await library.scan(await library.addFolder(folder));
       assert.equal(scan.found, 3 + Object.keys(reasons).length + Object.keys(special).length);
       for (const [name, reason] of Object.entries(special)) {
         rmSync(join(folder, name));
@@ -72,7 +72,7 @@ describe('photos converted for the browser', () => {
     const folder = goodPhotos();
     const library = openLibrary(dir);
     try {
-      await library.scan(library.addFolder(folder));
+      await library.scan(await library.addFolder(folder));
       assert.equal((await library.tag()).tagged, 3);
       const media = new MediaService(library);
       const id = (name: string) => library.repo.photoByPath(join(folder, name))!.id;

@@ -80,8 +80,8 @@ describe('counts kept by triggers', () => {
     });
     browse = new BrowseRepository(library.db);
     review = new ReviewRepository(library.db);
-    library.addFolder(folders.a);
-    library.addFolder(folders.b);
+    await library.addFolder(folders.a);
+    await library.addFolder(folders.b);
     await library.scanAll();
     await library.tag();
   });

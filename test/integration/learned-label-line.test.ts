@@ -35,7 +35,7 @@ function taggedLibrary(copies: Record<string, number[]>) {
       dbPath: join(dir, 'library.sqlite'),
       modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
     });
-    library.addFolder(photos);
+    await library.addFolder(photos);
     for (const folder of library.repo.folders()) await library.scan(folder);
     await library.tag();
   });

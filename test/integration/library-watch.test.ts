@@ -42,7 +42,7 @@ async function taggedLibrary(dir: string, folder: string) {
     dbPath: join(dir, 'library.sqlite'),
     modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
   });
-  await library.scan(library.addFolder(folder));
+  await library.scan(await library.addFolder(folder));
   await library.tag();
   const status = (name: string) => library.repo.photoByPath(join(folder, name))?.status;
   const top = (name: string) => {
@@ -190,7 +190,7 @@ describe('a watched library', () => {
         dbPath: join(dir, 'library.sqlite'),
         modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
       });
-      await library.scan(library.addFolder(folder));
+      await library.scan(await library.addFolder(folder));
       // As Lightroom's "Save metadata" writes them: one sidecar per photo, all at once.
       const sidecar = readFileSync(fixtureSidecar(dir, 'Saved keyword'));
       const read = () =>

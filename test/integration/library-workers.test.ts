@@ -34,7 +34,7 @@ describe("the library's worker threads", () => {
     for (const name of PHOTOS) copyFileSync(photo(name), join(folder, name));
     library = openLibrary(dir);
     service = new ApiService(library);
-    await library.scan(library.addFolder(folder));
+    await library.scan(await library.addFolder(folder));
   });
 
   after(async () => {

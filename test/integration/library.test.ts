@@ -26,7 +26,7 @@ function photoFolder(files: string[]): string {
 }
 
 async function tagFolder(library: Library, folderPath: string) {
-  const folder = library.addFolder(folderPath);
+  const folder = await library.addFolder(folderPath);
   const scan = await library.scan(folder);
   const run = await library.tag();
   return { folder, scan, run };
@@ -200,7 +200,7 @@ describe('the library', () => {
       batchSize: 1,
     });
     try {
-      await library.scan(library.addFolder(folder));
+      await library.scan(await library.addFolder(folder));
       let late = 0;
       const summary = await library.tag();
       library.tagging!.on('photo', () => late++);
@@ -231,7 +231,7 @@ describe('the library', () => {
       batchSize: 4,
     });
     try {
-      await library.scan(library.addFolder(folder));
+      await library.scan(await library.addFolder(folder));
       const totals: number[] = [];
       library.on('progress', (progress) => totals.push(progress.done + progress.failed + progress.queued));
       await library.tag();
@@ -249,7 +249,7 @@ describe('the library', () => {
     for (let i = 0; i < 40; i++) copyFileSync(photo(i % 2 ? 'cat_720p.jpg' : 'parrot.jpg'), join(folder, `p${i}.jpg`));
     const library = openLibrary(dir);
     try {
-      const added = library.addFolder(folder);
+      const added = await library.addFolder(folder);
       await library.scan(added);
       await library.classifierInfo();
       const pipeline = library.tagging!;

@@ -53,7 +53,7 @@ describe('near-duplicates: the same picture edited, not another moment of the sc
     await cropSide('owl.jpg', 0.22, 'right', 'owl-moment-1.jpg');
     await cropSide('owl.jpg', 0.22, 'left', 'owl-moment-2.jpg');
     library = open();
-    library.addFolder(photos);
+    await library.addFolder(photos);
     await tagAll();
   });
   after(() => library.close());

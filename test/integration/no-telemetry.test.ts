@@ -60,7 +60,7 @@ describe('privacy: onnxruntime queues and sends nothing', () => {
     const script = `
       import { Library } from ${JSON.stringify(library)};
       const library = Library.open({ dbPath: ${JSON.stringify(join(dir, 'library.sqlite'))} });
-      await library.scan(library.addFolder(${JSON.stringify(folder)}));
+      await library.scan(await library.addFolder(${JSON.stringify(folder)}));
       await library.tag();
       await library.close();`;
     runAsUser(dir, home, ['--import', 'tsx', '--input-type=module', '--eval', script]);

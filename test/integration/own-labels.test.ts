@@ -25,7 +25,7 @@ async function libraryWithKeywords(keywords: Record<string, string>) {
     dbPath: join(dir, 'library.sqlite'),
     modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
   });
-  return { library, folder: library.addFolder(folder) };
+  return { library, folder: await library.addFolder(folder) };
 }
 
 /** The names each own label is stored with, by id. */

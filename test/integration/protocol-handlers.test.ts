@@ -63,7 +63,7 @@ describe("the desktop window's media protocol", () => {
     for (const name of ['parrot.jpg', 'cat.bmp']) cpSync(photo(name), join(folder, name));
     library = Library.open({ dbPath: join(dir, 'library.sqlite') });
     // Scanned, not tagged: a photo the library knows is served whether or not it has been tagged yet.
-    await library.scan(library.addFolder(folder));
+    await library.scan(await library.addFolder(folder));
     serve = mediaProtocolHandler(new MediaService(library));
   });
   after(async () => {

@@ -36,7 +36,7 @@ async function withScannedAlbum(
   for (const name of names) writeFile(album, name);
   const library = open(dir);
   try {
-    const folder = library.addFolder(album);
+    const folder = await library.addFolder(album);
     await library.scan(folder);
     await body(album, library, folder);
   } finally {
@@ -70,7 +70,7 @@ describe('comparing a scan with the library folder by folder', () => {
     try {
       const album = join(dir, 'album');
       writeFile(album, 'a.jpg');
-      const folder = library.addFolder(album);
+      const folder = await library.addFolder(album);
       await library.scan(folder);
       // The comparison reads along this index by name: without it, each read fails as a damaged library would.
       library.db.exec('DROP INDEX photos_scan');
@@ -148,7 +148,7 @@ describe('comparing a scan with the library folder by folder', () => {
     for (const name of TREE) writeFile(album, name);
     const library = open(dir);
     try {
-      const folder = library.addFolder(album);
+      const folder = await library.addFolder(album);
       const first = await library.scan(folder);
       assert.deepEqual([first.found, first.added], [TREE.length, TREE.length]);
       const again = await library.scan(folder);
@@ -188,7 +188,7 @@ describe('comparing a scan with the library folder by folder', () => {
     for (const name of [...names, ...wide]) writeFile(album, name);
     const library = open(dir);
     try {
-      const folder = library.addFolder(album);
+      const folder = await library.addFolder(album);
       await library.scan(folder);
       for (const name of wide) rmSync(join(album, name));
       writeFile(album, '🎉.jpg');

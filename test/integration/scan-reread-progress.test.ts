@@ -23,7 +23,7 @@ async function scannedLibrary(count: number) {
     dbPath: join(dir, 'library.sqlite'),
     modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
   });
-  const added = library.addFolder(folder);
+  const added = await library.addFolder(folder);
   await library.scan(added);
   return {
     library,

@@ -40,9 +40,9 @@ function dogTags(i: number) {
   };
 }
 
-function writeLibrary(): void {
+async function writeLibrary(): Promise<void> {
   const { manifest } = library.activeModel();
-  const { id: folderId } = library.addFolder(folder);
+  const { id: folderId } = await library.addFolder(folder);
   // One photo that is no dog, between the dogs' ids.
   const names = Array.from({ length: DOGS + 1 }, (_, i) => `IMG_${String(i).padStart(4, '0')}.jpg`);
   library.repo.upsertScanned(
@@ -77,10 +77,10 @@ const listed = ({ id, path, status, error, modelId, labels, categories, faces }:
 const alone = (id: number, from = library) => listed(from.repo.withTags(from.repo.photoById(id)!));
 
 describe('search and show over many batches of photos', () => {
-  before(() => {
+  before(async () => {
     mkdirSync(folder);
     library = Library.open({ dbPath: join(dir, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: dir } });
-    writeLibrary();
+    await writeLibrary();
   });
   after(() => library.close());
 

@@ -77,7 +77,7 @@ async function writeLibrary(): Promise<void> {
   const library = Library.open({ dbPath, modelDirs: { embedded: MODELS_DIR, user: join(home, 'models') } });
   const { manifest } = library.activeModel();
   model = manifest.id;
-  const { id: folderId } = library.addFolder(folder);
+  const { id: folderId } = await library.addFolder(folder);
   const names = Object.keys(PHOTOS);
   library.repo.upsertScanned(
     folderId,

@@ -41,7 +41,7 @@ describe('similar photos, near-duplicates and learned labels, from the stored fe
     // The same picture, halved and recompressed at quality 60.
     await sharp(path('dog.jpg')).resize(130).jpeg({ quality: 60 }).toFile(path('dog-copy.jpg'));
     library = open();
-    library.addFolder(photos);
+    await library.addFolder(photos);
     await tagAll();
   });
   after(() => library.close());

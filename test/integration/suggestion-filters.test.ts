@@ -40,7 +40,7 @@ describe('filters that include or exclude what a learned label suggests', () => 
       dbPath,
       modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
     });
-    library.addFolder(photos);
+    await library.addFolder(photos);
     for (const folder of library.repo.folders()) await library.scan(folder);
     await library.tag();
     const id = (name: string) => library.repo.photoByPath(join(photos, name))!.id;

@@ -80,7 +80,7 @@ describe('several taggers over the same decoded pixels', () => {
       modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
     });
     try {
-      await library.scan(library.addFolder(folder));
+      await library.scan(await library.addFolder(folder));
       await library.tag();
       const street = library.repo.withTags(library.repo.photoByPath(join(folder, 'street.jpg'))!);
       assert.ok(
@@ -109,7 +109,7 @@ describe('several taggers over the same decoded pixels', () => {
     let before: unknown[];
     let taggedAt: unknown[];
     try {
-      await library.scan(library.addFolder(folder));
+      await library.scan(await library.addFolder(folder));
       await library.tag();
       before = modelRows(library);
       taggedAt = library.db.prepare('SELECT id, tagged_at FROM photos ORDER BY id').all();

@@ -22,7 +22,7 @@ describe('tagging progress', () => {
     const events: Progress[] = [];
     library.on('progress', (progress) => events.push(progress));
     try {
-      await library.scan(library.addFolder(photos));
+      await library.scan(await library.addFolder(photos));
       const run = await library.tag();
       assert.equal(run.tagged, 4);
       const running = events.filter((progress) => progress.state === 'running' && progress.queued > 0);

@@ -21,7 +21,7 @@ describe('thumbnails', () => {
         modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
       });
       try {
-        await library.scan(library.addFolder(folder));
+        await library.scan(await library.addFolder(folder));
         assert.equal((await library.tag()).tagged, 1);
         const thumbnail = thumbnailPath(
           library.thumbnailsDir,

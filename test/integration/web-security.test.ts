@@ -91,7 +91,7 @@ describe('web mode security', () => {
     writeFileSync(join(dir, 'secret.txt'), 'phototag-secret-marker\n');
 
     library = Library.open({ dbPath: join(dir, 'library.sqlite') });
-    for (const folder of [kept, dropped].map((path) => library.addFolder(path))) await library.scan(folder);
+    for (const path of [kept, dropped]) await library.scan(await library.addFolder(path));
     await library.tag();
     const id = (path: string) => library.repo.photoByPath(path)!.id;
     ids = {

@@ -584,7 +584,7 @@ describe('XMP: keywords are not lost to a race, a file that cannot be read now, 
     const modelDirs = { embedded: MODELS_DIR, user: join(home, 'models') };
     const lib = Library.open({ dbPath: join(home, 'library.sqlite'), modelDirs });
     try {
-      const libraryFolder = lib.addFolder(folder);
+      const libraryFolder = await lib.addFolder(folder);
       await lib.scan(libraryFolder);
       // As the pipeline prepares the new photo: claimed, its keywords read (it has none yet).
       const [claimed] = lib.repo.claimPending(1);
@@ -621,7 +621,7 @@ describe('XMP: keywords are not lost to a race, a file that cannot be read now, 
     copyFileSync(photo('dog.jpg'), dog);
     const home = tempDir();
     const lib = Library.open({ dbPath: join(home, 'library.sqlite'), modelDirs: { embedded: MODELS_DIR, user: home } });
-    const libraryFolder = lib.addFolder(folder);
+    const libraryFolder = await lib.addFolder(folder);
     await lib.scan(libraryFolder);
     const fileLabels = () =>
       lib.repo.corrections
@@ -741,7 +741,7 @@ describe('XMP: keywords are not lost to a race, a file that cannot be read now, 
         modelDirs: { embedded: ${JSON.stringify(MODELS_DIR)}, user: ${JSON.stringify(home)} } });
       const warnings = [];
       lib.on('warning', (message) => warnings.push(message));
-      const folder = lib.addFolder(${JSON.stringify(folder)});
+      const folder = await lib.addFolder(${JSON.stringify(folder)});
       await lib.scan(folder);
       writeFileSync(${JSON.stringify(sidecar)}, '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
       chmodSync(${JSON.stringify(sidecar)}, 0o000);
