@@ -373,7 +373,7 @@ export class ApiService {
   /** The scan start-up runs, of one folder, now; the call waits for it, the tagging after it does not. */
   private async rescanFolder(folderId: number): Promise<ApiResult<'rescanFolder'>> {
     const folder = this.libraryFolder(folderId);
-    // As start-up skips it (see Library.workingFolders): walking a system folder could take minutes and gigabytes.
+    // As start-up skips it (see Library.eachWorkingFolder): walking a system folder could take minutes and gigabytes.
     const refusal = await systemFolderReason(folder.path);
     if (refusal) throw new ApiServiceError('refused', `${folder.path} is not scanned: ${refusal}.`);
     await this.library.scan(folder);

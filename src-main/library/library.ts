@@ -169,8 +169,27 @@ const FAILURE_RULES_SETTING = 'failure-rules';
  */
 const STOP_WAIT_MS = 5_000;
 
-/** How long adding a folder waits for the file system to say what it is (see joinFolder). */
-const ADD_WAIT_MS = 10_000;
+/**
+ * How long a folder's first look (its stat, the folder rules' realpath and statfs) may take before the folder is
+ * taken for one that does not answer: adding it is refused (see joinFolder), and start-up goes on to the other
+ * folders without it (see eachWorkingFolder). A drive waking from sleep answers within a few seconds.
+ */
+const ANSWER_WAIT_MS = 10_000;
+
+/** What inTime gives for work that has not settled within ANSWER_WAIT_MS. */
+const LATE = Symbol('late');
+
+/** `work`'s value, or LATE once ANSWER_WAIT_MS pass first; its rejection after that is heard by nobody. */
+async function inTime<T>(work: Promise<T>): Promise<T | typeof LATE> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ANSWER_WAIT_MS)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Resolves once `work` has settled, or at `deadline` (a performance.now() time) if it has not by then. */
 async function settledBy(deadline: number, work: (Promise<unknown> | undefined)[]): Promise<void> {
@@ -245,6 +264,10 @@ export class Library extends EventEmitter<LibraryEvents> {
   private modelOverride: string | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
+  /** The folder rules' looks under way, by folder path (see folderRules). */
+  private readonly folderLooks = new Map<string, Promise<string | undefined>>();
+  /** Library folders whose rules have not answered in time, each named in a warning once while they do not. */
+  private readonly silentFolders = new Set<string>();
   /**
    * Photos whose keywords could not be read for now, by path, with the stamp of their sidecar then (null: none): each
    * is read again at every scan and polling pass (every 30 s) until it can be, and warned about once for that stamp.
@@ -517,7 +540,7 @@ export class Library extends EventEmitter<LibraryEvents> {
    * Adds a folder (an existing directory, neither the file system's root nor a system one; `~` is the home folder)
    * to the library, so that no photo is in two library folders: a folder inside a library folder is already there,
    * and a folder holding library folders takes them in, their photos kept as they are (nothing is read again). The
-   * folder is looked at through the thread pool, for at most ADD_WAIT_MS: a share that no longer answers refuses
+   * folder is looked at through the thread pool, for at most ANSWER_WAIT_MS: a share that no longer answers refuses
    * the folder, it does not hold the window.
    */
   async joinFolder(path: string): Promise<FolderJoin> {
@@ -532,19 +555,8 @@ export class Library extends EventEmitter<LibraryEvents> {
       const refusal = await systemFolderReason(absolute);
       if (refusal) throw cannot(refusal);
     })();
-    // Answered after the wait was given up: heard by nobody.
-    looked.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(cannot(`it did not answer in ${ADD_WAIT_MS / 1000} s (an unmounted share, or a drive asleep?)`)),
-        ADD_WAIT_MS,
-      );
-    });
-    try {
-      await Promise.race([looked, late]);
-    } finally {
-      clearTimeout(timer);
+    if ((await inTime(looked)) === LATE) {
+      throw cannot(`it did not answer in ${ANSWER_WAIT_MS / 1000} s (an unmounted share, or a drive asleep?)`);
     }
     // Added from here on at once, without a wait: no other add or removal comes between the look and the write.
     if (this.closed) throw new Error(`The library ${this.dbPath} is closed.`);
@@ -593,19 +605,58 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /**
-   * The library's folders, less those addFolder would refuse now (a system folder added by an older Phototag):
-   * walking one could take minutes and gigabytes, so it is neither scanned nor watched, and a warning says why.
+   * Runs `step` on each library folder in turn, less those addFolder would refuse now (a system folder added by an
+   * older Phototag: walking one could take minutes and gigabytes, so it is neither scanned nor watched, and a warning
+   * says why). A folder whose rules have not answered within ANSWER_WAIT_MS (a hard-mounted share gone: its realpath
+   * waits) does not hold the others: a warning says so, and its step runs once it answers, unless it has left the
+   * library or the library has closed by then. Resolves once every folder that answered in time has had its step.
    */
-  private async workingFolders(): Promise<Folder[]> {
-    const folders = this.repo.folders();
-    const refusals = await Promise.all(folders.map((folder) => systemFolderReason(folder.path)));
-    return folders.filter((folder, index) => {
-      const refusal = refusals[index];
+  private async eachWorkingFolder(step: (folder: Folder) => Promise<void>): Promise<void> {
+    const take = async (folder: Folder, refusal: string | undefined) => {
+      if (refusal === undefined && !this.closed && this.holds(folder)) await step(folder);
+    };
+    for (const folder of this.repo.folders()) {
+      if (this.closed) return;
+      const looking = this.folderRules(folder);
+      // Found silent by an earlier pass (the watches' before the scans'): not waited for again.
+      const answer = this.silentFolders.has(folder.path) ? LATE : await inTime(looking);
+      if (answer !== LATE) {
+        await take(folder, answer);
+        continue;
+      }
+      if (!this.silentFolders.has(folder.path)) {
+        this.silentFolders.add(folder.path);
+        this.emit(
+          'warning',
+          `The library folder ${folder.path} does not answer (an unmounted share, or a drive asleep?): the other ` +
+            'folders go on without it, and it is watched and scanned once it answers.',
+        );
+      }
+      void looking
+        .then((refusal) => take(folder, refusal))
+        .catch((error: Error) => this.closed || this.emit('warning', error.message));
+    }
+  }
+
+  /**
+   * What the folder rules say of a library folder now (see systemFolderReason), a refusal warned about once: one look
+   * at a time for each folder, so that a share that does not answer holds one of the pool's threads, not one a caller.
+   */
+  private folderRules(folder: Folder): Promise<string | undefined> {
+    let looking = this.folderLooks.get(folder.path);
+    if (!looking) {
+      looking = systemFolderReason(folder.path).finally(() => {
+        this.folderLooks.delete(folder.path);
+        this.silentFolders.delete(folder.path);
+      });
+      this.folderLooks.set(folder.path, looking);
+    }
+    return looking.then((refusal) => {
       if (refusal && !this.refusedFolders.has(folder.path)) {
         this.refusedFolders.add(folder.path);
         this.emit('warning', `Skipped the library folder ${folder.path}: ${refusal}; remove it from the library.`);
       }
-      return refusal === undefined;
+      return refusal;
     });
   }
 
@@ -790,18 +841,29 @@ export class Library extends EventEmitter<LibraryEvents> {
     return summary;
   }
 
+  /**
+   * Scans every working library folder, one after another (see eachWorkingFolder); resolves with what the scans that
+   * ended by then found. A folder that answers later is scanned then, and what it found is tagged, as the watcher
+   * has what changes tagged.
+   */
   async scanAll(): Promise<ScanSummary> {
     const total = emptySummary();
-    for (const folder of await this.workingFolders()) {
-      if (this.closed) break;
+    let counted = true;
+    await this.eachWorkingFolder(async (folder) => {
       const summary = await this.scan(folder);
+      if (!counted) {
+        if (summary.added + summary.changed > 0)
+          void this.tag().catch((error: Error) => this.emit('warning', error.message));
+        return;
+      }
       total.found += summary.found;
       total.added += summary.added;
       total.changed += summary.changed;
       total.missing += summary.missing;
       total.rereadKeywords += summary.rereadKeywords;
       total.problems.push(...summary.problems);
-    }
+    });
+    counted = false;
     return total;
   }
 
@@ -989,9 +1051,8 @@ export class Library extends EventEmitter<LibraryEvents> {
       },
       watching,
     );
-    const folders = await this.workingFolders();
-    // Asked through the thread pool, the folder rules may answer late: what left the library meanwhile is not watched.
-    for (const folder of folders) if (!this.closed && this.holds(folder)) await this.watcher.add(folder.path);
+    const watcher = this.watcher;
+    await this.eachWorkingFolder((folder) => watcher.add(folder.path));
   }
 
   /** Watches a folder just added; the watches of the library folders it took in give way to its own. */

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Library } from '../../src-main/library/library.js';
+import { MODELS_DIR, photo, ROOT, tempDir, until } from '../helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+
+/** Why this machine cannot mount the test's FUSE share, or false when it can. */
+function noFuse(): string | false {
+  if (process.platform !== 'linux') return 'FUSE mounts are Linux-only here';
+  if (!existsSync('/dev/fuse')) return 'no /dev/fuse';
+  if (spawnSync(PYTHON, ['-c', 'import fusepy']).status !== 0) return "no Debian python3-fusepy (.ci/install-deps's)";
+  return false;
+}
+
+/**
+ * A real mount (FUSE, test/hung-share.py) of a folder of photos whose every call waits, as a hard-mounted share's
+ * do once its server is gone, while `hang()` holds it, until `answer()`.
+ */
+async function mountShare(dir: string) {
+  const backing = join(dir, 'share-server');
+  const mountPoint = join(dir, 'share');
+  const hangFile = join(dir, 'share-hangs');
+  mkdirSync(backing);
+  mkdirSync(mountPoint);
+  const child: ChildProcess = spawn(PYTHON, [join(ROOT, 'test', 'hung-share.py'), mountPoint, backing, hangFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let said = '';
+  child.stdout!.on('data', (data: Buffer) => (said += data.toString()));
+  child.stderr!.on('data', (data: Buffer) => (said += data.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await until(() => said.includes('mounted') || child.exitCode !== null, 'the share is mounted', {
+    timeoutMs: 10_000,
+  });
+  if (!said.includes('mounted')) throw new Error(`Cannot mount the test share: ${said}`);
+  return {
+    backing,
+    mountPoint,
+    hang: () => writeFileSync(hangFile, ''),
+    answer: () => rmSync(hangFile, { force: true }),
+    async unmount() {
+      rmSync(hangFile, { force: true });
+      spawnSync('umount', [mountPoint]);
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+describe('a share gone at start-up (a real FUSE mount whose calls never return)', { skip: noFuse() }, () => {
+  it('watches, scans and tags the other folders, keeps the share’s photos, and takes the share in as it answers', async () => {
+    const dir = tempDir();
+    const local = join(dir, 'local');
+    mkdirSync(local);
+    copyFileSync(photo('owl.jpg'), join(local, 'owl.jpg'));
+    const share = await mountShare(dir);
+    const options = {
+      dbPath: join(dir, 'library.sqlite'),
+      modelDirs: { embedded: MODELS_DIR, user: join(dir, 'models') },
+    };
+    try {
+      copyFileSync(photo('dog.jpg'), join(share.backing, 'dog.jpg'));
+      const first = Library.open(options);
+      for (const path of [share.mountPoint, local]) await first.scan(await first.addFolder(path));
+      await first.tag();
+      await first.close();
+
+      // The share's server goes away while the app is closed; a photo is added to the local folder meanwhile.
+      share.hang();
+      // Whatever the test comes to, the share answers at last, as nothing would be left waiting on it for ever.
+      setTimeout(share.answer, 60_000).unref();
+      copyFileSync(photo('parrot.jpg'), join(local, 'parrot.jpg'));
+      const library = Library.open(options);
+      const warnings: string[] = [];
+      library.on('warning', (message: string) => warnings.push(message));
+      try {
+        const start = performance.now();
+        // What the app's start-up does (ApiService.start).
+        await library.watch({ settleMs: 100 });
+        const scanned = await library.scanAll();
+        await library.tag();
+        const ms = performance.now() - start;
+        assert.ok(ms < 30_000, `start-up took ${Math.round(ms)} ms`);
+        assert.equal(scanned.added, 1, 'the local folder’s new photo was found');
+        assert.equal(library.repo.photoByPath(join(local, 'parrot.jpg'))?.status, 'done');
+        const silent = warnings.filter((message) => message.includes(`${share.mountPoint} does not answer`));
+        assert.equal(silent.length, 1, warnings.join('\n'));
+        // The local folder is watched: a photo copied in is tagged while the share still does not answer.
+        copyFileSync(photo('hot_dog.jpg'), join(local, 'hot_dog.jpg'));
+        await until(
+          () => library.repo.photoByPath(join(local, 'hot_dog.jpg'))?.status === 'done',
+          'the watched local folder’s new photo is tagged',
+        );
+        // Nothing of the share was taken for gone.
+        assert.equal(library.repo.photoByPath(join(share.mountPoint, 'dog.jpg'))?.status, 'done');
+
+        // The server comes back with a new photo: the share is scanned, and the photo tagged.
+        copyFileSync(photo('cat_720p.jpg'), join(share.backing, 'cat.jpg'));
+        share.answer();
+        await until(
+          () => library.repo.photoByPath(join(share.mountPoint, 'cat.jpg'))?.status === 'done',
+          'the share’s new photo is tagged once it answers',
+        );
+        const shareFolder = library.repo.folders().find((folder) => folder.path === share.mountPoint)!;
+        assert.equal(library.folderScan(shareFolder.id).lastScan?.found, 2);
+        assert.equal(library.repo.counts().total, 5);
+      } finally {
+        share.answer();
+        await library.close();
+      }
+    } finally {
+      await share.unmount();
+    }
+  });
+});
