@@ -17,7 +17,7 @@ import {
   suggestedTags,
 } from '../features/photo-similarity.js';
 import { folderJoinNote, type FolderJoin, type Library } from '../library/library.js';
-import { expandHome, systemFolderReason } from '../library/folder-rules.js';
+import { expandHome } from '../library/folder-rules.js';
 import { MATCH_QUALITIES, matchTags, nothingFound, type MatchQuality } from '../library/tag-search.js';
 import { loadLabelSet, type LabelSet } from '../models/label-sets.js';
 import { demoMark, primaryModels } from '../models/model-catalog.js';
@@ -374,7 +374,7 @@ export class ApiService {
   private async rescanFolder(folderId: number): Promise<ApiResult<'rescanFolder'>> {
     const folder = this.libraryFolder(folderId);
     // As start-up skips it (see Library.eachWorkingFolder): walking a system folder could take minutes and gigabytes.
-    const refusal = await systemFolderReason(folder.path);
+    const refusal = await this.library.rescanRefusal(folder);
     if (refusal) throw new ApiServiceError('refused', `${folder.path} is not scanned: ${refusal}.`);
     await this.library.scan(folder);
     // Removed, or taken in by a folder added, while it was scanned: the scan stopped, and there is no row to show.

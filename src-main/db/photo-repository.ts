@@ -318,6 +318,10 @@ export class PhotoRepository {
         WHERE ${UNDER} AND status != 'missing'`),
       claimPending: prepare(`UPDATE photos SET status = 'processing' WHERE id IN
         (SELECT id FROM photos WHERE status = 'pending' ORDER BY id LIMIT ?) RETURNING ${PHOTO_COLUMNS}`),
+      // By folder (photos_folder_status), where skipping the waiting ones row by row would read them all.
+      claimPendingIn: prepare(`UPDATE photos SET status = 'processing' WHERE id IN
+        (SELECT id FROM photos WHERE status = 'pending' AND folder_id IN (SELECT value FROM json_each(?))
+        ORDER BY folder_id, id LIMIT ?) RETURNING ${PHOTO_COLUMNS}`),
       resetInFlight: prepare("UPDATE photos SET status = 'pending' WHERE status = 'processing'"),
       requeueStale: prepare(`UPDATE photos SET status = 'pending'
         WHERE status = 'done' AND (model_id IS NOT @model OR model_version IS NOT @version OR taggers IS NOT @taggers)`),
@@ -630,9 +634,16 @@ export class PhotoRepository {
     return this.statements.markMissingUnder.run({ prefix: path, now: Date.now() }).changes;
   }
 
-  /** Takes up to `limit` pending photos for tagging; if the process dies, resetInFlight puts them back. */
-  claimPending(limit: number): PhotoRow[] {
-    return this.statements.claimPending.all(limit) as PhotoRow[];
+  /**
+   * Takes up to `limit` pending photos for tagging, none of the folders `waiting` (by id); if the process dies,
+   * resetInFlight puts them back.
+   */
+  claimPending(limit: number, waiting: readonly number[] = []): PhotoRow[] {
+    if (waiting.length === 0) return this.statements.claimPending.all(limit) as PhotoRow[];
+    const others = this.folders()
+      .map((folder) => folder.id)
+      .filter((id) => !waiting.includes(id));
+    return this.statements.claimPendingIn.all(JSON.stringify(others), limit) as PhotoRow[];
   }
 
   resetInFlight(): number {

@@ -176,14 +176,29 @@ const STOP_WAIT_MS = 5_000;
  */
 const ANSWER_WAIT_MS = 10_000;
 
-/** What inTime gives for work that has not settled within ANSWER_WAIT_MS. */
+/** What a folder that does not answer may be, in its messages. */
+const NOT_ANSWERING = 'a network share whose server is gone?';
+
+/** What inTime gives for work that has not settled in time. */
 const LATE = Symbol('late');
 
-/** `work`'s value, or LATE once ANSWER_WAIT_MS pass first; its rejection after that is heard by nobody. */
-async function inTime<T>(work: Promise<T>): Promise<T | typeof LATE> {
+/** What a look at a folder found (see Library.lookAt): its stat's failure or its kind, and the folder rules' refusal. */
+interface FolderLook {
+  error?: unknown;
+  isFolder?: boolean;
+  refusal: string | undefined;
+}
+
+/**
+ * `work`'s value, or LATE if it has not settled by `deadline` (a performance.now() time; ANSWER_WAIT_MS from now
+ * unless given); its rejection after that is heard by nobody.
+ */
+async function inTime<T>(work: Promise<T>, deadline = performance.now() + ANSWER_WAIT_MS): Promise<T | typeof LATE> {
   work.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ANSWER_WAIT_MS)));
+  const late = new Promise<typeof LATE>(
+    (resolve) => (timer = setTimeout(() => resolve(LATE), deadline - performance.now())),
+  );
   try {
     return await Promise.race([work, late]);
   } finally {
@@ -264,10 +279,12 @@ export class Library extends EventEmitter<LibraryEvents> {
   private modelOverride: string | undefined;
   /** Library folders the folder rules refuse now, each named in a warning once. */
   private readonly refusedFolders = new Set<string>();
-  /** The folder rules' looks under way, by folder path (see folderRules). */
-  private readonly folderLooks = new Map<string, Promise<string | undefined>>();
-  /** Library folders whose rules have not answered in time, each named in a warning once while they do not. */
-  private readonly silentFolders = new Set<string>();
+  /** The looks at folders under way, by path (see lookAt). */
+  private readonly looks = new Map<string, Promise<FolderLook>>();
+  /** Paths whose look has not answered in time and still has not (see lookedAt): each is warned about once. */
+  private readonly silentPaths = new Set<string>();
+  /** Library folders whose photos a run passed over while they were looked at (see waitingFolders): tagged after. */
+  private readonly heldBack = new Set<string>();
   /**
    * Photos whose keywords could not be read for now, by path, with the stamp of their sidecar then (null: none): each
    * is read again at every scan and polling pass (every 30 s) until it can be, and warned about once for that stamp.
@@ -458,6 +475,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       decoders,
       batchSize: this.options.batchSize ?? PIPELINE_BATCH,
       keywordTag: this.keywordTag(labelSet, this.repo.corrections.userLabels()),
+      waitingFolders: () => {
+        const waiting = this.repo.folders().filter((folder) => this.looks.has(folder.path));
+        for (const folder of waiting) this.heldBack.add(folder.path);
+        return waiting.map((folder) => folder.id);
+      },
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));
     this.pipeline.on('photo', () => this.emit('changed'));
@@ -546,19 +568,16 @@ export class Library extends EventEmitter<LibraryEvents> {
   async joinFolder(path: string): Promise<FolderJoin> {
     const absolute = resolve(expandHome(path));
     const cannot = (why: string) => new Error(`Cannot add ${absolute}: ${why}.`);
-    const looked = (async () => {
-      const stats = await stat(absolute).catch((error: unknown) => {
-        if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') throw cannot('it does not exist');
-        throw cannot(fileErrorReason(error));
-      });
-      if (!stats.isDirectory()) throw cannot('it is a file, not a folder');
-      const refusal = await systemFolderReason(absolute);
-      if (refusal) throw cannot(refusal);
-    })();
-    if ((await inTime(looked)) === LATE) {
-      throw cannot(`it did not answer in ${ANSWER_WAIT_MS / 1000} s (an unmounted share, or a drive asleep?)`);
-    }
-    // Added from here on at once, without a wait: no other add or removal comes between the look and the write.
+    // A folder on a share that is known not to answer is not asked again: each ask would hold one more pool thread.
+    const silent = [...this.silentPaths].find((path) => isUnder(absolute, path) || isUnder(path, absolute));
+    if (silent && silent !== absolute) throw cannot(`${silent} does not answer (${NOT_ANSWERING})`);
+    const look = await this.lookedAt(absolute);
+    if (look === LATE) throw cannot(`it did not answer in ${ANSWER_WAIT_MS / 1000} s (${NOT_ANSWERING})`);
+    if (look.error)
+      throw cannot(errorCode(look.error) === 'ENOTDIR' ? 'it does not exist' : fileErrorReason(look.error));
+    if (!look.isFolder) throw cannot('it is a file, not a folder');
+    if (look.refusal) throw cannot(look.refusal);
+    // From here on synchronous: no other add comes between reading the library's folders and writing the new one.
     if (this.closed) throw new Error(`The library ${this.dbPath} is closed.`);
     const folders = this.repo.folders();
     const holder = folders.find((folder) => isUnder(absolute, folder.path));
@@ -607,57 +626,114 @@ export class Library extends EventEmitter<LibraryEvents> {
   /**
    * Runs `step` on each library folder in turn, less those addFolder would refuse now (a system folder added by an
    * older Phototag: walking one could take minutes and gigabytes, so it is neither scanned nor watched, and a warning
-   * says why). A folder whose rules have not answered within ANSWER_WAIT_MS (a hard-mounted share gone: its realpath
-   * waits) does not hold the others: a warning says so, and its step runs once it answers, unless it has left the
-   * library or the library has closed by then. Resolves once every folder that answered in time has had its step.
+   * says why). Every folder is looked at (see lookAt) at once; one whose look has not answered within ANSWER_WAIT_MS
+   * of the pass's start (a hard-mounted share gone: its stat waits) does not hold the others: a warning says so, and
+   * its step runs once it answers, unless it has left the library or the library has closed by then. Resolves once
+   * every folder that answered in time has had its step.
    */
   private async eachWorkingFolder(step: (folder: Folder) => Promise<void>): Promise<void> {
     const take = async (folder: Folder, refusal: string | undefined) => {
       if (refusal === undefined && !this.closed && this.holds(folder)) await step(folder);
     };
-    for (const folder of this.repo.folders()) {
+    const folders = this.repo.folders();
+    const deadline = performance.now() + ANSWER_WAIT_MS;
+    const looks = folders.map((folder) => this.folderRules(folder));
+    for (const [index, folder] of folders.entries()) {
       if (this.closed) return;
-      const looking = this.folderRules(folder);
-      // Found silent by an earlier pass (the watches' before the scans'): not waited for again.
-      const answer = this.silentFolders.has(folder.path) ? LATE : await inTime(looking);
+      const looking = looks[index]!;
+      // Found silent before (the watches' pass before the scans'): not waited for again, unless it has answered.
+      const answer = await this.lookedAt(folder.path, looking, this.silentPaths.has(folder.path) ? 0 : deadline);
       if (answer !== LATE) {
-        await take(folder, answer);
+        await take(folder, answer.refusal);
         continue;
       }
-      if (!this.silentFolders.has(folder.path)) {
-        this.silentFolders.add(folder.path);
-        this.emit(
-          'warning',
-          `The library folder ${folder.path} does not answer (an unmounted share, or a drive asleep?): the other ` +
-            'folders go on without it, and it is watched and scanned once it answers.',
-        );
-      }
       void looking
-        .then((refusal) => take(folder, refusal))
+        .then((look) => take(folder, look.refusal))
         .catch((error: Error) => this.closed || this.emit('warning', error.message));
     }
   }
 
   /**
-   * What the folder rules say of a library folder now (see systemFolderReason), a refusal warned about once: one look
-   * at a time for each folder, so that a share that does not answer holds one of the pool's threads, not one a caller.
+   * Looks at a folder through the thread pool: its stat, then the folder rules (see systemFolderReason). One look at
+   * a path at a time, whoever asks (start-up, an add, a rescan): a share that does not answer holds one of the pool's
+   * four threads however often it is asked, not one more at each ask; every file call of the engine waits once they
+   * are all held.
    */
-  private folderRules(folder: Folder): Promise<string | undefined> {
-    let looking = this.folderLooks.get(folder.path);
+  private lookAt(path: string): Promise<FolderLook> {
+    let looking = this.looks.get(path);
     if (!looking) {
-      looking = systemFolderReason(folder.path).finally(() => {
-        this.folderLooks.delete(folder.path);
-        this.silentFolders.delete(folder.path);
+      looking = (async (): Promise<FolderLook> => {
+        const found = await stat(path).then(
+          (stats) => ({ isFolder: stats.isDirectory() }),
+          (error: unknown) => ({ error }),
+        );
+        return { ...found, refusal: await systemFolderReason(path) };
+      })().finally(() => {
+        this.looks.delete(path);
+        this.silentPaths.delete(path);
+        // Its photos were passed over while it was looked at: the run takes them now, or a run is started for them.
+        if (this.heldBack.delete(path)) this.tagWhatWaits();
       });
-      this.folderLooks.set(folder.path, looking);
+      this.looks.set(path, looking);
     }
-    return looking.then((refusal) => {
-      if (refusal && !this.refusedFolders.has(folder.path)) {
+    return looking;
+  }
+
+  /**
+   * `looking` (a look at `path`; a new one unless given), or LATE when it has not answered by `deadline` (see
+   * inTime): the path is silent then, until it answers, and a library folder's silence is warned about once.
+   */
+  private async lookedAt(
+    path: string,
+    looking: Promise<FolderLook> = this.lookAt(path),
+    deadline?: number,
+  ): Promise<FolderLook | typeof LATE> {
+    const answer = await inTime(looking, deadline);
+    // Answered, or already silent, or answered just as the wait ended: nothing more to say.
+    if (answer !== LATE || this.silentPaths.has(path) || !this.looks.has(path)) return answer;
+    this.silentPaths.add(path);
+    if (!this.closed && this.repo.folders().some((folder) => folder.path === path)) {
+      this.emit(
+        'warning',
+        `The library folder ${path} does not answer (${NOT_ANSWERING}): the other folders go on without it, and ` +
+          'it is watched and scanned once it answers.',
+      );
+    }
+    return LATE;
+  }
+
+  /** The look at a library folder (see lookAt), the folder rules' refusal warned about once. */
+  private folderRules(folder: Folder): Promise<FolderLook> {
+    return this.lookAt(folder.path).then((look) => {
+      if (look.refusal && !this.refusedFolders.has(folder.path)) {
         this.refusedFolders.add(folder.path);
-        this.emit('warning', `Skipped the library folder ${folder.path}: ${refusal}; remove it from the library.`);
+        this.emit('warning', `Skipped the library folder ${folder.path}: ${look.refusal}; remove it from the library.`);
       }
-      return refusal;
+      return look;
     });
+  }
+
+  /** Why a library folder is not to be rescanned now: as start-up would pass it over (see eachWorkingFolder). */
+  async rescanRefusal(folder: Folder): Promise<string | undefined> {
+    // Found silent before: not waited for again, unless it has answered.
+    const looking = this.folderRules(folder);
+    const look = await this.lookedAt(folder.path, looking, this.silentPaths.has(folder.path) ? 0 : undefined);
+    if (look !== LATE) return look.refusal;
+    // Scanned once it answers, as the warning says (see lookedAt), and what waited tagged.
+    void looking
+      .then(async (answered) => {
+        if (answered.refusal !== undefined || this.closed || !this.holds(folder)) return;
+        await this.scan(folder);
+        this.tagWhatWaits();
+      })
+      .catch((error: Error) => this.closed || this.emit('warning', error.message));
+    return `it does not answer (${NOT_ANSWERING})`;
+  }
+
+  /** Tags what waits, if anything does and the library is open: in the background, a failure said as a warning. */
+  private tagWhatWaits(): void {
+    if (this.closed || !this.hasQueue()) return;
+    void this.tag().catch((error: Error) => this.closed || this.emit('warning', error.message));
   }
 
   /**
@@ -852,8 +928,8 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.eachWorkingFolder(async (folder) => {
       const summary = await this.scan(folder);
       if (!counted) {
-        if (summary.added + summary.changed > 0)
-          void this.tag().catch((error: Error) => this.emit('warning', error.message));
+        // Its photos waited (see waitingFolders), and what the scan found joins them.
+        this.tagWhatWaits();
         return;
       }
       total.found += summary.found;

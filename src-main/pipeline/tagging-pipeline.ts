@@ -113,6 +113,11 @@ export interface PipelineOptions {
   batchSize: number;
   /** The tag a keyword found in a photo's file or sidecar names: a known label or category, else an own label. */
   keywordTag: (keyword: string) => Tag;
+  /**
+   * The library folders whose photos wait, asked at each claim: a share that does not answer, where reading a photo
+   * would hold a decoder for ever (see Library.lookedAt).
+   */
+  waitingFolders: () => readonly number[];
 }
 
 interface Prepared {
@@ -311,7 +316,7 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       await this.gate();
       if (this.cancelled) return undefined;
       if (next >= claimed.length) {
-        claimed = this.repo.claimPending(Math.max(32, this.options.batchSize * 4));
+        claimed = this.repo.claimPending(Math.max(32, this.options.batchSize * 4), this.options.waitingFolders());
         next = 0;
       }
       return claimed[next++];

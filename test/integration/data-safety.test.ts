@@ -435,7 +435,7 @@ describe(
       assert.ok(outcome.ms < 15_000, `the add took ${Math.round(outcome.ms)} ms`);
       assert.equal(
         outcome.refused,
-        `Cannot add ${share}: it did not answer in 10 s (an unmounted share, or a drive asleep?).`,
+        `Cannot add ${share}: it did not answer in 10 s (a network share whose server is gone?).`,
       );
       assert.ok(outcome.ticks >= 50, `the event loop turned ${outcome.ticks} times in 10 s`);
       assert.equal(outcome.folders, 0);
