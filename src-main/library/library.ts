@@ -208,10 +208,7 @@ async function inTime<T>(work: Promise<T>, deadline = performance.now() + ANSWER
 
 /** Resolves once `work` has settled, or at `deadline` (a performance.now() time) if it has not by then. */
 async function settledBy(deadline: number, work: (Promise<unknown> | undefined)[]): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - performance.now())));
-  await Promise.race([Promise.allSettled(work), late]);
-  clearTimeout(timer);
+  await inTime(Promise.allSettled(work), deadline);
 }
 
 /**
@@ -647,9 +644,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         await take(folder, answer.refusal);
         continue;
       }
-      void looking
-        .then((look) => take(folder, look.refusal))
-        .catch((error: Error) => this.closed || this.emit('warning', error.message));
+      void looking.then((look) => take(folder, look.refusal)).catch(this.warnUnlessClosed);
     }
   }
 
@@ -726,14 +721,19 @@ export class Library extends EventEmitter<LibraryEvents> {
         await this.scan(folder);
         this.tagWhatWaits();
       })
-      .catch((error: Error) => this.closed || this.emit('warning', error.message));
+      .catch(this.warnUnlessClosed);
     return `it does not answer (${NOT_ANSWERING})`;
   }
+
+  /** How background work that failed is heard: as a warning, unless the library closed meanwhile. */
+  private readonly warnUnlessClosed = (error: Error): void => {
+    if (!this.closed) this.emit('warning', error.message);
+  };
 
   /** Tags what waits, if anything does and the library is open: in the background, a failure said as a warning. */
   private tagWhatWaits(): void {
     if (this.closed || !this.hasQueue()) return;
-    void this.tag().catch((error: Error) => this.closed || this.emit('warning', error.message));
+    void this.tag().catch(this.warnUnlessClosed);
   }
 
   /**
