@@ -1,5 +1,5 @@
 """A network share that stops answering, for the tests: a FUSE mount of a folder (argv[2] mounted on argv[1]) whose
-every call waits for as long as the file argv[3] exists, as calls to a hard-mounted share wait once its server is
+every call waits for as long as the file argv[3] exists (at most LONGEST_HANG_S), as calls to a hard-mounted share wait once its server is
 gone. Run with Debian's python3 and python3-fusepy; it prints "mounted" once the mount answers."""
 
 import errno
@@ -11,6 +11,11 @@ import time
 from fusepy import FUSE, FuseOSError, Operations
 
 
+# However a test ends, even one whose process is held by the share, nothing waits on it for ever: a hang ends this
+# many seconds after the hang file was written.
+LONGEST_HANG_S = 60
+
+
 class HungShare(Operations):
     def __init__(self, folder, hang_file):
         self.folder = folder
@@ -18,9 +23,15 @@ class HungShare(Operations):
 
     def _real(self, path):
         # Every call passes here: while the hang file exists, it waits, as a dead share's calls do.
-        while os.path.exists(self.hang_file):
+        while self._hangs():
             time.sleep(0.05)
         return os.path.join(self.folder, path.lstrip("/"))
+
+    def _hangs(self):
+        try:
+            return time.time() - os.path.getmtime(self.hang_file) < LONGEST_HANG_S
+        except FileNotFoundError:
+            return False
 
     def _call(self, function, *args):
         try:

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { realpath, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, parse, resolve, sep } from 'node:path';
-import { isFolder } from '../file-errors.js';
 
 /**
  * Linux file systems that hold kernel state, never photos, by their statfs f_type (linux/magic.h). Walking one is
@@ -126,9 +125,10 @@ function xdgPicturesDir(env: NodeJS.ProcessEnv, home: string): string | undefine
 
 /**
  * Where photos usually are on this machine, for the add-folder form to offer: the desktop's pictures folder, then
- * ~/Pictures and ~/Photos; only folders that exist, each once.
+ * ~/Pictures and ~/Photos, each once; whether each is a folder now is the caller's to look at (see
+ * Library.folderSuggestions), as a folder on a share may not answer.
  */
-export function suggestedFolders(env: NodeJS.ProcessEnv = process.env, home = homedir()): string[] {
+export function suggestedFolders(env: NodeJS.ProcessEnv, home: string): string[] {
   const candidates = [xdgPicturesDir(env, home), join(home, 'Pictures'), join(home, 'Photos')];
-  return [...new Set(candidates.filter((path): path is string => path !== undefined && isFolder(path)))];
+  return [...new Set(candidates.filter((path): path is string => path !== undefined))];
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -175,6 +175,12 @@ const STOP_WAIT_MS = 5_000;
  * folders without it (see eachWorkingFolder). A drive waking from sleep answers within a few seconds.
  */
 const ANSWER_WAIT_MS = 10_000;
+
+/**
+ * How long the add-folder form's suggestions wait for the folders they look at (see folderSuggestions): a folder that
+ * has not answered by then is not offered, the form not held for it.
+ */
+const SUGGESTION_WAIT_MS = 2_000;
 
 /** What a folder that does not answer may be, in its messages. */
 const NOT_ANSWERING = 'a network share whose server is gone?';
@@ -444,7 +450,7 @@ export class Library extends EventEmitter<LibraryEvents> {
    */
   private async tagger(): Promise<{ classifier: TaggerWorker; pipeline: TaggingPipeline }> {
     for (;;) {
-      if (this.closed) throw new Error(`The library ${this.dbPath} is closed.`);
+      if (this.closed) throw this.closedError();
       if (this.classifier && this.pipeline) return { classifier: this.classifier, pipeline: this.pipeline };
       this.loading ??= this.loadTagger().finally(() => (this.loading = undefined));
       await this.loading;
@@ -462,7 +468,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     // Closed while it loaded, past close()'s wait: its sessions are made now, so it can be torn down.
     if (this.closed) {
       await worker.dispose();
-      throw new Error(`The library ${this.dbPath} is closed.`);
+      throw this.closedError();
     }
     this.classifier = worker;
     const labelSet = loadLabelSet(this.modelDirs.embedded, entry.manifest.labelSet);
@@ -575,7 +581,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (!look.isFolder) throw cannot('it is a file, not a folder');
     if (look.refusal) throw cannot(look.refusal);
     // From here on synchronous: no other add comes between reading the library's folders and writing the new one.
-    if (this.closed) throw new Error(`The library ${this.dbPath} is closed.`);
+    if (this.closed) throw this.closedError();
     const folders = this.repo.folders();
     const holder = folders.find((folder) => isUnder(absolute, folder.path));
     if (holder) {
@@ -599,11 +605,24 @@ export class Library extends EventEmitter<LibraryEvents> {
     return { path: absolute, folder, outcome, absorbed: inner.map((f) => f.path) };
   }
 
-  /** Folders to offer when adding one: those added before (removed ones too), and where photos usually are. */
-  folderSuggestions(): { recent: string[]; suggested: string[] } {
+  /**
+   * Folders to offer when adding one, none already in the library: those added before (removed ones too), and where
+   * photos usually are (see suggestedFolders) that are folders the library would take. Those are looked at (see
+   * lookAt) for at most SUGGESTION_WAIT_MS in all: one on a share that does not answer is left out, not waited for.
+   */
+  async folderSuggestions(
+    env: NodeJS.ProcessEnv = process.env,
+    home = homedir(),
+  ): Promise<{ recent: string[]; suggested: string[] }> {
+    const deadline = performance.now() + SUGGESTION_WAIT_MS;
+    const candidates = suggestedFolders(env, home);
+    const looks = await Promise.all(candidates.map((path) => inTime(this.lookAt(path), deadline)));
+    if (this.closed) throw this.closedError();
     const known = new Set(this.repo.folders().map((folder) => folder.path));
     const fresh = (path: string) => !known.has(path);
-    return { recent: this.recentFolders().filter(fresh), suggested: suggestedFolders().filter(fresh) };
+    const takes = (look: FolderLook | typeof LATE) => look !== LATE && look.isFolder === true && !look.refusal;
+    const suggested = candidates.filter((path, index) => takes(looks[index]!) && fresh(path));
+    return { recent: this.recentFolders().filter(fresh), suggested };
   }
 
   private recentFolders(): string[] {
@@ -725,6 +744,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     return `it does not answer (${NOT_ANSWERING})`;
   }
 
+  /** What is asked of a library once it is closed fails with. */
+  private closedError(): Error {
+    return new Error(`The library ${this.dbPath} is closed.`);
+  }
+
   /** How background work that failed is heard: as a warning, unless the library closed meanwhile. */
   private readonly warnUnlessClosed = (error: Error): void => {
     if (!this.closed) this.emit('warning', error.message);
@@ -802,7 +826,7 @@ export class Library extends EventEmitter<LibraryEvents> {
    * it had found, and one queued then resolves found nothing, without walking.
    */
   scan(folder: Folder, onReread?: (count: number) => void): Promise<ScanSummary> {
-    if (this.closed) return Promise.reject(new Error(`The library ${this.dbPath} is closed.`));
+    if (this.closed) return Promise.reject(this.closedError());
     const scans = this.scans.get(folder.id);
     if (!scans) return this.startScan(folder, onReread ? [onReread] : []);
     if (onReread) scans.nextReread.push(onReread);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -197,22 +197,45 @@ describe('folders typed as a person types them', () => {
     assert.equal(expandHome('/srv/~/x', '/home/ada'), '/srv/~/x');
   });
 
-  it("suggests the desktop's pictures folder, ~/Pictures and ~/Photos, where they exist", () => {
-    const home = tempDir();
-    assert.deepEqual(suggestedFolders({}, home), []);
-    mkdirSync(join(home, 'Photos'));
-    mkdirSync(join(home, 'Bilder'));
-    mkdirSync(join(home, '.config'));
-    writeFileSync(
-      join(home, '.config', 'user-dirs.dirs'),
-      'XDG_DESKTOP_DIR="$HOME/Desktop"\nXDG_PICTURES_DIR="$HOME/Bilder"\n',
-    );
-    assert.deepEqual(suggestedFolders({}, home), [join(home, 'Bilder'), join(home, 'Photos')]);
-    mkdirSync(join(home, 'Pictures'));
-    assert.deepEqual(suggestedFolders({ XDG_PICTURES_DIR: join(home, 'Pictures') }, home), [
-      join(home, 'Pictures'),
-      join(home, 'Photos'),
-    ]);
+  it("suggests the desktop's pictures folder, ~/Pictures and ~/Photos, where they are folders", async () => {
+    const dir = tempDir();
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    const library = Library.open({ dbPath: join(dir, 'library.sqlite') });
+    try {
+      assert.deepEqual(await library.folderSuggestions({}, home), { recent: [], suggested: [] });
+      mkdirSync(join(home, 'Photos'));
+      mkdirSync(join(home, 'Bilder'));
+      writeFileSync(join(home, 'Pictures'), 'a file, not a folder');
+      mkdirSync(join(home, '.config'));
+      writeFileSync(
+        join(home, '.config', 'user-dirs.dirs'),
+        'XDG_DESKTOP_DIR="$HOME/Desktop"\nXDG_PICTURES_DIR="$HOME/Bilder"\n',
+      );
+      assert.deepEqual(suggestedFolders({}, home), [
+        join(home, 'Bilder'),
+        join(home, 'Pictures'),
+        join(home, 'Photos'),
+      ]);
+      assert.deepEqual((await library.folderSuggestions({}, home)).suggested, [
+        join(home, 'Bilder'),
+        join(home, 'Photos'),
+      ]);
+      rmSync(join(home, 'Pictures'));
+      mkdirSync(join(home, 'Pictures'));
+      const pictures = { XDG_PICTURES_DIR: join(home, 'Pictures') };
+      assert.deepEqual((await library.folderSuggestions(pictures, home)).suggested, [
+        join(home, 'Pictures'),
+        join(home, 'Photos'),
+      ]);
+      // Nor one the library would refuse: a desktop whose pictures folder is the root.
+      assert.deepEqual((await library.folderSuggestions({ XDG_PICTURES_DIR: '/' }, home)).suggested, [
+        join(home, 'Pictures'),
+        join(home, 'Photos'),
+      ]);
+    } finally {
+      await library.close();
+    }
   });
 
   it('the API adds "~/Pictures", and offers recent folders (removed ones too) and suggested ones', async () => {
