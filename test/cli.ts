@@ -8,6 +8,8 @@ export const PHOTOTAG = join(ROOT, 'bin', 'phototag.js');
 
 export interface CliResult {
   status: number | null;
+  /** The signal that ended the command, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -39,7 +41,7 @@ export function phototag(home: string, args: string[], options: CliOptions = {})
     ...options.user,
     timeout: 120_000,
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /**

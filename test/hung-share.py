@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from fusepy import FUSE, FuseOSError, Operations
+from fusepy import FUSE, FuseOSError, Operations, _libfuse
 
 
 # However a test ends, even one whose process is held by the share, nothing waits on it for ever: a hang ends this
@@ -22,8 +22,12 @@ class HungShare(Operations):
         self.hang_file = hang_file
 
     def _real(self, path):
-        # Every call passes here: while the hang file exists, it waits, as a dead share's calls do.
+        # Every call passes here: while the hang file exists, it waits, as a dead share's calls do. A process killed
+        # meanwhile is let go (FUSE's "intr"), as a hard NFS mount lets go of one: else the kernel would hold it until
+        # the call returns.
         while self._hangs():
+            if _libfuse.fuse_interrupted():
+                raise FuseOSError(errno.EINTR)
             time.sleep(0.05)
         return os.path.join(self.folder, path.lstrip("/"))
 
@@ -72,4 +76,4 @@ def announce(mount_point):
 if __name__ == "__main__":
     mount_point, folder, hang_file = sys.argv[1:4]
     threading.Thread(target=announce, args=(mount_point,), daemon=True).start()
-    FUSE(HungShare(folder, hang_file), mount_point, foreground=True, nothreads=False, ro=True)
+    FUSE(HungShare(folder, hang_file), mount_point, foreground=True, nothreads=False, ro=True, intr=True)

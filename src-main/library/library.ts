@@ -38,6 +38,7 @@ import { caseInsensitiveNames, expandHome, isUnder, suggestedFolders, systemFold
 import { FAILURE_RULES } from '../imaging/photo-error.js';
 import { errorCode, fileErrorReason } from '../file-errors.js';
 import { concurrencyLimit } from '../imaging/concurrency-limit.js';
+import { byDeadline, inTime, LATE } from './in-time.js';
 import { FolderWatcher, type FolderWatcherOptions, type PhotoFile } from './folder-watcher.js';
 import { TaggingLock } from './tagging-lock.js';
 import { resolveTag } from './tag-resolver.js';
@@ -185,31 +186,11 @@ const SUGGESTION_WAIT_MS = 2_000;
 /** What a folder that does not answer may be, in its messages. */
 const NOT_ANSWERING = 'a network share whose server is gone?';
 
-/** What inTime gives for work that has not settled in time. */
-const LATE = Symbol('late');
-
 /** What a look at a folder found (see Library.lookAt): its stat's failure or its kind, and the folder rules' refusal. */
 interface FolderLook {
   error?: unknown;
   isFolder?: boolean;
   refusal: string | undefined;
-}
-
-/**
- * `work`'s value, or LATE if it has not settled by `deadline` (a performance.now() time; ANSWER_WAIT_MS from now
- * unless given); its rejection after that is heard by nobody.
- */
-async function inTime<T>(work: Promise<T>, deadline = performance.now() + ANSWER_WAIT_MS): Promise<T | typeof LATE> {
-  work.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<typeof LATE>(
-    (resolve) => (timer = setTimeout(() => resolve(LATE), deadline - performance.now())),
-  );
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Resolves once `work` has settled, or at `deadline` (a performance.now() time) if it has not by then. */
@@ -572,7 +553,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const absolute = resolve(expandHome(path));
     const cannot = (why: string) => new Error(`Cannot add ${absolute}: ${why}.`);
     // A folder on a share that is known not to answer is not asked again: each ask would hold one more pool thread.
-    const silent = [...this.silentPaths].find((path) => isUnder(absolute, path) || isUnder(path, absolute));
+    const silent = this.silentAround(absolute);
     if (silent && silent !== absolute) throw cannot(`${silent} does not answer (${NOT_ANSWERING})`);
     const look = await this.lookedAt(absolute);
     if (look === LATE) throw cannot(`it did not answer in ${ANSWER_WAIT_MS / 1000} s (${NOT_ANSWERING})`);
@@ -615,7 +596,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     home = homedir(),
   ): Promise<{ recent: string[]; suggested: string[] }> {
     const deadline = performance.now() + SUGGESTION_WAIT_MS;
-    const candidates = suggestedFolders(env, home);
+    // Not asked again on a share known not to answer, as for an add (see joinFolder). One that is late here is not
+    // taken for silent: adding it waits its full ANSWER_WAIT_MS.
+    const candidates = suggestedFolders(env, home).filter((path) => !this.silentAround(path));
     const looks = await Promise.all(candidates.map((path) => inTime(this.lookAt(path), deadline)));
     if (this.closed) throw this.closedError();
     const known = new Set(this.repo.folders().map((folder) => folder.path));
@@ -667,6 +650,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     }
   }
 
+  /** A path found silent (see lookedAt) that `path` is, lies in, or holds. */
+  private silentAround(path: string): string | undefined {
+    return [...this.silentPaths].find((silent) => isUnder(path, silent) || isUnder(silent, path));
+  }
+
   /**
    * Looks at a folder through the thread pool: its stat, then the folder rules (see systemFolderReason). One look at
    * a path at a time, whoever asks (start-up, an add, a rescan): a share that does not answer holds one of the pool's
@@ -695,12 +683,13 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /**
    * `looking` (a look at `path`; a new one unless given), or LATE when it has not answered by `deadline` (see
-   * inTime): the path is silent then, until it answers, and a library folder's silence is warned about once.
+   * inTime; ANSWER_WAIT_MS from now unless given): the path is silent then, until it answers, and a library
+   * folder's silence is warned about once.
    */
   private async lookedAt(
     path: string,
     looking: Promise<FolderLook> = this.lookAt(path),
-    deadline?: number,
+    deadline = performance.now() + ANSWER_WAIT_MS,
   ): Promise<FolderLook | typeof LATE> {
     const answer = await inTime(looking, deadline);
     // Answered, or already silent, or answered just as the wait ended: nothing more to say.
@@ -1193,7 +1182,8 @@ export class Library extends EventEmitter<LibraryEvents> {
       deadline,
       [...this.scans.values()].flatMap(({ running, next }) => [running, next]),
     );
-    await settledBy(deadline, [this.loading]);
+    // Not work to count as holding the process at exit (see inTime): a model load reads no share, in its worker.
+    await byDeadline(Promise.allSettled([this.loading]), deadline);
     this.pipeline?.cancel();
     await settledBy(deadline, [this.pipeline?.whenIdle(), this.watcher?.close()]);
     await this.classifier?.dispose();

@@ -19,6 +19,7 @@ import {
 } from '../api/contract.js';
 import { MediaService } from '../api/media-service.js';
 import { APP_NAME, packageRoot, userDataDir } from '../app-paths.js';
+import { killIfHeld, LEAVING_HELD_WORK } from '../library/in-time.js';
 import { Library } from '../library/library.js';
 import { appMenuTemplate } from './app-menu.js';
 import { bindingProblem, checkoutRemedy, electronNativeBinding, packagedNativeBinding } from './electron-native.js';
@@ -149,7 +150,17 @@ async function main(): Promise<void> {
     closing = true;
     event.preventDefault();
     service.close();
-    void library.close().finally(() => app.quit());
+    // Work given up on that waits on a share that does not answer would hold the app at exit (see killIfHeld), and
+    // with it the one-app lock: the app could not be started again until the share answers.
+    void library
+      .close()
+      .finally(() =>
+        killIfHeld(() => {
+          console.error(`Phototag: ${LEAVING_HELD_WORK}.`);
+          session.defaultSession.flushStorageData();
+        }),
+      )
+      .finally(() => app.quit());
   });
   await service.start();
 }

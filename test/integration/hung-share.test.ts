@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
+import { phototag } from '../cli.js';
 import { MODELS_DIR, photo, ROOT, tempDir, until } from '../helpers.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -157,6 +158,40 @@ describe('a share gone at start-up (a real FUSE mount whose calls never return)'
       }
     } finally {
       await share.unmount();
+    }
+  });
+
+  it('lets the phototag command end, its library kept, while a call to the share has not returned', async () => {
+    const dir = tempDir();
+    const local = join(dir, 'local');
+    mkdirSync(local);
+    copyFileSync(photo('owl.jpg'), join(local, 'owl.jpg'));
+    const db = join(dir, 'library.sqlite');
+    assert.equal(phototag(dir, ['tag', local, '--db', db]).status, 0);
+    const share = await mountShare(dir);
+    try {
+      share.hang();
+      const start = performance.now();
+      const run = phototag(dir, ['tag', share.mountPoint, '--db', db]);
+      const ms = performance.now() - start;
+      // Refused after its 10 s look, and gone a few seconds later: not held at exit by the pool thread still waiting
+      // (until the harness's 60 s).
+      assert.match(run.stderr, /it did not answer in 10 s \(a network share whose server is gone\?\)/);
+      assert.match(run.stderr, /phototag: leaving without waiting any longer for work that has not ended/);
+      assert.equal(run.signal, 'SIGKILL', 'killed by itself');
+      assert.ok(ms < 25_000, `the command took ${Math.round(ms)} ms to end`);
+    } finally {
+      await share.unmount();
+    }
+    const library = Library.open({ dbPath: db, readonly: true });
+    try {
+      assert.deepEqual(
+        library.repo.folders().map((folder) => folder.path),
+        [local],
+      );
+      assert.equal(library.repo.photoByPath(join(local, 'owl.jpg'))?.status, 'done');
+    } finally {
+      await library.close();
     }
   });
 });
