@@ -28,7 +28,8 @@ export function byDeadline<T>(work: Promise<T>, deadline: number): Promise<T | t
 /**
  * `work`'s value, or LATE if it has not settled by `deadline` (a performance.now() time); its rejection after that
  * is heard by nobody, and it counts as still running (see stillRunning) until it settles. For work that may wait on
- * a file call: a model load given up on goes through byDeadline.
+ * a file call (a look, a walk, a tagging run's reads and its last batch, a sidecar write): a model load given up on
+ * goes through byDeadline.
  */
 export async function inTime<T>(work: Promise<T>, deadline: number): Promise<T | typeof LATE> {
   work.catch(() => undefined);
@@ -48,6 +49,11 @@ export async function stillRunning(deadline: number): Promise<number> {
   return givenUp.size;
 }
 
+/** How much of the work given up on (see inTime) runs now: a process that cannot wait kills itself if any does. */
+export function heldNow(): number {
+  return givenUp.size;
+}
+
 /**
  * Kills this process, once `before` has run (to say why, to flush what must reach the disk), when work given up on
  * (see inTime) still runs `waitMs` from now; returns as soon as none does. Node cannot exit while one of its pool's
@@ -56,6 +62,9 @@ export async function stillRunning(deadline: number): Promise<number> {
  */
 export async function killIfHeld(before: () => Promise<void> | void, waitMs = EXIT_WAIT_MS): Promise<void> {
   if ((await stillRunning(performance.now() + waitMs)) === 0) return;
-  await before();
-  process.kill(process.pid, 'SIGKILL');
+  try {
+    await before();
+  } finally {
+    process.kill(process.pid, 'SIGKILL');
+  }
 }

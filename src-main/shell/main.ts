@@ -27,6 +27,9 @@ import { APP_PROTOCOL, APP_URL, appProtocolHandler, isAppFrame, mediaProtocolHan
 import { liveWindow, platformProblem } from './shell-rules.js';
 import { loadWindowState, rememberWindowState } from './window-state.js';
 
+/** How long a quit held by a dead share (see killIfHeld) gives the window's storage to be written. */
+const STORAGE_FLUSH_MS = 500;
+
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_PROTOCOL, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   { scheme: MEDIA_PROTOCOL, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
@@ -155,12 +158,15 @@ async function main(): Promise<void> {
     void library
       .close()
       .finally(() =>
-        killIfHeld(() => {
+        killIfHeld(async () => {
           console.error(`Phototag: ${LEAVING_HELD_WORK}.`);
+          // Asked, not awaited (Electron gives no end): a moment for the window's storage to be written.
           session.defaultSession.flushStorageData();
+          await new Promise((wake) => setTimeout(wake, STORAGE_FLUSH_MS));
         }),
       )
-      .finally(() => app.quit());
+      .finally(() => app.quit())
+      .catch((error: unknown) => console.error(error));
   });
   await service.start();
 }

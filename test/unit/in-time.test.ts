@@ -1,8 +1,25 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { inTime, LATE, stillRunning } from '../../src-main/library/in-time.js';
+import { ROOT } from '../helpers.js';
+
+/** Runs `body` in a child with in-time.ts's functions at hand; what it ended with and printed. */
+function child(body: string) {
+  const module = pathToFileURL(join(ROOT, 'src-main/library/in-time.ts')).href;
+  const script = `import { inTime, killIfHeld } from ${JSON.stringify(module)};\n${body}`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: run.status, signal: run.signal, stdout: run.stdout };
+}
 
 describe('waiting for work at most until a deadline', () => {
+  // The first test finds no work given up on: the module's record is the process's, and these tests run in order.
   it('gives the value of work that settles in time, and its failure', async () => {
     assert.equal(await inTime(Promise.resolve(7), performance.now() + 1_000), 7);
     await assert.rejects(inTime(Promise.reject(new Error('gone')), performance.now() + 1_000), /gone/);
@@ -37,5 +54,21 @@ describe('waiting for work at most until a deadline', () => {
     first();
     setTimeout(() => second(), 100);
     assert.equal(await waiting, 0);
+  });
+
+  it('kills the process, once told why, when work given up on still runs; else lets it exit', () => {
+    const held = child(`await inTime(new Promise(() => {}), performance.now() + 10);
+      await killIfHeld(() => console.log('leaving'), 100);
+      process.exit(3);`);
+    assert.deepEqual(held, { status: null, signal: 'SIGKILL', stdout: 'leaving\n' });
+    // Killed even when telling why fails.
+    const failing = child(`await inTime(new Promise(() => {}), performance.now() + 10);
+      await killIfHeld(() => { throw new Error('cannot say'); }, 100).catch(() => undefined);
+      process.exit(3);`);
+    assert.equal(failing.signal, 'SIGKILL');
+    const free = child(`await inTime(new Promise((done) => setTimeout(done, 50)), performance.now() + 10);
+      await killIfHeld(() => console.log('leaving'), 5_000);
+      process.exit(3);`);
+    assert.deepEqual(free, { status: 3, signal: null, stdout: '' });
   });
 });
