@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Library } from '../../src-main/library/library.js';
-import { phototag } from '../cli.js';
+import { cliLibrary, phototag } from '../cli.js';
 import { MODELS_DIR, photo, ROOT, tempDir, until } from '../helpers.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -162,12 +162,8 @@ describe('a share gone at start-up (a real FUSE mount whose calls never return)'
   });
 
   it('lets the phototag command end, its library kept, while a call to the share has not returned', async () => {
-    const dir = tempDir();
-    const local = join(dir, 'local');
-    mkdirSync(local);
-    copyFileSync(photo('owl.jpg'), join(local, 'owl.jpg'));
-    const db = join(dir, 'library.sqlite');
-    assert.equal(phototag(dir, ['tag', local, '--db', db]).status, 0);
+    const { home: dir, folder: local, db, run: tagged } = cliLibrary(['owl.jpg']);
+    tagged(['tag', local]);
     const share = await mountShare(dir);
     try {
       share.hang();
@@ -182,7 +178,7 @@ describe('a share gone at start-up (a real FUSE mount whose calls never return)'
       assert.ok(ms < 25_000, `the command took ${Math.round(ms)} ms to end`);
       // The killed command's hold on the library's tagging is let go: the next command tags.
       copyFileSync(photo('parrot.jpg'), join(local, 'parrot.jpg'));
-      assert.equal(phototag(dir, ['tag', local, '--db', db]).status, 0);
+      tagged(['tag', local]);
     } finally {
       await share.unmount();
     }
