@@ -71,6 +71,12 @@ const RECENT_WARNINGS = 20;
  * a second, what the views ask for then stays a small share of the thread that also feeds the decoders.
  */
 const CHANGED_INTERVAL_MS = 1000;
+/**
+ * How often the service asks the library whether another process wrote to it: a correction or an undo by the CLI
+ * while the window is open, a tagging run that had the library before this one. SQLite's data_version changes only
+ * with another connection's commits, so asking costs one pragma, and the engine's own changes never answer it.
+ */
+const OTHERS_INTERVAL_MS = 1000;
 /** Export progress comes once per photo; it is passed on at most this often. */
 const EXPORT_PROGRESS_INTERVAL_MS = 100;
 const CORRECTION_VERBS = { confirm: 'Confirmed', reject: 'Rejected', add: 'Added', remove: 'Removed' } as const;
@@ -128,7 +134,26 @@ export class ApiService {
     library.on('changed', onChanged);
     library.on('warning', onWarning);
     library.xmp.on('written', onXmp);
+    // Another process's writes are changes like the engine's own: the views show them within a second or two.
+    const dataVersion = (): number | undefined => {
+      try {
+        // The library belongs to whoever opened it and may close before this service does.
+        return library.db.open ? (library.db.pragma('data_version', { simple: true }) as number) : undefined;
+      } catch {
+        // The disk under the library failed: the engine's own reads and writes say so; this asks again next time.
+        return undefined;
+      }
+    };
+    let seen = dataVersion();
+    const others = setInterval(() => {
+      const version = dataVersion();
+      if (version === undefined || version === seen) return;
+      seen = version;
+      this.changed();
+    }, OTHERS_INTERVAL_MS);
+    others.unref();
     this.detach = () => {
+      clearInterval(others);
       library.off('progress', onProgress);
       library.off('changed', onChanged);
       library.off('warning', onWarning);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { phototag } from '../cli.js';
 import { photo, tempDir, until } from '../helpers.js';
 import {
   callApi,
@@ -122,5 +123,14 @@ describe('the grid in Chromium when something between the page and the engine ho
     await page.unroute('**/api/events');
     await callApi(server, 'pause', {});
     await page.getByText(/^Paused · /).waitFor();
+  });
+
+  it('shows a correction made with the CLI while the page is open, without a reload', async () => {
+    const { page } = served!;
+    const dog = join(dir, 'Photos', 'dog.jpg');
+    const label = phototag(join(dir, 'home'), ['label', dog, '--reject', 'Dog', '--db', join(dir, 'library.sqlite')]);
+    assert.equal(label.stdout, 'Rejected Dog on 1 photo.\n', label.stderr);
+    // The tile's top tag was Dog (the model's, or confirmed by the test before); rejected, another one leads.
+    await page.getByRole('gridcell', { name: /^dog\.jpg, (?!Dog )/ }).waitFor({ timeout: 10_000 });
   });
 });

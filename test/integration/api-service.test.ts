@@ -15,6 +15,7 @@ import { openDatabase } from '../../src-main/db/database.js';
 import { MIGRATIONS } from '../../src-main/db/migrations.js';
 import type { Classification } from '../../src-main/classifier/scoring.js';
 import { Library } from '../../src-main/library/library.js';
+import { cliLibrary } from '../cli.js';
 import { photo, tempDir } from '../helpers.js';
 
 const MODEL = { id: 'test-model', version: '1' };
@@ -448,5 +449,30 @@ describe('migration 2 on an existing library', () => {
       { id: 2, best: 0.6 },
       { id: 3, best: null },
     ]);
+  });
+});
+
+describe('API service beside another process', () => {
+  it("tells the views of another process's writes (the CLI's correction while the window is open), and of nothing else", async () => {
+    const { folder, db, run } = cliLibrary(['dog.jpg']);
+    run(['tag', folder]);
+    const library = Library.open({ dbPath: db });
+    const service = new ApiService(library);
+    const changes: ApiEvent[] = [];
+    service.onEvent((event) => event.type === 'changed' && changes.push(event));
+    const rex = () =>
+      service.call('tags', { minScore: 0 }).then(({ labels }) => labels.some((tag) => tag.name === 'Rex'));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.deepEqual(changes, [], 'no change while nobody writes');
+      run(['label', join(folder, 'dog.jpg'), '--add', 'Rex']);
+      const deadline = Date.now() + 5000;
+      while (changes.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(changes.length, 1, "the CLI's correction is a change");
+      assert.ok(await rex(), 'and the views asking again see it');
+    } finally {
+      service.close();
+      await library.close();
+    }
   });
 });
