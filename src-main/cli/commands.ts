@@ -230,7 +230,7 @@ function inPathOrder(library: Library, paths: string[]): string[] {
 async function tagFolders(library: Library, folders: string[], holder: string): Promise<number> {
   if (folders.length === 0) throw new UsageError('Name at least one folder to tag.');
   // Before anything is added or scanned: a library that another Phototag is tagging is left as it is.
-  library.claimTagging(holder);
+  library.claimTagging(holder, 'add the folder there');
   const joins: FolderJoin[] = [];
   // One after the other: a folder named after one that holds it is inside it.
   for (const folder of folders) joins.push(await library.joinFolder(folder));
@@ -457,6 +457,8 @@ export const commands: Record<CommandName, Command> = {
         case 'use': {
           if (!id) throw new UsageError('models use takes a model id (see "phototag models list").');
           const { demo } = findModel(library.models(), id).manifest;
+          // Another Phototag tagging now goes on with the model it loaded: the library would say one, its photos another.
+          library.claimTagging('phototag models use');
           if (demo) {
             await agreed(
               `${demo} Tag this library with ${id} all the same?`,

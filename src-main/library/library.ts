@@ -988,16 +988,18 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /**
    * Makes this process the one that tags this library, until close; `holder` is how another Phototag names it when
-   * it finds the library busy ("phototag tag", "serve"). Throws, naming the holder, while another one is tagging.
+   * it finds the library busy ("phototag tag", "serve"). Throws, naming the holder, while another one is tagging, and
+   * what to do there instead if `instead` says ("add the folder there").
    */
-  claimTagging(holder = 'engine'): void {
+  claimTagging(holder = 'engine', instead?: string): void {
     if (this.taggingLock) return;
-    this.taggingLock = TaggingLock.claim(this.db, holder, (message) => {
+    const onLost = (message: string) => {
       // Tagging on would make two writers; the next run claims the library again, or says who holds it.
       this.taggingLock = undefined;
       this.pipeline?.cancel();
       this.emit('warning', message);
-    });
+    };
+    this.taggingLock = TaggingLock.claim(this.db, holder, onLost, instead);
     this.retryOutdatedFailures();
   }
 

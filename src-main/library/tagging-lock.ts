@@ -89,10 +89,11 @@ export class TaggingLock {
   }
 
   /**
-   * Makes this process the library's tagging writer. Throws, naming the live holder, otherwise.
+   * Makes this process the library's tagging writer. Throws, naming the live holder, otherwise, and `instead` after
+   * "stop it first, or" when there is something to do there instead ("add the folder there").
    * `onLost` hears when a successor took the claim over anyway (this process stalled past STALE_MS).
    */
-  static claim(db: Db, holder: string, onLost: (message: string) => void): TaggingLock {
+  static claim(db: Db, holder: string, onLost: (message: string) => void, instead?: string): TaggingLock {
     const statements: Statements = {
       read: db.prepare('SELECT value FROM settings WHERE key = ?'),
       write: db.prepare(
@@ -108,7 +109,8 @@ export class TaggingLock {
       const current = readClaim(statements);
       if (current && isLive(current, claim.heartbeatAt)) {
         throw new Error(
-          `Another Phototag (${describeHolder(current)}) is tagging this library; stop it first, or add the folder there.`,
+          `Another Phototag (${describeHolder(current)}) is tagging this library; stop it first` +
+            (instead ? `, or ${instead}.` : '.'),
         );
       }
       statements.write.run(KEY, JSON.stringify(claim));

@@ -13,6 +13,7 @@ import { phototag, phototagAsync } from '../cli.js';
 import { photo, tempDir } from '../helpers.js';
 
 const LOCK = 'tagging-lock';
+const MODEL = 'model';
 
 function photoFolder(parent: string, name: string, files: string[]): string {
   const folder = join(parent, name);
@@ -28,6 +29,8 @@ function inspect(dbPath: string) {
     const lock = db.prepare('SELECT value FROM settings WHERE key = ?').get(LOCK) as { value: string } | undefined;
     return {
       lock: lock ? (JSON.parse(lock.value) as { holder: string; pid: number }) : undefined,
+      model: (db.prepare('SELECT value FROM settings WHERE key = ?').get(MODEL) as { value: string } | undefined)
+        ?.value,
       folders: (db.prepare('SELECT path FROM folders ORDER BY path').all() as { path: string }[]).map((f) => f.path),
       models: (
         db.prepare('SELECT DISTINCT model_id AS id FROM photos WHERE model_id IS NOT NULL').all() as {
@@ -55,8 +58,8 @@ function leaveClaim(dbPath: string, claim: { pid: number; heartbeatAt: number })
   db.close();
 }
 
-const refusal = (holder: string, pid: number) =>
-  `phototag: Another Phototag (${holder}, pid ${pid}) is tagging this library; stop it first, or add the folder there.\n`;
+const refusal = (holder: string, pid: number, instead = ', or add the folder there') =>
+  `phototag: Another Phototag (${holder}, pid ${pid}) is tagging this library; stop it first${instead}.\n`;
 
 describe('one tagging writer per library', () => {
   it('a second phototag refuses while the first is tagging, tags nothing, and reading still works', async () => {
@@ -83,6 +86,11 @@ describe('one tagging writer per library', () => {
       assert.equal(refused.stderr, refusal('phototag watch', watching.pid!));
       assert.deepEqual(inspect(db).folders, [first], 'the refused run added no folder');
       assert.ok(!inspect(db).models.includes('resnet56-cifar10'), 'and tagged nothing with its model');
+      // Nor does the library switch models under the one tagging it.
+      const switched = phototag(home, ['models', 'use', 'resnet56-cifar10', '--yes', '--db', db]);
+      assert.equal(switched.stderr, refusal('phototag watch', watching.pid!, ''));
+      assert.equal(switched.status, 1);
+      assert.equal(inspect(db).model, undefined, 'the library keeps its model');
       // Reading and correcting are not tagging.
       assert.equal(phototag(home, ['show', first, '--json', '--db', db]).status, 0);
       assert.equal(phototag(home, ['label', join(first, 'dog.jpg'), '--add', 'Rex', '--db', db]).status, 0);
@@ -92,6 +100,8 @@ describe('one tagging writer per library', () => {
     assert.equal(await exited, 0, output);
     assert.equal(inspect(db).lock, undefined, 'the first let go as it stopped');
     assert.equal(phototag(home, ['tag', second, '--db', db]).status, 0);
+    assert.equal(phototag(home, ['models', 'use', 'resnet56-cifar10', '--yes', '--db', db]).status, 0);
+    assert.equal(inspect(db).model, 'resnet56-cifar10');
   });
 
   it('takes over a claim whose process is gone', () => {
