@@ -319,10 +319,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   static open(options: LibraryOptions = {}): Library {
     const dbPath = resolve(options.dbPath ?? defaultDatabasePath());
     const db = openDatabase(dbPath, { nativeBinding: options.nativeBinding, readonly: options.readonly });
-    const library = new Library(db, options, dbPath);
-    // A previous process may have died mid-batch: its photos go back to the queue (at the next writer's start).
-    if (!options.readonly) library.repo.resetInFlight();
-    return library;
+    return new Library(db, options, dbPath);
   }
 
   models(): ModelEntry[] {
@@ -1000,6 +997,10 @@ export class Library extends EventEmitter<LibraryEvents> {
       this.emit('warning', message);
     };
     this.taggingLock = TaggingLock.claim(this.db, holder, onLost, instead);
+    // The tagger before may have died mid-batch: its photos go back to the queue. Only here, once no live tagger
+    // holds them: any process opening the library to write (phototag label while the app tags) would have them
+    // tagged twice.
+    this.repo.resetInFlight();
     this.retryOutdatedFailures();
   }
 

@@ -124,6 +124,31 @@ describe('one tagging writer per library', () => {
     assert.equal(result.status, 0, result.stderr);
   });
 
+  it('leaves the photos a live tagger has in flight to it: only the next tagger puts them back in the queue', async () => {
+    const dir = tempDir('phototag-lock-in-flight-');
+    const db = join(dir, 'library.sqlite');
+    const tagger = Library.open({ dbPath: db });
+    let other: Library | undefined;
+    const status = () => tagger.repo.photoByPath(join(dir, 'a.jpg'))?.status;
+    try {
+      const folder = tagger.repo.addFolder(dir);
+      tagger.repo.upsertScanned(folder.id, [{ path: join(dir, 'a.jpg'), size: 1000, mtimeMs: 1 }]);
+      tagger.claimTagging('serve');
+      assert.equal(tagger.repo.claimPending(1).length, 1);
+      // What phototag label or a refused phototag tag does while the app tags: opening the library to write.
+      other = Library.open({ dbPath: db });
+      assert.equal(status(), 'processing', 'opening the library took nothing from the tagger');
+      assert.throws(() => other!.claimTagging('phototag tag'), /is tagging this library/);
+      assert.equal(status(), 'processing', 'nor did a refused claim');
+      await tagger.close();
+      other.claimTagging('phototag tag');
+      assert.equal(other.repo.photoByPath(join(dir, 'a.jpg'))?.status, 'pending', 'the next tagger takes them up');
+    } finally {
+      await other?.close();
+      await tagger.close();
+    }
+  });
+
   it('a holder whose claim was taken over while it stalled stops tagging, says so, and leaves the claim alone', async () => {
     const dir = tempDir('phototag-lock-lost-');
     const db = join(dir, 'library.sqlite');
