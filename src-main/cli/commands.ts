@@ -457,8 +457,6 @@ export const commands: Record<CommandName, Command> = {
         case 'use': {
           if (!id) throw new UsageError('models use takes a model id (see "phototag models list").');
           const { demo } = findModel(library.models(), id).manifest;
-          // Another Phototag tagging now goes on with the model it loaded: the library would say one, its photos another.
-          library.claimTagging('phototag models use');
           if (demo) {
             await agreed(
               `${demo} Tag this library with ${id} all the same?`,
@@ -466,6 +464,8 @@ export const commands: Record<CommandName, Command> = {
               demo,
             );
           }
+          // Another Phototag tagging now goes on with the model it loaded: the library would say one, its photos another.
+          library.claimTagging('phototag models use');
           const entry = library.useModel(id, { demoAgreed: true });
           out(`This library now tags with ${entry.manifest.id}; the next "phototag tag" re-tags every photo with it.`);
           return 0;
