@@ -276,8 +276,16 @@ export class ApiService {
     const wait = Math.max(0, this.lastChanged + CHANGED_INTERVAL_MS - Date.now());
     this.changedTimer = setTimeout(() => {
       this.changedTimer = undefined;
+      // The library may close before this service does: then there is nothing left to tell.
+      if (!this.library.db.open) return;
       this.lastChanged = Date.now();
-      this.emit({ type: 'changed', counts: this.counts() });
+      let counts: LibraryCounts | null = null;
+      try {
+        counts = this.counts();
+      } catch {
+        // Without counts, the views ask for the summary, and its answer says why the library cannot be read.
+      }
+      this.emit({ type: 'changed', counts });
     }, wait);
   }
 

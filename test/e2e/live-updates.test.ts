@@ -127,10 +127,12 @@ describe('the grid in Chromium when something between the page and the engine ho
 
   it('shows a correction made with the CLI while the page is open, without a reload', async () => {
     const { page } = served!;
+    // The model's Dog, or the one the test before confirmed.
+    await page.getByRole('gridcell', { name: /^dog\.jpg, Dog / }).waitFor();
     const dog = join(dir, 'Photos', 'dog.jpg');
     const label = phototag(join(dir, 'home'), ['label', dog, '--reject', 'Dog', '--db', join(dir, 'library.sqlite')]);
     assert.equal(label.stdout, 'Rejected Dog on 1 photo.\n', label.stderr);
-    // The tile's top tag was Dog (the model's, or confirmed by the test before); rejected, another one leads.
+    // Rejected, another tag leads.
     await page.getByRole('gridcell', { name: /^dog\.jpg, (?!Dog )/ }).waitFor({ timeout: 10_000 });
   });
 });
