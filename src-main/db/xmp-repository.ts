@@ -83,10 +83,11 @@ export class XmpRepository {
 
   /**
    * Takes the photo off the queue, before its tags are read: a change made while its sidecar is being written
-   * queues it again.
+   * queues it again. False when it was not on it any more: another process (phototag xmp enable while the app
+   * writes too) took it first, and writes it.
    */
-  take(id: number): void {
-    this.statements.unqueue.run(id);
+  take(id: number): boolean {
+    return this.statements.unqueue.run(id).changes === 1;
   }
 
   /** Puts a photo taken off the queue back on it: its write did not end. */

@@ -115,7 +115,7 @@ export class XmpSync extends EventEmitter<{ written: [] }> {
       const labelSet = this.options.labelSet();
       for (const id of ids) {
         if (this.stopped) break;
-        this.repo.take(id);
+        if (!this.repo.take(id)) continue;
         this.writing = id;
         const photo = this.options.photoById(id);
         const failures = total.failed.length;

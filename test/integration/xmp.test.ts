@@ -305,6 +305,26 @@ describe('XMP: keywords already in the files, and sidecars other photo apps read
     assert.ok(!subjects().includes('Rex'), 'nothing is written once it is off');
   });
 
+  it('two processes writing the same queue write each photo once', async () => {
+    const lib = library(['dog.jpg', 'owl.jpg', 'parrot.jpg', 'hot_dog.jpg']);
+    lib.run(['tag', lib.folder]);
+    const modelDirs = { embedded: MODELS_DIR, user: lib.home };
+    // Two connections to the library are two processes to SQLite: the app's sync and phototag xmp enable.
+    const app = Library.open({ dbPath: lib.db, modelDirs });
+    const cli = Library.open({ dbPath: lib.db, modelDirs });
+    try {
+      cli.xmp.configure({ enabled: true, threshold: 0.3 });
+      const passes = await Promise.all([app.xmp.flush(), cli.xmp.flush()]);
+      const done = passes.map((pass) => pass.written + pass.unchanged + pass.failed.length);
+      assert.equal(done[0]! + done[1]!, 4, `written by each: ${done.join(' and ')}`);
+      assert.equal(cli.xmp.status().pending, 0);
+      for (const file of ['dog.jpg', 'owl.jpg', 'parrot.jpg', 'hot_dog.jpg'])
+        assert.ok(existsSync(lib.path(`${file}.xmp`)));
+    } finally {
+      await Promise.all([app.close(), cli.close()]);
+    }
+  });
+
   it('writes into the photo files when asked, keeping the original, and leaves a read-only file as it was', () => {
     const lib = library(['dog.jpg', 'parrot.jpg']);
     exiftool('-q', '-overwrite_original', '-XMP-dc:Subject=Holiday', '-XMP-xmp:Rating=5', lib.path('dog.jpg'));
