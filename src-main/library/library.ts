@@ -461,6 +461,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         for (const folder of waiting) this.heldBack.add(folder.path);
         return waiting.map((folder) => folder.id);
       },
+      holdsClaim: () => this.taggingLock !== undefined,
     });
     this.pipeline.on('progress', (progress) => this.emit('progress', progress));
     this.pipeline.on('photo', () => this.emit('changed'));

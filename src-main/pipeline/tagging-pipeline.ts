@@ -118,6 +118,12 @@ export interface PipelineOptions {
    * would hold a decoder for ever (see Library.lookedAt).
    */
   waitingFolders: () => readonly number[];
+  /**
+   * Whether this process still holds the library's tagging claim. One that lost it (it stalled and another Phototag
+   * took over) leaves the photos in flight alone as it winds down: the successor put them back as it claimed, and
+   * may have claimed them since.
+   */
+  holdsClaim: () => boolean;
 }
 
 interface Prepared {
@@ -284,10 +290,11 @@ export class TaggingPipeline extends EventEmitter<PipelineEvents> {
       await this.decodeQueue();
       await this.inference;
     } finally {
-      // Whatever was claimed but not finished (cancel, or a classifier failure) goes back to the queue.
+      // Whatever was claimed but not finished (cancel, or a classifier failure) goes back to the queue: while the
+      // claim is this process's, every photo in flight is its own.
       await this.inference.catch(() => undefined);
       this.inference = Promise.resolve();
-      this.repo.resetInFlight();
+      if (this.options.holdsClaim()) this.repo.resetInFlight();
     }
   }
 

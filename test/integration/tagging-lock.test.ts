@@ -149,6 +149,35 @@ describe('one tagging writer per library', () => {
     }
   });
 
+  it("a holder whose claim was taken over leaves the successor's photos in flight as it winds down", async () => {
+    const dir = tempDir('phototag-lock-lost-run-');
+    const db = join(dir, 'library.sqlite');
+    const folder = photoFolder(dir, 'photos', []);
+    for (let i = 0; i < 40; i++) copyFileSync(photo('dog.jpg'), join(folder, `dog-${i}.jpg`));
+    const library = Library.open({ dbPath: db });
+    const alive = setInterval(() => undefined, 1000);
+    const count = (status: string) =>
+      library.db.prepare('SELECT COUNT(*) FROM photos WHERE status = ?').pluck().get(status) as number;
+    try {
+      await library.scan(library.repo.addFolder(folder));
+      // Paused after its first photos, the run holds the others it claimed in flight.
+      const run = library.tag();
+      while (count('done') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      library.tagging!.pause();
+      // As a successor that took over would find them: put back, and claimed again by it.
+      const successor = { id: 'successor', holder: 'serve', pid: process.pid, hostname: hostname(), heartbeatAt: 0 };
+      const other = openDatabase(db);
+      other.prepare('UPDATE settings SET value = ? WHERE key = ?').run(JSON.stringify(successor), LOCK);
+      other.close();
+      await once(library, 'warning', { signal: AbortSignal.timeout(30_000) });
+      await run;
+      assert.ok(count('processing') > 0, "the photos in flight stay the successor's");
+    } finally {
+      clearInterval(alive);
+      await library.close();
+    }
+  });
+
   it('a holder whose claim was taken over while it stalled stops tagging, says so, and leaves the claim alone', async () => {
     const dir = tempDir('phototag-lock-lost-');
     const db = join(dir, 'library.sqlite');
