@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BrowseRepository, type SuggestedPhotos } from '../db/browse-repository.js';
+import { dataVersion } from '../db/database.js';
 import type { Suggestion } from '../features/similarity-index.js';
 import { userLabelId, type CorrectionAction as StoredAction } from '../db/correction-repository.js';
 import { FeatureRepository } from '../db/feature-repository.js';
@@ -135,18 +136,18 @@ export class ApiService {
     library.on('warning', onWarning);
     library.xmp.on('written', onXmp);
     // Another process's writes are changes like the engine's own: the views show them within a second or two.
-    const dataVersion = (): number | undefined => {
+    const othersVersion = (): number | undefined => {
       try {
         // The library belongs to whoever opened it and may close before this service does.
-        return library.db.open ? (library.db.pragma('data_version', { simple: true }) as number) : undefined;
+        return library.db.open ? dataVersion(library.db) : undefined;
       } catch {
         // The disk under the library failed: the engine's own reads and writes say so; this asks again next time.
         return undefined;
       }
     };
-    let seen = dataVersion();
+    let seen = othersVersion();
     const others = setInterval(() => {
-      const version = dataVersion();
+      const version = othersVersion();
       if (version === undefined || version === seen) return;
       seen = version;
       this.changed();

@@ -53,6 +53,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 }
 
 /**
+ * SQLite's data_version of the connection: a number that changes only when another connection (another process, a
+ * worker's own) has committed to the library since it was last asked, never with this connection's own writes.
+ */
+export function dataVersion(db: Db): number {
+  return db.pragma('data_version', { simple: true }) as number;
+}
+
+/**
  * A library is a plain file. Anything else at its path (a folder, a device such as /dev/null, a pipe) is refused
  * before anything touches it: the journal and the private mode would otherwise land on it (chmod 0600 on a folder
  * given by mistake locks everyone else out of it).

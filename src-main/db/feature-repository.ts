@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import { dataVersion, type Db } from './database.js';
 import type { ModelRef } from './photo-repository.js';
 
 /**
@@ -73,7 +73,7 @@ export class FeatureRepository {
    * since (SQLite's data_version): a question asked while nothing is being tagged costs nothing.
    */
   signature(model: ModelRef): string {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = dataVersion(this.db);
     const key = `${model.id}@${model.version}`;
     if (this.counted?.version !== version || this.counted.key !== key) {
       const row = this.statements.signature.get(model) as { n: number; latest: number; ids: number };
