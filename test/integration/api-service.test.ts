@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ApiService } from '../../src-main/api/api-service.js';
@@ -16,7 +17,7 @@ import { MIGRATIONS } from '../../src-main/db/migrations.js';
 import type { Classification } from '../../src-main/classifier/scoring.js';
 import { Library } from '../../src-main/library/library.js';
 import { cliLibrary } from '../cli.js';
-import { photo, tempDir } from '../helpers.js';
+import { photo, tempDir, until } from '../helpers.js';
 
 const MODEL = { id: 'test-model', version: '1' };
 const metadata = (n: number) => ({
@@ -453,8 +454,6 @@ describe('migration 2 on an existing library', () => {
 });
 
 describe('API service beside another process', () => {
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
   it("tells the views of another process's writes (the CLI's correction while the window is open), once each, as of its own", async () => {
     const { folder, db, run } = cliLibrary(['dog.jpg']);
     run(['tag', folder]);
@@ -472,8 +471,7 @@ describe('API service beside another process', () => {
       await pause(2500);
       assert.equal(changes.length, 1, 'its own correction is one change, not one more for the poll');
       run(['label', join(folder, 'dog.jpg'), '--add', 'Rex']);
-      const deadline = Date.now() + 5000;
-      while (changes.length < 2 && Date.now() < deadline) await pause(50);
+      await until(() => changes.length >= 2, "the CLI's correction is heard", { timeoutMs: 5000, everyMs: 50 });
       await pause(1500);
       assert.equal(changes.length, 2, "the CLI's correction is one change");
       assert.ok((await labels()).includes('Rex'), 'and the views asking again see it');
@@ -490,7 +488,7 @@ describe('API service beside another process', () => {
     service.onEvent((event) => event.type === 'changed' && changes.push(event));
     try {
       library.emit('changed');
-      while (changes.length === 0) await pause(20);
+      await until(() => changes.length > 0, 'the first change is heard', { everyMs: 20 });
       // The next change's event is due a second after that one, long after the library closed: a read of the closed
       // library there would be an uncaught error.
       library.emit('changed');

@@ -10,7 +10,7 @@ import { ApiService } from '../../src-main/api/api-service.js';
 import { openDatabase } from '../../src-main/db/database.js';
 import { Library } from '../../src-main/library/library.js';
 import { phototag, phototagAsync } from '../cli.js';
-import { photo, tempDir } from '../helpers.js';
+import { photo, tempDir, until } from '../helpers.js';
 
 const LOCK = 'tagging-lock';
 const MODEL = 'model';
@@ -162,7 +162,7 @@ describe('one tagging writer per library', () => {
       await library.scan(library.repo.addFolder(folder));
       // Paused after its first photos, the run holds the others it claimed in flight.
       const run = library.tag();
-      while (count('done') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => count('done') > 0, 'a first photo is tagged', { everyMs: 10 });
       library.tagging!.pause();
       // As a successor that took over would find them: put back, and claimed again by it.
       const successor = { id: 'successor', holder: 'serve', pid: process.pid, hostname: hostname(), heartbeatAt: 0 };
